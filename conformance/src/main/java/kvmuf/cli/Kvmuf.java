@@ -1,0 +1,52 @@
+package kvmuf.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code kvmuf} command line: one subcommand per job, each with --help and, where a machine reads it, --json. */
+@Command(
+    name = "kvmuf",
+    mixinStandardHelpOptions = true,
+    version = "kvm-userfault-kit 0.1.0",
+    description = {
+      "Formal model and conformance kit for KVM Userfault (KVM_MEM_USERFAULT, the userfault bitmap,",
+      "KVM_MEMORY_EXIT_FLAG_USERFAULT). Exit codes: 0 ok, 1 violation or divergence, 2 usage error,",
+      "3 environment missing."
+    },
+    subcommands = {
+      CommandLine.HelpCommand.class,
+    })
+public final class Kvmuf implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    // No subcommand: teach, do not fail silently.
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (tests call this instead of main). */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new Kvmuf());
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          ex.getCommandLine().getErr().println("kvmuf: " + ex.getMessage());
+          ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          return ExitCodes.USAGE;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          if (ex instanceof KvmufException k) {
+            c.getErr().println("kvmuf: " + k.getMessage());
+            return k.exitCode();
+          }
+          throw ex;
+        });
+    return cl.execute(args);
+  }
+}
