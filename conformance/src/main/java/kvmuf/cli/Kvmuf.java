@@ -9,11 +9,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "kvm-userfault-kit 0.1.0",
     description = {
-      "Formal model and conformance kit for KVM Userfault (KVM_MEM_USERFAULT, the userfault bitmap,",
-      "KVM_MEMORY_EXIT_FLAG_USERFAULT). Exit codes: 0 ok, 1 violation or divergence, 2 usage error,",
-      "3 environment missing."
+      "Formal model and conformance kit for KVM Userfault:",
+      "KVM_MEM_USERFAULT, the userfault bitmap, KVM_MEMORY_EXIT_FLAG_USERFAULT.",
+      "Start with: kvmuf check (TLC on the small config), kvmuf mutants.",
+      "Exit codes: 0 ok, 1 violation or divergence, 2 usage error, 3 environment missing."
     },
     subcommands = {
+      CheckCommand.class,
+      MutantsCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Kvmuf implements Runnable {

