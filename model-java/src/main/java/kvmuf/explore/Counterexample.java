@@ -1,0 +1,56 @@
+package kvmuf.explore;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import kvmuf.check.TraceState;
+import kvmuf.model.Config;
+import kvmuf.model.Model;
+import kvmuf.model.State;
+import kvmuf.model.StateBits;
+import kvmuf.model.TlaRender;
+
+/**
+ * Turns a chain of canonical states (symmetry-reduced, so vCPU names may swap between steps)
+ * into a concrete behaviour: from the initial state, each step takes the successor whose
+ * canonical form is the next state on the chain, so one vCPU keeps one name throughout.
+ */
+final class Counterexample {
+  private Counterexample() {}
+
+  static List<TraceState> concrete(Model model, StateStore store, int last) {
+    Config c = model.config();
+    List<Integer> chain = new ArrayList<>();
+    for (int i = last; i >= 0; i = store.parent(i)) {
+      chain.add(i);
+    }
+    Collections.reverse(chain);
+    List<TraceState> trace = new ArrayList<>();
+    State cur = model.init();
+    trace.add(new TraceState(1, "Init", TlaRender.vars(c, cur)));
+    for (int k = 1; k < chain.size(); k++) {
+      int idx = chain.get(k);
+      long wantG = store.g(idx);
+      long wantV = store.v(idx);
+      Model.Transition step = null;
+      for (Model.Transition t : model.successors(cur)) {
+        long tv = c.symmetry() ? StateBits.canonicalVcpus(t.next().v(), c.vcpus()) : t.next().v();
+        if (t.next().g() == wantG && tv == wantV) {
+          boolean sameKind = (t.action().code() >>> 6) == (store.action(idx) >>> 6);
+          if (step == null || sameKind) {
+            step = t;
+          }
+          if (sameKind) {
+            break;
+          }
+        }
+      }
+      if (step == null) {
+        throw new IllegalStateException("counterexample step " + (k + 1) + " cannot be replayed on the model");
+      }
+      cur = step.next();
+      trace.add(new TraceState(k + 1, step.action().name(), TlaRender.vars(c, cur)));
+    }
+    return trace;
+  }
+}

@@ -1,0 +1,240 @@
+package kvmuf.explore;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import kvmuf.check.CheckResult;
+import kvmuf.check.TraceState;
+import kvmuf.check.Verdict;
+import kvmuf.model.Config;
+import kvmuf.model.Invariant;
+import kvmuf.model.Model;
+import kvmuf.model.State;
+import kvmuf.model.StateBits;
+
+/**
+ * Parallel breadth-first search of the Java model, checking what TLC checks: the config's
+ * invariants on every new state (in the config's order), deadlock (a state with no successor;
+ * the spec's Finished step makes a completed run a self-loop), vCPU symmetry as the config asks.
+ * It searches level by level; when a level shows a violation, the search stops after that level
+ * and reports a shortest counterexample (a deadlock, found one level earlier, wins; then the
+ * invariant first in the config's order; then the smallest fingerprint, so the report does not
+ * depend on thread timing).
+ */
+public final class Explorer {
+  private static final int CLAIM = 256;
+
+  private final Config config;
+  private final Model model;
+  private final int workers;
+  private final Consumer<String> progress;
+  private final FingerprintSet seen = new FingerprintSet();
+  private final StateStore store = new StateStore();
+  private long generated;
+
+  public Explorer(Config config, int workers, Consumer<String> progress) {
+    this.config = config;
+    this.model = new Model(config);
+    this.workers = workers;
+    this.progress = progress;
+  }
+
+  /** Bytes the seen-set holds per distinct state, after a run. */
+  public double seenSetBytesPerState() {
+    long n = seen.size();
+    return n == 0 ? 0 : (double) seen.bytes() / n;
+  }
+
+  public CheckResult run() {
+    long t0 = System.nanoTime();
+    State init = model.init();
+    long ig = init.g();
+    long iv = canon(init.v());
+    seen.add(State.fingerprint(ig, iv));
+    store.add(ig, iv, -1, -1);
+    generated = 1;
+    Optional<Invariant> initBad = firstViolated(ig, iv);
+    if (initBad.isPresent()) {
+      return result(t0, Verdict.VIOLATION, initBad.get().name(), 0, 1);
+    }
+    int levelStart = 0;
+    int depth = 1;
+    long lastReport = System.nanoTime();
+    try (ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+      Thread t = new Thread(r, "kvmuf-explorer");
+      t.setDaemon(true);
+      return t;
+    })) {
+      while (true) {
+        int levelEnd = store.size();
+        if (levelStart == levelEnd) {
+          break;
+        }
+        AtomicInteger next = new AtomicInteger(levelStart);
+        List<Future<Worker>> futures = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+          Worker worker = new Worker(next, levelEnd);
+          futures.add(pool.submit(() -> {
+            worker.run();
+            return worker;
+          }));
+        }
+        List<Worker> done = new ArrayList<>();
+        for (Future<Worker> f : futures) {
+          done.add(join(f));
+        }
+        // Merge the level: deterministic order (worker by worker) so indices are stable per run.
+        int deadlock = Integer.MAX_VALUE;
+        Violation best = null;
+        for (Worker w : done) {
+          generated += w.generated;
+          deadlock = Math.min(deadlock, w.deadlock);
+          int base = store.size();
+          for (int i = 0; i < w.count; i++) {
+            store.add(w.g[i], w.v[i], w.parent[i], w.action[i]);
+          }
+          for (Violation viol : w.violations) {
+            Violation placed = new Violation(base + viol.index, viol.invariant, viol.fingerprint);
+            if (best == null || placed.better(best)) {
+              best = placed;
+            }
+          }
+        }
+        if (deadlock != Integer.MAX_VALUE && config.checkDeadlock()) {
+          return result(t0, Verdict.VIOLATION, CheckResult.DEADLOCK, deadlock, depth);
+        }
+        if (best != null) {
+          return result(t0, Verdict.VIOLATION, config.invariants().get(best.invariant).name(), best.index, depth + 1);
+        }
+        levelStart = levelEnd;
+        if (store.size() > levelEnd) {
+          depth++;
+        }
+        long now = System.nanoTime();
+        if (now - lastReport > 1_000_000_000L) {
+          lastReport = now;
+          double s = (now - t0) / 1e9;
+          progress.accept(String.format("depth %d, %d distinct states, %.0f states/s", depth, store.size(), store.size() / s));
+        }
+      }
+    }
+    return result(t0, Verdict.OK, null, -1, depth);
+  }
+
+  private long canon(long v) {
+    return config.symmetry() ? StateBits.canonicalVcpus(v, config.vcpus()) : v;
+  }
+
+  private Optional<Invariant> firstViolated(long g, long v) {
+    for (Invariant inv : config.invariants()) {
+      if (!inv.holds(config, g, v)) {
+        return Optional.of(inv);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Worker join(Future<Worker> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("explorer interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("explorer worker failed", e.getCause());
+    }
+  }
+
+  private CheckResult result(long t0, Verdict verdict, String property, int badIndex, int depth) {
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    List<TraceState> trace = badIndex < 0 ? List.of() : Counterexample.concrete(model, store, badIndex);
+    return new CheckResult("java", config.name(), mutantName(), workers, verdict, Optional.ofNullable(property),
+        store.size(), generated, depth, seconds, trace, Optional.empty());
+  }
+
+  private Optional<String> mutantName() {
+    return config.mutants().stream().map(Enum::name).reduce((a, b) -> a + "," + b);
+  }
+
+  /** A violating new state found while expanding a level. */
+  private record Violation(int index, int invariant, long fingerprint) {
+    boolean better(Violation o) {
+      return invariant != o.invariant ? invariant < o.invariant : Long.compareUnsigned(fingerprint, o.fingerprint) < 0;
+    }
+  }
+
+  /** Expands claimed states of one level into a private buffer of new states. */
+  private final class Worker implements Model.Sink {
+    private final AtomicInteger next;
+    private final int end;
+    long[] g = new long[1024];
+    long[] v = new long[1024];
+    int[] parent = new int[1024];
+    int[] action = new int[1024];
+    int count;
+    long generated;
+    int deadlock = Integer.MAX_VALUE;
+    final List<Violation> violations = new ArrayList<>();
+    private int current;
+    private int successors;
+
+    Worker(AtomicInteger next, int end) {
+      this.next = next;
+      this.end = end;
+    }
+
+    void run() {
+      while (true) {
+        int from = next.getAndAdd(CLAIM);
+        if (from >= end) {
+          return;
+        }
+        int to = Math.min(end, from + CLAIM);
+        for (int i = from; i < to; i++) {
+          current = i;
+          successors = 0;
+          model.successors(store.g(i), store.v(i), this);
+          if (successors == 0) {
+            deadlock = Math.min(deadlock, i);
+          }
+        }
+      }
+    }
+
+    @Override
+    public void accept(int actionCode, long ng, long nv) {
+      successors++;
+      generated++;
+      long cv = canon(nv);
+      long fp = State.fingerprint(ng, cv);
+      if (!seen.add(fp)) {
+        return;
+      }
+      if (count == g.length) {
+        int n = count * 2;
+        g = Arrays.copyOf(g, n);
+        v = Arrays.copyOf(v, n);
+        parent = Arrays.copyOf(parent, n);
+        action = Arrays.copyOf(action, n);
+      }
+      g[count] = ng;
+      v[count] = cv;
+      parent[count] = current;
+      action[count] = actionCode;
+      List<Invariant> invariants = config.invariants();
+      for (int k = 0; k < invariants.size(); k++) {
+        if (!invariants.get(k).holds(config, ng, cv)) {
+          violations.add(new Violation(count, k, fp));
+          break;
+        }
+      }
+      count++;
+    }
+  }
+}

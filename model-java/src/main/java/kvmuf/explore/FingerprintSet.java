@@ -1,0 +1,92 @@
+package kvmuf.explore;
+
+/**
+ * The explorer's seen-set: 64-bit state fingerprints in open-addressing tables, split into
+ * segments by the fingerprint's top bits so that workers rarely contend for a lock. A segment
+ * grows by half when three quarters full, so the set costs between 8/0.75 and 8/0.5 bytes per
+ * fingerprint: at most 16 bytes per distinct state.
+ */
+public final class FingerprintSet {
+  private static final int SEGMENT_BITS = 8;
+  private final Segment[] segments = new Segment[1 << SEGMENT_BITS];
+
+  public FingerprintSet() {
+    for (int i = 0; i < segments.length; i++) {
+      segments[i] = new Segment();
+    }
+  }
+
+  /** Adds the fingerprint; true when it was not there before. */
+  public boolean add(long fp) {
+    if (fp == 0) {
+      fp = 1; // 0 marks an empty slot
+    }
+    return segments[(int) (fp >>> (64 - SEGMENT_BITS))].add(fp);
+  }
+
+  public long size() {
+    long n = 0;
+    for (Segment s : segments) {
+      synchronized (s) {
+        n += s.size;
+      }
+    }
+    return n;
+  }
+
+  /** Bytes held by the tables (the fingerprints and the empty slots between them). */
+  public long bytes() {
+    long n = 0;
+    for (Segment s : segments) {
+      synchronized (s) {
+        n += 8L * s.table.length;
+      }
+    }
+    return n;
+  }
+
+  private static final class Segment {
+    long[] table = new long[64];
+    int size;
+
+    synchronized boolean add(long fp) {
+      if (size + 1 > table.length * 3L / 4) {
+        grow();
+      }
+      if (insert(table, fp)) {
+        size++;
+        return true;
+      }
+      return false;
+    }
+
+    private void grow() {
+      long[] bigger = new long[table.length + table.length / 2];
+      for (long fp : table) {
+        if (fp != 0) {
+          insert(bigger, fp);
+        }
+      }
+      table = bigger;
+    }
+
+    private static boolean insert(long[] t, long fp) {
+      int cap = t.length;
+      // Multiply-shift maps the low bits onto any table length (no power of two needed).
+      int i = (int) (((fp & 0xFFFFFFFFL) * cap) >>> 32);
+      while (true) {
+        long cur = t[i];
+        if (cur == 0) {
+          t[i] = fp;
+          return true;
+        }
+        if (cur == fp) {
+          return false;
+        }
+        if (++i == cap) {
+          i = 0;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package kvmuf.model;
+
+import static kvmuf.model.StateBits.*;
+
+/**
+ * The spec's invariants by the same names; {@link #holds} reads a packed state. Each comment is
+ * the sentence spec/README.md gives for it.
+ */
+public enum Invariant {
+  /** Every variable is in its type (for packed states: every code is a valid value). */
+  TypeOK,
+  /** A USERFAULT exit carries exactly the USERFAULT flag. */
+  ExitWellFormed,
+  /** A stage-2 mapping implies a backing page that still exists. */
+  NoStaleMapping,
+  /** Once a USERFAULT update has committed, every mapping is PAGE_SIZE. */
+  SmallOnlyWhileUserfault,
+  /** Once a dirty-logging update has committed, no huge mapping exists. */
+  NoRecoverWhileDirtyLog,
+  /** A gfn marked where no fault could map it any more has no mapping while USERFAULT is on. */
+  ArmedNotMapped,
+  /** KVM's own accesses never read content that has not been fetched. */
+  NoUnfetchedKvmRead,
+  /** The guest never reads content that has not been fetched. */
+  NoUnfetchedGuestRead,
+  /** While a vCPU's access waits for a page fetch, the vCPU is not stopped. */
+  AsyncPfGuestProgress;
+
+  public boolean holds(Config c, long g, long v) {
+    int gfns = c.numGfns();
+    int vcpus = c.vcpus();
+    switch (this) {
+      case TypeOK -> {
+        if (op(g) > MemslotOp.values().length - 1 || mmuSeq(g) > c.maxInvalidate()) {
+          return false;
+        }
+        for (int x = 0; x < gfns; x++) {
+          if (spte(g, x) > 2 || handling(g, x) > 2) {
+            return false;
+          }
+        }
+        for (int p = 0; p < vcpus; p++) {
+          if (pc(v, p) > Pc.values().length - 1 || vgfn(v, p) >= gfns || vseq(v, p) > c.maxInvalidate()
+              || budget(v, p) > c.accesses()) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case ExitWellFormed -> {
+        for (int p = 0; p < vcpus; p++) {
+          if (Pc.exitStage(pc(v, p)) && !exitFlags(v, p)) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case NoStaleMapping -> {
+        for (int x = 0; x < gfns; x++) {
+          if (spte(g, x) != 0 && !present(g, x)) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case SmallOnlyWhileUserfault -> {
+        return !(op(g) == 0 && uf(g)) || noHuge(g, gfns);
+      }
+      case NoRecoverWhileDirtyLog -> {
+        return !(op(g) == 0 && dl(g)) || noHuge(g, gfns);
+      }
+      case ArmedNotMapped -> {
+        if (!(op(g) == 0 && uf(g))) {
+          return true;
+        }
+        for (int x = 0; x < gfns; x++) {
+          if (bitmap(g, x) && armed(g, x) && spte(g, x) != 0) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case NoUnfetchedKvmRead -> {
+        for (int p = 0; p < vcpus; p++) {
+          if (lastKvmRead(v, p) > ValueClass.FETCHED.ordinal()) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case NoUnfetchedGuestRead -> {
+        for (int p = 0; p < vcpus; p++) {
+          if (lastRead(v, p) > ValueClass.FETCHED.ordinal()) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case AsyncPfGuestProgress -> {
+        for (int p = 0; p < vcpus; p++) {
+          int pc = pc(v, p);
+          if (Pc.exitStage(pc) || pc == Pc.UFFD_WAIT.ordinal()) {
+            return false;
+          }
+        }
+        return true;
+      }
+      default -> throw new IllegalStateException(name());
+    }
+  }
+
+  private static boolean noHuge(long g, int gfns) {
+    for (int x = 0; x < gfns; x++) {
+      if (spte(g, x) == 2) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,620 @@
+package kvmuf.model;
+
+import static kvmuf.model.StateBits.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import kvmuf.model.Config.Arch;
+import kvmuf.model.Config.AsyncPf;
+import kvmuf.model.Config.SlotKind;
+import kvmuf.model.Config.UffdMode;
+import kvmuf.model.Config.UserfaultUse;
+
+/**
+ * The spec's Init and Next over packed states: each method below is the TLA+ action of the same
+ * name in spec/KvmUserfault.tla, guard for guard and update for update. Successors are pushed to
+ * a {@link Sink} as (action code, g, v) so that the explorer's inner loop allocates nothing.
+ */
+public final class Model {
+
+  /** Receives one successor of the state being expanded. */
+  @FunctionalInterface
+  public interface Sink {
+    void accept(int action, long g, long v);
+  }
+
+  /** One transition, for callers that prefer objects to codes. */
+  public record Transition(Action action, State next) {}
+
+  private static final int SPTE_NONE = 0;
+  private static final int SPTE_SMALL = 1;
+  private static final int SPTE_HUGE = 2;
+  private static final int H_NONE = 0;
+  private static final int H_READ = 1;
+  private static final int H_WAKE = 2;
+  private static final int OP_IDLE = 0;
+  private static final int OP_ENABLE = 1;
+  private static final int OP_DISABLE = 2;
+  private static final int OP_DIRTY_ON = 3;
+  private static final int OP_DIRTY_OFF = 4;
+  private static final int V_NONE = 0;
+  private static final int V_FETCHED = 1;
+  private static final int V_ZERO = 2;
+  private static final int V_STALE = 3;
+  private static final int IDLE = Pc.IDLE.ordinal();
+  private static final int FAULT = Pc.FAULT.ordinal();
+  private static final int LOOKUP = Pc.LOOKUP.ordinal();
+  private static final int UFFD_WAIT = Pc.UFFD_WAIT.ordinal();
+  private static final int INSTALL = Pc.INSTALL.ordinal();
+  private static final int APF = Pc.APF.ordinal();
+  private static final int EXITED = Pc.EXITED.ordinal();
+  private static final int BITCLEARED = Pc.BITCLEARED.ordinal();
+  private static final int INSTALLED = Pc.INSTALLED.ordinal();
+  private static final int CLEARED = Pc.CLEARED.ordinal();
+
+  private final Config config;
+  private final int vcpus;
+  private final int gfns;
+  private final int span;
+  private final boolean uffd;
+  private final boolean missing;
+  private final boolean gmem;
+  private final boolean shmem;
+  private final boolean x86;
+  private final boolean apfKernel;
+  private final boolean late;
+  private final boolean useNone;
+  private final boolean mHuge;
+  private final boolean mNoZap;
+  private final boolean mClearFirst;
+  private final boolean mNoWake;
+  private final boolean mRecoverDirty;
+  private final boolean mNoUffdKvm;
+  private final boolean mZapEarly;
+  private final boolean mNoSeq;
+  private final boolean mApfBypass;
+  private final boolean mWrongFlags;
+
+  public Model(Config config) {
+    this.config = config;
+    this.vcpus = config.vcpus();
+    this.gfns = config.numGfns();
+    this.span = config.hugeSpan();
+    this.uffd = config.uffdMode() != UffdMode.NONE;
+    this.missing = config.uffdMode() == UffdMode.MISSING;
+    this.gmem = config.slotKind() == SlotKind.GMEM;
+    this.shmem = config.slotKind() == SlotKind.SHMEM;
+    this.x86 = config.arch() == Arch.X86;
+    this.apfKernel = config.asyncPf() == AsyncPf.KERNEL;
+    this.late = config.userfaultUse() == UserfaultUse.LATE;
+    this.useNone = config.userfaultUse() == UserfaultUse.NONE;
+    this.mHuge = config.mutant(MutantId.HugeWhileUserfault);
+    this.mNoZap = config.mutant(MutantId.NoZapOnEnable);
+    this.mClearFirst = config.mutant(MutantId.ClearBeforeInstall);
+    this.mNoWake = config.mutant(MutantId.NoWakeOnEexist);
+    this.mRecoverDirty = config.mutant(MutantId.RecoverWithDirtyLog);
+    this.mNoUffdKvm = config.mutant(MutantId.NoUffdForKvmAccess);
+    this.mZapEarly = config.mutant(MutantId.ZapBeforeSrcuWait);
+    this.mNoSeq = config.mutant(MutantId.NoSeqRetry);
+    this.mApfBypass = config.mutant(MutantId.AsyncPfBypassesBitmap);
+    this.mWrongFlags = config.mutant(MutantId.WrongExitFlags);
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  // ------------------------------------------------------------------ Init
+
+  public State init() {
+    boolean start = config.userfaultUse() == UserfaultUse.START;
+    long g = start ? UF : 0;
+    for (int x = 0; x < gfns; x++) {
+      g = setGfn(g, x, BITMAP, 1, start ? 1 : 0);
+      g = setGfn(g, x, PRESENT, 1, gmem ? 1 : 0);
+      g = setGfn(g, x, ARMED, 1, start ? 1 : 0);
+    }
+    long v = 0;
+    for (int c = 0; c < vcpus; c++) {
+      v = setV(v, c, BUDGET, 3, config.accesses());
+    }
+    return new State(g, v);
+  }
+
+  // ------------------------------------------------------------------ Next
+
+  public void successors(long g, long v, Sink out) {
+    for (int c = 0; c < vcpus; c++) {
+      for (int x = 0; x < gfns; x++) {
+        access(g, v, c, x, out);
+        kvmAccess(g, v, c, x, out);
+      }
+    }
+    for (int c = 0; c < vcpus; c++) {
+      checkBitmap(g, v, c, out);
+      lookup(g, v, c, out);
+      installSpte(g, v, c, out);
+    }
+    for (int c = 0; c < vcpus; c++) {
+      install(g, v, c, out);
+      clearBit(g, v, c, out);
+      resumeVcpu(g, v, c, out);
+    }
+    for (int x = 0; x < gfns; x++) {
+      uffdRead(g, v, x, out);
+      uffdInstall(g, v, x, out);
+      uffdWake(g, v, x, out);
+    }
+    for (int x = 0; x < gfns; x++) {
+      setBit(g, v, x, out);
+      invalidate(g, v, x, out);
+    }
+    enableUserfault(g, v, out);
+    disableUserfault(g, v, out);
+    enableDirtyLog(g, v, out);
+    disableDirtyLog(g, v, out);
+    commitMemslot(g, v, out);
+    finished(g, v, out);
+  }
+
+  public List<Transition> successors(State s) {
+    List<Transition> list = new ArrayList<>();
+    successors(s.g(), s.v(), (a, ng, nv) -> list.add(new Transition(Action.decode(a), new State(ng, nv))));
+    return list;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** SnapFlags(v): the flags of the slot generation the in-flight access of c uses. */
+  private int snapFlags(long g, long v, int c) {
+    int flags = StateBits.flags(g);
+    if (vgen(v, c) == slotGen(g)) {
+      return flags;
+    }
+    return switch (op(g)) {
+      case OP_ENABLE -> flags & ~(int) UF;
+      case OP_DISABLE -> flags | (int) UF;
+      case OP_DIRTY_ON -> flags & ~(int) DL;
+      case OP_DIRTY_OFF -> flags | (int) DL;
+      default -> flags;
+    };
+  }
+
+  private static int valueOf(long g, int x) {
+    if (!present(g, x)) {
+      return V_STALE;
+    }
+    return fetched(g, x) ? V_FETCHED : V_ZERO;
+  }
+
+  private boolean mayStillMap(long v, int x) {
+    for (int c = 0; c < vcpus; c++) {
+      int pc = pc(v, c);
+      if ((pc == LOOKUP || pc == UFFD_WAIT || pc == INSTALL) && vkind(v, c) == KIND_VCPU && vgfn(v, c) == x) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean eexist(long g, int x) {
+    return uffd && present(g, x);
+  }
+
+  private long installPage(long g, int x) {
+    if (!(missing && present(g, x))) {
+      g = setGfn(g, x, FETCHED, 1, 1);
+    }
+    return setGfn(g, x, PRESENT, 1, 1);
+  }
+
+  /** WakeWaiters(g): pc only (the spec leaves the woken vCPU's other fields as they were). */
+  private long wokenVcpus(long v, int x) {
+    for (int c = 0; c < vcpus; c++) {
+      if (vgfn(v, c) == x) {
+        int pc = pc(v, c);
+        if (pc == UFFD_WAIT) {
+          v = setV(v, c, PC, 4, LOOKUP);
+        } else if (pc == APF) {
+          v = setV(v, c, PC, 4, IDLE);
+        }
+      }
+    }
+    return v;
+  }
+
+  /** ApfBypassSpte(g), evaluated on the state before the wake. */
+  private long apfBypassSpte(long g, long v, int x) {
+    if (!mApfBypass) {
+      return g;
+    }
+    for (int c = 0; c < vcpus; c++) {
+      if (pc(v, c) == APF && vgfn(v, c) == x) {
+        return spte(g, x) == SPTE_NONE ? setGfn(g, x, SPTE, 2, SPTE_SMALL) : g;
+      }
+    }
+    return g;
+  }
+
+  private int frameStart(int x) {
+    return (x / span) * span;
+  }
+
+  private long recovered(long g) {
+    long out = g;
+    for (int f = 0; f < gfns; f += span) {
+      boolean anySmall = false;
+      boolean allPresent = true;
+      for (int h = f; h < f + span; h++) {
+        anySmall |= spte(g, h) == SPTE_SMALL;
+        allPresent &= present(g, h);
+      }
+      if (anySmall && allPresent) {
+        for (int h = f; h < f + span; h++) {
+          out = setGfn(out, h, SPTE, 2, SPTE_HUGE);
+        }
+      }
+    }
+    return out;
+  }
+
+  private long split(long g) {
+    for (int x = 0; x < gfns; x++) {
+      if (spte(g, x) == SPTE_HUGE) {
+        g = setGfn(g, x, SPTE, 2, SPTE_SMALL);
+      }
+    }
+    return g;
+  }
+
+  private long noSpte(long g) {
+    for (int x = 0; x < gfns; x++) {
+      g = setGfn(g, x, SPTE, 2, SPTE_NONE);
+    }
+    return g;
+  }
+
+  private boolean hugeOk(long g, long v, int c, int x) {
+    int snap = snapFlags(g, v, c);
+    if ((snap & UF) != 0 && !mHuge) {
+      return false;
+    }
+    if ((snap & DL) != 0) {
+      return false;
+    }
+    int f = frameStart(x);
+    for (int h = f; h < f + span; h++) {
+      if (!present(g, h) || spte(g, h) == SPTE_SMALL) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private long mapFault(long g, long v, int c, int x) {
+    if (hugeOk(g, v, c, x)) {
+      int f = frameStart(x);
+      for (int h = f; h < f + span; h++) {
+        g = setGfn(g, h, SPTE, 2, SPTE_HUGE);
+      }
+      return g;
+    }
+    return setGfn(g, x, SPTE, 2, SPTE_SMALL);
+  }
+
+  private static long resetVcpu(long v, int c) {
+    v = setV(v, c, VGFN, 3, 0);
+    v = setV(v, c, VKIND, 1, KIND_VCPU);
+    v = setV(v, c, VSEQ, 3, 0);
+    return setV(v, c, VGEN, 1, 0);
+  }
+
+  // ------------------------------------------------------------------ vCPU actions
+
+  void access(long g, long v, int c, int x, Sink out) {
+    if (pc(v, c) != IDLE || budget(v, c) == 0) {
+      return;
+    }
+    long nv;
+    if (spte(g, x) != SPTE_NONE) {
+      nv = setV(v, c, LAST_READ, 2, valueOf(g, x));
+      nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
+    } else {
+      nv = setV(v, c, PC, 4, FAULT);
+      nv = setV(nv, c, VGFN, 3, x);
+      nv = setV(nv, c, VKIND, 1, KIND_VCPU);
+      nv = setV(nv, c, VSEQ, 3, mmuSeq(g));
+      nv = setV(nv, c, VGEN, 1, slotGen(g));
+    }
+    out.accept(Action.code(Action.ACCESS, c, x), g, nv);
+  }
+
+  void kvmAccess(long g, long v, int c, int x, Sink out) {
+    if (!config.kvmAccesses() || pc(v, c) != IDLE || budget(v, c) == 0) {
+      return;
+    }
+    long nv = setV(v, c, PC, 4, LOOKUP);
+    nv = setV(nv, c, VGFN, 3, x);
+    nv = setV(nv, c, VKIND, 1, KIND_KVM);
+    nv = setV(nv, c, VGEN, 1, slotGen(g));
+    out.accept(Action.code(Action.KVM_ACCESS, c, x), g, nv);
+  }
+
+  void checkBitmap(long g, long v, int c, Sink out) {
+    if (pc(v, c) != FAULT) {
+      return;
+    }
+    int x = vgfn(v, c);
+    long ng = g;
+    long nv;
+    if (mApfBypass && apfKernel && uffd && !present(g, x)) {
+      nv = setV(v, c, PC, 4, APF);
+      ng = setGfn(g, x, QUEUED, 1, 1);
+    } else if ((snapFlags(g, v, c) & UF) != 0 && bitmap(g, x)) {
+      nv = setV(v, c, PC, 4, EXITED);
+      nv = setV(nv, c, EXIT_FLAGS, 1, mWrongFlags ? 0 : 1);
+    } else {
+      nv = setV(v, c, PC, 4, LOOKUP);
+    }
+    out.accept(Action.code(Action.CHECK_BITMAP, c, 0), ng, nv);
+  }
+
+  void lookup(long g, long v, int c, Sink out) {
+    if (pc(v, c) != LOOKUP) {
+      return;
+    }
+    int x = vgfn(v, c);
+    boolean kvm = vkind(v, c) == KIND_KVM;
+    boolean uffdCatches = uffd && !gmem && !(kvm && mNoUffdKvm);
+    long ng;
+    long nv;
+    if (!present(g, x) && uffdCatches) {
+      nv = setV(v, c, PC, 4, (!kvm && apfKernel) ? APF : UFFD_WAIT);
+      ng = setGfn(g, x, QUEUED, 1, 1);
+    } else {
+      ng = setGfn(g, x, PRESENT, 1, 1);
+      if (kvm) {
+        nv = setV(v, c, LAST_KVM_READ, 2, valueOf(ng, x));
+        nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
+        nv = setV(nv, c, PC, 4, IDLE);
+        nv = resetVcpu(nv, c);
+      } else {
+        nv = setV(v, c, PC, 4, INSTALL);
+      }
+    }
+    out.accept(Action.code(Action.LOOKUP, c, 0), ng, nv);
+  }
+
+  void installSpte(long g, long v, int c, Sink out) {
+    if (pc(v, c) != INSTALL) {
+      return;
+    }
+    int x = vgfn(v, c);
+    long ng = g;
+    long nv = setV(v, c, PC, 4, IDLE);
+    if (!(vseq(v, c) != mmuSeq(g) && !mNoSeq)) {
+      ng = mapFault(g, v, c, x);
+      nv = setV(nv, c, LAST_READ, 2, valueOf(g, x));
+      nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
+    }
+    nv = resetVcpu(nv, c);
+    out.accept(Action.code(Action.INSTALL_SPTE, c, 0), ng, nv);
+  }
+
+  // ------------------------------------------------------------------ the exit handler
+
+  void install(long g, long v, int c, Sink out) {
+    int pc = pc(v, c);
+    int next;
+    if (pc == EXITED && !mClearFirst) {
+      next = INSTALLED;
+    } else if (pc == BITCLEARED) {
+      next = CLEARED;
+    } else {
+      return;
+    }
+    out.accept(Action.code(Action.INSTALL, c, 0), installPage(g, vgfn(v, c)), setV(v, c, PC, 4, next));
+  }
+
+  void clearBit(long g, long v, int c, Sink out) {
+    int pc = pc(v, c);
+    int next;
+    if (pc == INSTALLED) {
+      next = CLEARED;
+    } else if (pc == EXITED && mClearFirst) {
+      next = BITCLEARED;
+    } else {
+      return;
+    }
+    int x = vgfn(v, c);
+    long ng = setGfn(g, x, BITMAP, 1, 0);
+    ng = setGfn(ng, x, ARMED, 1, 0);
+    out.accept(Action.code(Action.CLEAR_BIT, c, 0), ng, setV(v, c, PC, 4, next));
+  }
+
+  void resumeVcpu(long g, long v, int c, Sink out) {
+    if (pc(v, c) != CLEARED) {
+      return;
+    }
+    long nv = setV(v, c, PC, 4, IDLE);
+    nv = resetVcpu(nv, c);
+    nv = setV(nv, c, EXIT_FLAGS, 1, 0);
+    out.accept(Action.code(Action.RESUME_VCPU, c, 0), g, nv);
+  }
+
+  // ------------------------------------------------------------------ the uffd reader
+
+  void uffdRead(long g, long v, int x, Sink out) {
+    if (!queued(g, x) || handling(g, x) != H_NONE) {
+      return;
+    }
+    long ng = setGfn(g, x, QUEUED, 1, 0);
+    ng = setGfn(ng, x, HANDLING, 2, H_READ);
+    out.accept(Action.code(Action.UFFD_READ, 0, x), ng, v);
+  }
+
+  void uffdInstall(long g, long v, int x, Sink out) {
+    if (handling(g, x) != H_READ) {
+      return;
+    }
+    long ng = installPage(g, x);
+    long nv = v;
+    if (eexist(g, x)) {
+      ng = setGfn(ng, x, HANDLING, 2, mNoWake ? H_NONE : H_WAKE);
+    } else {
+      ng = setGfn(ng, x, HANDLING, 2, H_NONE);
+      nv = wokenVcpus(v, x);
+      ng = setGfn(ng, x, QUEUED, 1, 0);
+      ng = setGfn(ng, x, SPTE, 2, spte(apfBypassSpte(g, v, x), x));
+    }
+    out.accept(Action.code(Action.UFFD_INSTALL, 0, x), ng, nv);
+  }
+
+  void uffdWake(long g, long v, int x, Sink out) {
+    if (handling(g, x) != H_WAKE) {
+      return;
+    }
+    long ng = setGfn(g, x, HANDLING, 2, H_NONE);
+    ng = setGfn(ng, x, QUEUED, 1, 0);
+    ng = setGfn(ng, x, SPTE, 2, spte(apfBypassSpte(g, v, x), x));
+    out.accept(Action.code(Action.UFFD_WAKE, 0, x), ng, wokenVcpus(v, x));
+  }
+
+  // ------------------------------------------------------------------ other VMM requests
+
+  void setBit(long g, long v, int x, Sink out) {
+    if (!late || bitmap(g, x)) {
+      return;
+    }
+    long ng = setGfn(g, x, BITMAP, 1, 1);
+    ng = setGfn(ng, x, ARMED, 1, (spte(g, x) == SPTE_NONE && !mayStillMap(v, x)) ? 1 : 0);
+    out.accept(Action.code(Action.SET_BIT, 0, x), ng, v);
+  }
+
+  private static long swap(long g, long newFlags, int op) {
+    long ng = (g & ~3L) | newFlags;
+    ng = set(ng, GEN, 1, 1 - slotGen(g));
+    return set(ng, OP, 3, op);
+  }
+
+  void enableUserfault(long g, long v, Sink out) {
+    if (!late || op(g) != OP_IDLE || uf(g)) {
+      return;
+    }
+    boolean anyMarked = false;
+    for (int x = 0; x < gfns; x++) {
+      anyMarked |= bitmap(g, x);
+    }
+    if (!anyMarked) {
+      return;
+    }
+    long ng = swap(g, flags(g) | UF, OP_ENABLE);
+    if (mZapEarly) {
+      ng = noSpte(ng);
+    }
+    out.accept(Action.code(Action.ENABLE_USERFAULT, 0, 0), ng, v);
+  }
+
+  void disableUserfault(long g, long v, Sink out) {
+    if (useNone || op(g) != OP_IDLE || !uf(g)) {
+      return;
+    }
+    for (int x = 0; x < gfns; x++) {
+      if (bitmap(g, x)) {
+        return;
+      }
+    }
+    out.accept(Action.code(Action.DISABLE_USERFAULT, 0, 0), swap(g, flags(g) & ~UF, OP_DISABLE), v);
+  }
+
+  void enableDirtyLog(long g, long v, Sink out) {
+    if (!config.dirtyLog() || dirtyDone(g) || op(g) != OP_IDLE || dl(g)) {
+      return;
+    }
+    out.accept(Action.code(Action.ENABLE_DIRTY_LOG, 0, 0), swap(g, flags(g) | DL, OP_DIRTY_ON), v);
+  }
+
+  void disableDirtyLog(long g, long v, Sink out) {
+    if (op(g) != OP_IDLE || !dl(g)) {
+      return;
+    }
+    long ng = swap(g, flags(g) & ~DL, OP_DIRTY_OFF);
+    ng = set(ng, DIRTY_DONE, 1, 1);
+    out.accept(Action.code(Action.DISABLE_DIRTY_LOG, 0, 0), ng, v);
+  }
+
+  void commitMemslot(long g, long v, Sink out) {
+    int op = op(g);
+    if (op == OP_IDLE) {
+      return;
+    }
+    for (int c = 0; c < vcpus; c++) {
+      if (Pc.srcuStage(pc(v, c)) && vgen(v, c) != slotGen(g)) {
+        return;
+      }
+    }
+    long ng = set(g, OP, 3, OP_IDLE);
+    switch (op) {
+      case OP_ENABLE -> {
+        if (!(mNoZap || mZapEarly)) {
+          ng = noSpte(ng);
+        }
+        for (int x = 0; x < gfns; x++) {
+          ng = setGfn(ng, x, ARMED, 1, (bitmap(g, x) && !mayStillMap(v, x)) ? 1 : 0);
+        }
+      }
+      case OP_DISABLE -> {
+        if (x86 && (!dl(g) || mRecoverDirty)) {
+          ng = recovered(ng);
+        }
+      }
+      case OP_DIRTY_ON -> ng = split(ng);
+      case OP_DIRTY_OFF -> {
+        if (x86 && !uf(g)) {
+          ng = recovered(ng);
+        }
+      }
+      default -> throw new IllegalStateException("memslotOp " + op);
+    }
+    out.accept(Action.code(Action.COMMIT_MEMSLOT, 0, 0), ng, v);
+  }
+
+  void invalidate(long g, long v, int x, Sink out) {
+    if (mmuSeq(g) >= config.maxInvalidate() || !present(g, x)) {
+      return;
+    }
+    if (!uffd) {
+      if (!bitmap(g, x)) {
+        return;
+      }
+      for (int c = 0; c < vcpus; c++) {
+        if (Pc.exitStage(pc(v, c)) && vgfn(v, c) == x) {
+          return;
+        }
+      }
+    }
+    long ng = set(g, SEQ, 3, mmuSeq(g) + 1);
+    if (spte(g, x) == SPTE_HUGE) {
+      int f = frameStart(x);
+      for (int h = f; h < f + span; h++) {
+        ng = setGfn(ng, h, SPTE, 2, SPTE_NONE);
+      }
+    } else {
+      ng = setGfn(ng, x, SPTE, 2, SPTE_NONE);
+    }
+    ng = setGfn(ng, x, PRESENT, 1, 0);
+    if (!shmem) {
+      ng = setGfn(ng, x, FETCHED, 1, 0);
+    }
+    out.accept(Action.code(Action.INVALIDATE, 0, x), ng, v);
+  }
+
+  void finished(long g, long v, Sink out) {
+    for (int c = 0; c < vcpus; c++) {
+      if (pc(v, c) != IDLE || budget(v, c) != 0) {
+        return;
+      }
+    }
+    out.accept(Action.code(Action.FINISHED, 0, 0), g, v);
+  }
+}

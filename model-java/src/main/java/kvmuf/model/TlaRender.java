@@ -1,0 +1,91 @@
+package kvmuf.model;
+
+import static kvmuf.model.StateBits.*;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+
+/**
+ * Renders a state the way TLC prints it (variable name to TLA+ value text, vCPUs named v1..vN),
+ * so Java counterexamples print like TLC's and can be handed to TLC to replay.
+ */
+public final class TlaRender {
+  private TlaRender() {}
+
+  public static Map<String, String> vars(Config c, State s) {
+    long g = s.g();
+    long v = s.v();
+    Map<String, String> m = new TreeMap<>();
+    List<String> flags = new ArrayList<>();
+    if (dl(g)) {
+      flags.add("\"DIRTY_LOG\"");
+    }
+    if (uf(g)) {
+      flags.add("\"USERFAULT\"");
+    }
+    m.put("flags", "{" + String.join(", ", flags) + "}");
+    m.put("slotGen", Integer.toString(slotGen(g)));
+    m.put("memslotOp", q(MemslotOp.of(op(g)).tla));
+    m.put("bitmap", gfnFn(c, x -> bool(bitmap(g, x))));
+    m.put("fetched", gfnFn(c, x -> bool(fetched(g, x))));
+    m.put("present", gfnFn(c, x -> bool(present(g, x))));
+    m.put("spte", gfnFn(c, x -> q(Spte.of(spte(g, x)).tla)));
+    m.put("mmuSeq", Integer.toString(mmuSeq(g)));
+    m.put("pc", vcpuFn(c, p -> q(Pc.of(pc(v, p)).tla)));
+    m.put("vgfn", vcpuFn(c, p -> Integer.toString(vgfn(v, p))));
+    m.put("vkind", vcpuFn(c, p -> q(vkind(v, p) == KIND_KVM ? "kvm" : "vcpu")));
+    m.put("vseq", vcpuFn(c, p -> Integer.toString(vseq(v, p))));
+    m.put("vgen", vcpuFn(c, p -> Integer.toString(vgen(v, p))));
+    m.put("budget", vcpuFn(c, p -> Integer.toString(budget(v, p))));
+    m.put("exitFlags", vcpuFn(c, p -> exitFlags(v, p) ? "{\"USERFAULT\"}" : "{}"));
+    List<String> queue = new ArrayList<>();
+    for (int x = 0; x < c.numGfns(); x++) {
+      if (queued(g, x)) {
+        queue.add(Integer.toString(x));
+      }
+    }
+    m.put("uffdQueue", "{" + String.join(", ", queue) + "}");
+    m.put("uffdHandling", gfnFn(c, x -> q(switch (handling(g, x)) {
+      case 0 -> "none";
+      case 1 -> "read";
+      default -> "wake";
+    })));
+    m.put("dirtyDone", bool(dirtyDone(g)));
+    m.put("armed", gfnFn(c, x -> bool(armed(g, x))));
+    m.put("lastRead", vcpuFn(c, p -> q(ValueClass.of(lastRead(v, p)).tla)));
+    m.put("lastKvmRead", vcpuFn(c, p -> q(ValueClass.of(lastKvmRead(v, p)).tla)));
+    return new LinkedHashMap<>(m);
+  }
+
+  public static String vcpuName(int index) {
+    return "v" + (index + 1);
+  }
+
+  private static String q(String s) {
+    return "\"" + s + "\"";
+  }
+
+  private static String bool(boolean b) {
+    return b ? "TRUE" : "FALSE";
+  }
+
+  private static String gfnFn(Config c, IntFunction<String> f) {
+    List<String> parts = new ArrayList<>();
+    for (int x = 0; x < c.numGfns(); x++) {
+      parts.add(x + " :> " + f.apply(x));
+    }
+    return "(" + String.join(" @@ ", parts) + ")";
+  }
+
+  private static String vcpuFn(Config c, IntFunction<String> f) {
+    List<String> parts = new ArrayList<>();
+    for (int p = 0; p < c.vcpus(); p++) {
+      parts.add(vcpuName(p) + " :> " + f.apply(p));
+    }
+    return "(" + String.join(" @@ ", parts) + ")";
+  }
+}
