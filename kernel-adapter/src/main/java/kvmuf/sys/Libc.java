@@ -72,6 +72,9 @@ public final class Libc {
   private static final MethodHandle UNAME = handle("uname", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1);
   // memcpy cannot fail and sets no errno; it is here so that a thread can touch memory from native code
   // (see touch*: a thread blocked in a page fault must not be a thread in Java state).
+  // pid_t gettid(void) (glibc 2.30+): the kernel thread id that UFFD_FEATURE_THREAD_ID reports.
+  private static final MethodHandle GETTID =
+      LINKER.downcallHandle(LINKER.defaultLookup().find("gettid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle MEMCPY =
       LINKER.downcallHandle(
           LINKER.defaultLookup().find("memcpy").orElseThrow(),
@@ -325,6 +328,15 @@ public final class Libc {
       String[] out = new String[5];
       for (int i = 0; i < 5; i++) out[i] = u.asSlice(i * 65L, 65).getString(0);
       return out;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** The calling thread's kernel thread id. */
+  public static int gettid() {
+    try {
+      return (int) GETTID.invokeExact();
     } catch (Throwable t) {
       throw rethrow(t);
     }
