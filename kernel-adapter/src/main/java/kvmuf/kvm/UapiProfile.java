@@ -79,7 +79,7 @@ public enum UapiProfile {
     return UPSTREAM;
   }
 
-  static boolean isX86(String arch) {
+  public static boolean isX86(String arch) {
     return arch.equals("amd64") || arch.equals("x86_64");
   }
 
