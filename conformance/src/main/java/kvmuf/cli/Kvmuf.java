@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       CommandLine.HelpCommand.class,
+      ProbeCommand.class,
     })
 public final class Kvmuf implements Runnable {
 
