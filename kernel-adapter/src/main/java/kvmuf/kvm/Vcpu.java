@@ -80,16 +80,24 @@ public final class Vcpu implements AutoCloseable {
     // Only then: arm64 reads exit_reason on entry to complete MMIO.
     if (last instanceof Exit.MemoryFault) r.set(JAVA_INT, EXIT_REASON, Exit.KVM_EXIT_UNKNOWN);
     long rc = Libc.ioctlRaw(fd.get(), Ioctls.KVM_RUN, 0);
+    return last = interpret(r, rc, id);
+  }
+
+  /**
+   * Turns KVM_RUN's return ({@code rc >= 0} or -errno) and the kvm_run area into an exit. Separate from
+   * {@link #run()} so the EFAULT / memory-fault rule can be tested on a synthetic kvm_run.
+   */
+  static Exit interpret(MemorySegment r, long rc, int vcpuId) {
     int reason = r.get(JAVA_INT, EXIT_REASON);
     if (rc < 0) {
       int errno = (int) -rc;
       if (errno == Errno.EFAULT.number() && reason == Exit.KVM_EXIT_MEMORY_FAULT) {
-        return last = new Exit.MemoryFault(r.get(JAVA_LONG, MF_FLAGS), r.get(JAVA_LONG, MF_GPA), r.get(JAVA_LONG, MF_SIZE));
+        return new Exit.MemoryFault(r.get(JAVA_LONG, MF_FLAGS), r.get(JAVA_LONG, MF_GPA), r.get(JAVA_LONG, MF_SIZE));
       }
-      if (errno == Errno.EINTR.number()) return last = new Exit.Other(Exit.KVM_EXIT_INTR);
-      throw new SyscallException("KVM_RUN", errno, "vcpu " + id + ", exit_reason=" + reason);
+      if (errno == Errno.EINTR.number()) return new Exit.Other(Exit.KVM_EXIT_INTR);
+      throw new SyscallException("KVM_RUN", errno, "vcpu " + vcpuId + ", exit_reason=" + reason);
     }
-    return last = decode(r, reason);
+    return decode(r, reason);
   }
 
   private static Exit decode(MemorySegment r, int reason) {
