@@ -31,20 +31,21 @@ import kvmuf.sys.OwnedFd;
  * skips the gate, for conformance steps that test how a kernel rejects the bit.
  */
 public final class Vm implements AutoCloseable {
-  private final Kvm kvm;
   private final OwnedFd fd;
   private final UapiProfile profile;
   private final int vcpuMmapSize;
+  /** The kernel's answer to the profile's KVM_CAP_USERFAULT number, asked once at creation (0 if none). */
+  private final int userfaultAnswer;
   private final Map<Integer, List<Mapping>> pinnedBySlot = new HashMap<>();
   private final List<Mapping> owned = new ArrayList<>();
   private final List<Vcpu> vcpus = new ArrayList<>();
   private final List<AutoCloseable> children = new ArrayList<>();
 
   Vm(Kvm kvm, OwnedFd fd, UapiProfile profile) {
-    this.kvm = kvm;
     this.fd = fd;
     this.profile = profile;
     this.vcpuMmapSize = kvm.vcpuMmapSize();
+    this.userfaultAnswer = profile.userfaultCap().isPresent() ? kvm.checkExtension(profile.userfaultCap().getAsInt()) : 0;
   }
 
   public int fd() {
@@ -75,7 +76,7 @@ public final class Vm implements AutoCloseable {
           "unsupported: KVM_CAP_USERFAULT not offered by this kernel (UAPI profile " + profile.id() + ")");
     }
     int cap = profile.userfaultCap().getAsInt();
-    int answer = kvm.checkExtension(cap);
+    int answer = userfaultAnswer;
     if (answer <= 0) {
       throw new UnsupportedFeatureException(
           "unsupported: KVM_CAP_USERFAULT not offered by this kernel (profile "
@@ -89,14 +90,14 @@ public final class Vm implements AutoCloseable {
   }
 
   /** Anonymous memory owned by this Vm: unmapped only after the VM fd is closed. */
-  public Mapping mapAnonymous(long length, boolean shared) {
+  public synchronized Mapping mapAnonymous(long length, boolean shared) {
     Mapping m = Mapping.anonymous(length, shared);
     owned.add(m);
     return m;
   }
 
   /** 2 MiB-aligned private anonymous memory owned by this Vm, for THP-backed slots. */
-  public Mapping mapAnonymousAligned(long length, long alignment) {
+  public synchronized Mapping mapAnonymousAligned(long length, long alignment) {
     Mapping m = Mapping.anonymousAligned(length, alignment);
     owned.add(m);
     return m;
@@ -178,7 +179,7 @@ public final class Vm implements AutoCloseable {
     if (region.memorySize() == 0) repin(region.slot(), List.of());
   }
 
-  private void repin(int slot, List<Mapping> now) {
+  private synchronized void repin(int slot, List<Mapping> now) {
     for (Mapping m : now) m.pin();
     List<Mapping> before = pinnedBySlot.remove(slot);
     if (before != null) before.forEach(Mapping::unpin);
@@ -186,7 +187,7 @@ public final class Vm implements AutoCloseable {
   }
 
   /** KVM_CREATE_VCPU and mmap of its kvm_run area. */
-  public Vcpu createVcpu(int id) {
+  public synchronized Vcpu createVcpu(int id) {
     long rc = Libc.ioctl(fd.get(), Ioctls.KVM_CREATE_VCPU, id, "KVM_CREATE_VCPU");
     Vcpu v = new Vcpu(id, new OwnedFd((int) rc, "vcpu" + id), vcpuMmapSize);
     vcpus.add(v);
@@ -213,7 +214,9 @@ public final class Vm implements AutoCloseable {
   public KvmStats stats() {
     long rc = Libc.ioctl(fd.get(), Ioctls.KVM_GET_STATS_FD, 0, "KVM_GET_STATS_FD");
     KvmStats s = KvmStats.open(new OwnedFd((int) rc, "vm stats"));
-    children.add(s);
+    synchronized (this) {
+      children.add(s);
+    }
     return s;
   }
 
@@ -227,7 +230,9 @@ public final class Vm implements AutoCloseable {
           Libc.ioctl(
               fd.get(), Ioctls.KVM_CREATE_GUEST_MEMFD, arg, "KVM_CREATE_GUEST_MEMFD", () -> "size=" + size + ", flags=0x" + Long.toHexString(flags));
       GuestMemfd g = new GuestMemfd(new OwnedFd((int) rc, "guest_memfd"), size, flags);
-      children.add(g);
+      synchronized (this) {
+        children.add(g);
+      }
       return g;
     }
   }
@@ -248,7 +253,7 @@ public final class Vm implements AutoCloseable {
    * Vm's own mappings: memory goes last, so nothing the kernel can still reach is unmapped first.
    */
   @Override
-  public void close() {
+  public synchronized void close() {
     for (Vcpu v : vcpus) v.close();
     for (AutoCloseable c : children) {
       try {

@@ -158,7 +158,10 @@ public final class Userfaultfd implements AutoCloseable {
   }
 
   /**
-   * UFFDIO_COPY of {@code len} bytes from {@code src} to the registered {@code dst}: installs the pages and,
+   * Memory: {@code src} must be readable for {@code len} bytes for the duration of the call (the kernel
+   * copies from it, then forgets it); {@code dst} must lie in a range registered on this fd.
+   *
+   * <p>UFFDIO_COPY of {@code len} bytes from {@code src} to the registered {@code dst}: installs the pages and,
    * unless {@code dontWake}, wakes the faulting threads. EEXIST and EAGAIN are results.
    */
   public MfillResult copy(long dst, long src, long len, boolean dontWake) {
