@@ -34,7 +34,8 @@ public final class Kvm implements AutoCloseable {
 
   /** Why KVM cannot be used here, or null when /dev/kvm opens. */
   public static String unavailableReason() {
-    try (Kvm k = open()) {
+    try {
+      open().close();
       return null;
     } catch (UnsupportedFeatureException e) {
       return e.getMessage();

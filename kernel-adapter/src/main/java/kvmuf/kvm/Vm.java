@@ -186,6 +186,16 @@ public final class Vm implements AutoCloseable {
     if (!now.isEmpty()) pinnedBySlot.put(slot, List.copyOf(now));
   }
 
+  /**
+   * A memslot over the whole of {@code backing}, created with KVM_SET_USER_MEMORY_REGION2 (the only ioctl
+   * that can later carry KVM Userfault) and updated through {@link Memslot}'s flags-only calls.
+   */
+  public Memslot addMemslot(int slot, long guestPhysAddr, Mapping backing) {
+    MemoryRegion2 r = MemoryRegion2.of(slot, 0, guestPhysAddr, backing.length(), backing.address());
+    setUserMemoryRegion2(r, backing, null);
+    return new Memslot(this, r, backing);
+  }
+
   /** KVM_CREATE_VCPU and mmap of its kvm_run area. */
   public synchronized Vcpu createVcpu(int id) {
     long rc = Libc.ioctl(fd.get(), Ioctls.KVM_CREATE_VCPU, id, "KVM_CREATE_VCPU");

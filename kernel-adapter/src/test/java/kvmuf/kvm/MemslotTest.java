@@ -96,4 +96,35 @@ class MemslotTest {
       assertThat(vm.getDirtyLog(0, 16)).as("reset by the previous call").containsExactly(0L);
     }
   }
+
+  @Test
+  void flagsOnlyUpdatesOnALiveSlot() {
+    try (Kvm kvm = KvmTestSupport.openKvmOrSkip()) {
+      KvmTestSupport.assumeCap(kvm, KvmCap.USER_MEMORY2);
+      try (Vm vm = kvm.createVm(0, UapiProfile.UPSTREAM);
+          UserfaultBitmap bitmap = new UserfaultBitmap(8)) {
+        var agent = kvmuf.guest.GuestAgent.install(vm, vm.createVcpu(0));
+        Mapping m = vm.mapAnonymous(8 * 4096, false);
+        Memslot slot = vm.addMemslot(2, 0x300000, m);
+        assertThat(agent.write(slot.gpaOf(1), 11)).isEqualTo(new kvmuf.guest.AgentResult.Value(11));
+
+        slot.enableDirtyLog();
+        assertThat(slot.flags()).isEqualTo(UapiProfile.KVM_MEM_LOG_DIRTY_PAGES);
+        assertThat(agent.write(slot.gpaOf(2), 22)).isEqualTo(new kvmuf.guest.AgentResult.Value(22));
+        assertThat(slot.dirtyLog()).containsExactly(1L << 2);
+        slot.disableDirtyLog();
+        assertThat(slot.flags()).isZero();
+        assertThat(agent.read(slot.gpaOf(1))).as("contents survive flag changes").isEqualTo(new kvmuf.guest.AgentResult.Value(11));
+
+        // EnableUserfault on an upstream profile is refused before the kernel is asked; the slot is unchanged.
+        assertThatThrownBy(() -> slot.enableUserfault(bitmap)).isInstanceOf(UnsupportedFeatureException.class);
+        assertThat(slot.flags()).isZero();
+        assertThat(bitmap.mapping().pinCount()).isZero();
+
+        slot.delete();
+        assertThat(m.pinCount()).isZero();
+        assertThat(agent.read(slot.gpaOf(1))).as("deleted slot: MMIO").isInstanceOf(kvmuf.guest.AgentResult.Interrupted.class);
+      }
+    }
+  }
 }

@@ -55,4 +55,39 @@ class UserfaultTest {
       }
     }
   }
+
+  /**
+   * EnableUserfault on a live slot drops existing mappings (facts file section 2; mutant NoZapOnEnable, R5):
+   * a page the guest already read exits once its bit is set and the flag enabled.
+   */
+  @Test
+  void enablingOnALiveSlotZapsPagesTheGuestAlreadyMapped() {
+    try (Kvm kvm = KvmTestSupport.openKvmOrSkip()) {
+      KvmTestSupport.assumeCap(kvm, KvmCap.USER_MEMORY2);
+      UapiProfile profile = UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch"));
+      String reason = "unsupported: KVM_CAP_USERFAULT not offered by this kernel";
+      if (!profile.hasUserfault()) System.err.println("[skipped] " + reason);
+      assumeTrue(profile.hasUserfault(), reason);
+      try (Vm vm = kvm.createVm(0, profile);
+          UserfaultBitmap bitmap = new UserfaultBitmap(16)) {
+        GuestAgent agent = GuestAgent.install(vm, vm.createVcpu(0));
+        Mapping mem = vm.mapAnonymous(16 * PAGE, false);
+        mem.segment().set(ValueLayout.JAVA_INT, 5 * PAGE, 0x55);
+        Memslot slot = vm.addMemslot(0, BASE, mem);
+        assertThat(agent.read(slot.gpaOf(5))).isEqualTo(new AgentResult.Value(0x55)); // now mapped
+
+        bitmap.set(5);
+        slot.enableUserfault(bitmap);
+        Exit.MemoryFault mf = (Exit.MemoryFault) ((AgentResult.Interrupted) agent.read(slot.gpaOf(5))).exit();
+        assertThat(mf.isUserfault()).isTrue();
+        assertThat(mf.gpa()).isEqualTo(slot.gpaOf(5));
+
+        bitmap.clear(5);
+        assertThat(agent.resume()).isEqualTo(new AgentResult.Value(0x55));
+        slot.disableUserfault();
+        bitmap.set(6);
+        assertThat(agent.read(slot.gpaOf(6))).as("flag off: the bitmap is ignored").isEqualTo(new AgentResult.Value(0));
+      }
+    }
+  }
 }
