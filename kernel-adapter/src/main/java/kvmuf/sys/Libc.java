@@ -3,6 +3,7 @@ package kvmuf.sys;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -280,15 +281,15 @@ public final class Libc {
       MemorySegment cap = CAPTURE_BUF.get();
       while (true) {
         pfd.set(JAVA_INT, 0, fd);
-        pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, (short) events);
-        pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+        pfd.set(JAVA_SHORT, 4, (short) events);
+        pfd.set(JAVA_SHORT, 6, (short) 0);
         int rc = (int) POLL.invokeExact(cap, pfd, 1L, timeoutMillis);
         if (rc < 0) {
           int e = errno(cap);
           if (e == Errno.EINTR.number()) continue;
           throw new SyscallException("poll", e, "fd=" + fd + ", events=" + events + ", timeout=" + timeoutMillis);
         }
-        return rc == 0 ? 0 : pfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6);
+        return rc == 0 ? 0 : pfd.get(JAVA_SHORT, 6);
       }
     } catch (Throwable t) {
       throw rethrow(t);

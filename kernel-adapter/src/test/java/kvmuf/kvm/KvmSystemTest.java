@@ -1,6 +1,9 @@
 package kvmuf.kvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import kvmuf.sys.SyscallException;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,22 @@ class KvmSystemTest {
         try (Vcpu v = vm.createVcpu(0)) {
           assertThat(v.getRegs().get(Regs.Reg.RIP)).as("x86 reset vector rip").isEqualTo(0xfff0);
         }
+      }
+    }
+  }
+
+  @Test
+  void enableCapOnTheVm() {
+    try (Kvm kvm = KvmTestSupport.openKvmOrSkip()) {
+      KvmTestSupport.assumeCap(kvm, KvmCap.MANUAL_DIRTY_LOG_PROTECT2);
+      try (Vm vm = kvm.createVm()) {
+        // KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE (bit 0): accepted before any memslot exists.
+        vm.enableCap(KvmCap.MANUAL_DIRTY_LOG_PROTECT2.number(), 1);
+        assertThatThrownBy(() -> vm.enableCap(100_000))
+            .isInstanceOf(SyscallException.class)
+            .hasMessageContaining("KVM_ENABLE_CAP")
+            .hasMessageContaining("cap=100000")
+            .hasMessageContaining("EINVAL");
       }
     }
   }
