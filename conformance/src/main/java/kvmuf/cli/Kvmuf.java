@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       CheckCommand.class,
       MutantsCommand.class,
       CommandLine.HelpCommand.class,
+      ProbeCommand.class,
     })
 public final class Kvmuf implements Runnable {
 

@@ -1,0 +1,130 @@
+package kvmuf.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import kvmuf.kvm.Capabilities;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kvmuf probe}: what the running kernel offers the kit. Informational, so it exits 0 whether or
+ * not /dev/kvm exists; a missing piece is reported with its reason.
+ */
+@Command(
+    name = "probe",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Report what the running kernel supports: kernel version, KVM API version and capabilities",
+      "(USER_MEMORY2, GUEST_MEMFD, GUEST_MEMFD_FLAGS, MEMORY_FAULT_INFO, KVM_CAP_USERFAULT and its number),",
+      "the UAPI profile that implies, userfaultfd features and the transparent huge page mode.",
+      "Exits 0 even without /dev/kvm: the report says what is missing."
+    })
+public final class ProbeCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--json", description = "Print one JSON object instead of text.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Capabilities c = Capabilities.probe();
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(c)));
+    } else {
+      out.print(toText(c));
+    }
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  static ObjectNode toJson(Capabilities c) {
+    ObjectMapper m = new ObjectMapper();
+    ObjectNode root = m.createObjectNode();
+    ObjectNode k = root.putObject("kernel");
+    k.put("sysname", c.kernel().sysname());
+    k.put("release", c.kernel().release());
+    k.put("version", c.kernel().version());
+    k.put("machine", c.kernel().machine());
+    root.put("thp", c.thpMode());
+
+    var u = c.userfaultfd();
+    ObjectNode uj = root.putObject("userfaultfd");
+    uj.put("available", u.available());
+    if (!u.available()) uj.put("reason", u.reason());
+    uj.put("syscall", u.syscall());
+    uj.put("device", u.device());
+    uj.put("features", "0x" + Long.toHexString(u.features()));
+    u.featureNames().forEach(uj.putArray("featureNames")::add);
+    if (u.featureNames().isEmpty()) uj.putArray("featureNames");
+
+    var kv = c.kvm();
+    ObjectNode kj = root.putObject("kvm");
+    kj.put("present", kv.present());
+    if (!kv.present()) {
+      kj.put("reason", kv.reason());
+      return root;
+    }
+    kj.put("apiVersion", kv.apiVersion());
+    kj.put("vcpuMmapSize", kv.vcpuMmapSize());
+    ObjectNode caps = kj.putObject("capabilities");
+    for (var cap : kv.capabilities()) {
+      ObjectNode cj = caps.putObject(cap.name());
+      cj.put("number", cap.number());
+      cj.put("value", cap.value());
+    }
+    var flags = kj.putArray("guestMemfdFlags");
+    kv.guestMemfdFlags().forEach(flags::add);
+    ObjectNode uf = kj.putObject("userfault");
+    if (kv.userfaultCap().isPresent()) uf.put("capability", kv.userfaultCap().getAsInt());
+    else uf.putNull("capability");
+    uf.put("profile", kv.profile().id());
+    ObjectNode answers = uf.putObject("answers");
+    kv.userfaultCandidates().forEach((n, v) -> answers.put(Integer.toString(n), v));
+    uf.put("note", kv.note());
+    return root;
+  }
+
+  static String toText(Capabilities c) {
+    StringBuilder b = new StringBuilder();
+    var k = c.kernel();
+    b.append("kernel:       ").append(k.sysname()).append(' ').append(k.release()).append(" (").append(k.machine()).append(")\n");
+    b.append("THP:          ").append(c.thpMode()).append('\n');
+    var u = c.userfaultfd();
+    if (u.available()) {
+      b.append("userfaultfd:  available (")
+          .append(u.syscall() ? "syscall" : "")
+          .append(u.syscall() && u.device() ? ", " : "")
+          .append(u.device() ? "/dev/userfaultfd" : "")
+          .append("), features 0x")
+          .append(Long.toHexString(u.features()))
+          .append('\n');
+      for (String f : u.featureNames()) b.append("                ").append(f).append('\n');
+    } else {
+      b.append("userfaultfd:  unavailable: ").append(u.reason()).append('\n');
+    }
+    var kv = c.kvm();
+    if (!kv.present()) {
+      b.append("KVM:          ").append(kv.reason()).append('\n');
+      return b.toString();
+    }
+    b.append("KVM:          /dev/kvm, API version ").append(kv.apiVersion()).append(", vCPU mmap size ").append(kv.vcpuMmapSize()).append('\n');
+    for (var cap : kv.capabilities()) {
+      b.append(String.format("  %-34s (%3d) = %d%n", cap.name(), cap.number(), cap.value()));
+    }
+    if (!kv.guestMemfdFlags().isEmpty()) b.append("  guest_memfd flags: ").append(String.join(", ", kv.guestMemfdFlags())).append('\n');
+    b.append("KVM_CAP_USERFAULT: ");
+    if (kv.userfaultCap().isPresent()) b.append("offered as ").append(kv.userfaultCap().getAsInt());
+    else b.append("not offered");
+    b.append(" (answers: ");
+    kv.userfaultCandidates().forEach((n, v) -> b.append(n).append('=').append(v).append(' '));
+    b.setLength(b.length() - 1);
+    b.append("); UAPI profile ").append(kv.profile().id()).append('\n');
+    b.append("  note: ").append(kv.note()).append('\n');
+    return b.toString();
+  }
+}

@@ -1,0 +1,223 @@
+package kvmuf.guest;
+
+import java.lang.foreign.ValueLayout;
+import kvmuf.kvm.Exit;
+import kvmuf.kvm.KvmCap;
+import kvmuf.kvm.Regs;
+import kvmuf.kvm.Sregs;
+import kvmuf.kvm.Vcpu;
+import kvmuf.kvm.Vm;
+import kvmuf.sys.Mapping;
+
+/**
+ * A tiny guest program that performs one memory access per command, so that a trace step like "vCPU 1
+ * reads gfn 5" becomes a real guest load and its outcome (the value, or the KVM exit) is observable.
+ *
+ * <p>The guest runs in flat 32-bit protected mode without paging: gva == gpa for the low 4 GiB. No GDT is
+ * needed because KVM_SET_SREGS loads the segment registers' hidden (cached) parts directly and the
+ * program never reloads a segment register.
+ *
+ * <p>Protocol, per command: the guest executes three 32-bit {@code in} from port {@link #CMD_PORT}
+ * (op, gpa, value), each a KVM_EXIT_IO that the host answers by writing the data into kvm_run; then it
+ * performs the access and reports the value with {@code out} to port {@link #REPORT_PORT}. op 1 reads the
+ * 32-bit word at gpa, op 2 writes value there, anything else halts (KVM_EXIT_HLT).
+ *
+ * <p>The program, byte by byte (offsets from the code gpa):
+ *
+ * <pre>
+ * 00: BA 10 05 00 00   mov edx, 0x510     ; command port
+ * 05: ED               in  eax, dx        ; op
+ * 06: 89 C6            mov esi, eax
+ * 08: ED               in  eax, dx        ; gpa
+ * 09: 89 C3            mov ebx, eax
+ * 0B: ED               in  eax, dx        ; value (used by writes)
+ * 0C: 83 FE 01         cmp esi, 1
+ * 0F: 74 08            je  19             ; read
+ * 11: 83 FE 02         cmp esi, 2
+ * 14: 74 07            je  1D             ; write
+ * 16: F4               hlt                ; stop
+ * 17: EB E7            jmp 00             ; resumed after hlt: next command
+ * 19: 8B 03            mov eax, [ebx]     ; THE read access
+ * 1B: EB 02            jmp 1F
+ * 1D: 89 03            mov [ebx], eax     ; THE write access
+ * 1F: BA 11 05 00 00   mov edx, 0x511     ; report port
+ * 24: EF               out dx, eax        ; report the value
+ * 25: EB D9            jmp 00
+ * </pre>
+ */
+public final class GuestAgent {
+  public static final int CMD_PORT = 0x510;
+  public static final int REPORT_PORT = 0x511;
+  public static final int OP_STOP = 0;
+  public static final int OP_READ = 1;
+  public static final int OP_WRITE = 2;
+  /** Default guest-physical address of the program page (gfn 1, as in the reference diagnostics). */
+  public static final long DEFAULT_CODE_GPA = 0x1000;
+
+  static final byte[] CODE = {
+    (byte) 0xBA, 0x10, 0x05, 0x00, 0x00,
+    (byte) 0xED,
+    (byte) 0x89, (byte) 0xC6,
+    (byte) 0xED,
+    (byte) 0x89, (byte) 0xC3,
+    (byte) 0xED,
+    (byte) 0x83, (byte) 0xFE, 0x01,
+    0x74, 0x08,
+    (byte) 0x83, (byte) 0xFE, 0x02,
+    0x74, 0x07,
+    (byte) 0xF4,
+    (byte) 0xEB, (byte) 0xE7,
+    (byte) 0x8B, 0x03,
+    (byte) 0xEB, 0x02,
+    (byte) 0x89, 0x03,
+    (byte) 0xBA, 0x11, 0x05, 0x00, 0x00,
+    (byte) 0xEF,
+    (byte) 0xEB, (byte) 0xD9,
+  };
+
+  /** The program loaded into a VM: one code page in its own memslot, shared by every vCPU's agent. */
+  public record Program(Vm vm, int slot, long codeGpa) {
+    /** Points a vCPU at the program in flat protected mode and runs it to its first command. */
+    public GuestAgent start(Vcpu vcpu) {
+      return new GuestAgent(this, vcpu);
+    }
+  }
+
+  private enum State {
+    AT_COMMAND,
+    IN_ACCESS,
+    STOPPED
+  }
+
+  private final Program program;
+  private final Vcpu vcpu;
+  private State state;
+  private Exit.Io pendingIn;
+
+  /**
+   * Copies the program into a page owned by the Vm and maps it at {@code codeGpa} in memslot {@code slot}.
+   * The page is read-only for the program's purposes but mapped writable (KVM_MEM_READONLY would turn
+   * instruction fetches into nothing worse, but is not needed).
+   */
+  public static Program load(Vm vm, int slot, long codeGpa) {
+    Mapping page = vm.mapAnonymous(4096, false);
+    page.segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(CODE));
+    vm.setUserMemoryRegion(slot, 0, codeGpa, page);
+    return new Program(vm, slot, codeGpa);
+  }
+
+  /**
+   * The slot the agent uses by default: the highest id the kernel allows (KVM_CAP_NR_MEMSLOTS - 1), out of
+   * the way of the low slot numbers traces use.
+   */
+  public static int defaultSlot(Vm vm) {
+    int n = vm.checkExtension(KvmCap.NR_MEMSLOTS);
+    return Math.max(1, Math.min(n, 0x7fff)) - 1;
+  }
+
+  /** Loads the program at the default slot and gpa and starts it on {@code vcpu}. */
+  public static GuestAgent install(Vm vm, Vcpu vcpu) {
+    return load(vm, defaultSlot(vm), DEFAULT_CODE_GPA).start(vcpu);
+  }
+
+  private GuestAgent(Program program, Vcpu vcpu) {
+    this.program = program;
+    this.vcpu = vcpu;
+    Sregs s = vcpu.getSregs();
+    s.cr0(s.cr0() | 1); // CR0.PE: protected mode; CR0.PG stays 0: no paging
+    // Flat 4 GiB segments: base 0, limit 0xffffffff with 4 KiB granularity, 32-bit default operand size.
+    s.setSegment(Sregs.SegReg.CS, new Sregs.Segment(0, 0xffffffff, 8, 11, true, 0, true, true, false, true)); // exec/read, accessed
+    Sregs.Segment data = new Sregs.Segment(0, 0xffffffff, 16, 3, true, 0, true, true, false, true); // read/write, accessed
+    for (Sregs.SegReg r : new Sregs.SegReg[] {Sregs.SegReg.DS, Sregs.SegReg.ES, Sregs.SegReg.SS, Sregs.SegReg.FS, Sregs.SegReg.GS}) {
+      s.setSegment(r, data);
+    }
+    vcpu.setSregs(s);
+    Regs regs = new Regs(); // all general registers zero
+    regs.set(Regs.Reg.RIP, program.codeGpa()).set(Regs.Reg.RFLAGS, 2); // bit 1 of EFLAGS is reserved, always 1
+    vcpu.setRegs(regs);
+    expectCommand(vcpu.run(), "start");
+  }
+
+  public Vcpu vcpu() {
+    return vcpu;
+  }
+
+  public Program program() {
+    return program;
+  }
+
+  /** The guest loads the 32-bit word at {@code gpa}. */
+  public AgentResult read(long gpa) {
+    return access(OP_READ, gpa, 0);
+  }
+
+  /** The guest stores {@code value} at {@code gpa}. */
+  public AgentResult write(long gpa, int value) {
+    return access(OP_WRITE, gpa, value);
+  }
+
+  /**
+   * Re-enters the guest after an {@link AgentResult.Interrupted} access: the access instruction runs again
+   * (after a memory fault, once userspace has resolved it; after an MMIO read, with the data set by
+   * Vcpu#setMmioReadData).
+   */
+  public AgentResult resume() {
+    if (state != State.IN_ACCESS) throw new IllegalStateException("no interrupted access to resume (state " + state + ")");
+    return afterAccess(vcpu.run());
+  }
+
+  /** Sends the stop command; returns the exit (KVM_EXIT_HLT when all is well). */
+  public Exit stop() {
+    requireState(State.AT_COMMAND);
+    feed(OP_STOP);
+    feed(0);
+    Exit e = answer(0);
+    state = State.STOPPED;
+    return e;
+  }
+
+  private AgentResult access(int op, long gpa, int value) {
+    requireState(State.AT_COMMAND);
+    if (gpa < 0 || gpa > 0xffff_fffcL || (gpa & 3) != 0) {
+      throw new IllegalArgumentException("the agent accesses aligned 32-bit words below 4 GiB; gpa=0x" + Long.toHexString(gpa));
+    }
+    feed(op);
+    feed((int) gpa);
+    state = State.IN_ACCESS;
+    return afterAccess(answer(value));
+  }
+
+  private AgentResult afterAccess(Exit e) {
+    if (e instanceof Exit.Io io && !io.in() && io.port() == REPORT_PORT && io.size() == 4) {
+      int v = vcpu.ioData(io).get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+      // Complete the OUT and run to the next command, which performs no memory access.
+      expectCommand(vcpu.run(), "after report");
+      return new AgentResult.Value(v);
+    }
+    return new AgentResult.Interrupted(e);
+  }
+
+  /** Answers the pending IN with {@code v} and expects the next IN of the same command. */
+  private void feed(int v) {
+    expectCommand(answer(v), "command");
+  }
+
+  private Exit answer(int v) {
+    vcpu.ioData(pendingIn).set(ValueLayout.JAVA_INT_UNALIGNED, 0, v);
+    pendingIn = null;
+    return vcpu.run();
+  }
+
+  private void expectCommand(Exit e, String when) {
+    if (e instanceof Exit.Io io && io.in() && io.port() == CMD_PORT && io.size() == 4) {
+      pendingIn = io;
+      state = State.AT_COMMAND;
+      return;
+    }
+    throw new IllegalStateException("guest agent: expected IN from port 0x510 (" + when + "), got " + e);
+  }
+
+  private void requireState(State s) {
+    if (state != s) throw new IllegalStateException("guest agent is " + state + ", needs " + s);
+  }
+}

@@ -1,0 +1,90 @@
+package kvmuf.kvm;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.OptionalInt;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * Which KVM Userfault UAPI a kernel speaks (facts file section 1). v1 and v2 share the UAPI (v2 adds
+ * pointer validation at SET_USER_MEMORY_REGION2); v3 moves the capability to 243. The flag bit, the
+ * bitmap field at offset 48 and the exit flag are the same in all three.
+ */
+public enum UapiProfile {
+  /** No KVM Userfault: the flag bit 1<<3 is rejected (EINVAL) and the bitmap word must be zero. */
+  UPSTREAM("upstream", OptionalInt.empty(), false),
+  UF_V1("uf-v1", OptionalInt.of(239), false),
+  UF_V2("uf-v2", OptionalInt.of(239), true),
+  UF_V3("uf-v3", OptionalInt.of(243), true);
+
+  /** KVM_MEM_USERFAULT: memslot flag (1UL << 3) in v1..v3. */
+  public static final int KVM_MEM_USERFAULT = 1 << 3;
+  public static final int KVM_MEM_LOG_DIRTY_PAGES = 1 << 0;
+  public static final int KVM_MEM_READONLY = 1 << 1;
+  public static final int KVM_MEM_GUEST_MEMFD = 1 << 2;
+  /** Byte offset of {@code userfault_bitmap} in struct kvm_userspace_memory_region2 (was pad2[0]). */
+  public static final long USERFAULT_BITMAP_OFFSET = 48;
+  /** kvm_run.memory_fault.flags bit for a userfault exit (1ULL << 4). */
+  public static final long KVM_MEMORY_EXIT_FLAG_USERFAULT = 1L << 4;
+  /** kvm_run.memory_fault.flags bit for a private (guest_memfd) access (1ULL << 3), upstream. */
+  public static final long KVM_MEMORY_EXIT_FLAG_PRIVATE = 1L << 3;
+  /** exit_reason of a memory-fault exit, upstream since 6.8. */
+  public static final int KVM_EXIT_MEMORY_FAULT = 39;
+
+  private final String id;
+  private final OptionalInt userfaultCap;
+  private final boolean validatesBitmapPointer;
+
+  UapiProfile(String id, OptionalInt userfaultCap, boolean validatesBitmapPointer) {
+    this.id = id;
+    this.userfaultCap = userfaultCap;
+    this.validatesBitmapPointer = validatesBitmapPointer;
+  }
+
+  /** The name users type: "upstream", "uf-v1", "uf-v2", "uf-v3". */
+  public String id() {
+    return id;
+  }
+
+  /** The KVM_CAP_USERFAULT number this revision advertises; empty for upstream. */
+  public OptionalInt userfaultCap() {
+    return userfaultCap;
+  }
+
+  public boolean hasUserfault() {
+    return userfaultCap.isPresent();
+  }
+
+  /** v2 and v3 reject a bad bitmap pointer at SET_USER_MEMORY_REGION2 (EINVAL); v1 faults later. */
+  public boolean validatesBitmapPointer() {
+    return validatesBitmapPointer;
+  }
+
+  public static UapiProfile byId(String id) {
+    for (UapiProfile p : values()) if (p.id.equals(id.toLowerCase(Locale.ROOT))) return p;
+    throw new IllegalArgumentException(
+        "unknown UAPI profile '" + id + "'; known: " + Arrays.stream(values()).map(UapiProfile::id).toList());
+  }
+
+  /**
+   * Picks the profile a kernel speaks from its CHECK_EXTENSION answers. On x86_64, 243 means v3 and 239
+   * means v1/v2 (indistinguishable by probing; v2 is reported because it is the later one). On other
+   * architectures both numbers belong to upstream arm64 capabilities, so probing cannot prove KVM
+   * Userfault and the answer is {@link #UPSTREAM}: the user must name the profile.
+   */
+  public static UapiProfile detect(IntUnaryOperator checkExtension, String arch) {
+    if (!isX86(arch)) return UPSTREAM;
+    if (checkExtension.applyAsInt(KvmCap.USERFAULT_V3.number()) > 0) return UF_V3;
+    if (checkExtension.applyAsInt(KvmCap.USERFAULT_V1_V2.number()) > 0) return UF_V2;
+    return UPSTREAM;
+  }
+
+  public static boolean isX86(String arch) {
+    return arch.equals("amd64") || arch.equals("x86_64");
+  }
+
+  @Override
+  public String toString() {
+    return id;
+  }
+}

@@ -1,0 +1,73 @@
+package kvmuf.kvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import kvmuf.guest.AgentResult;
+import kvmuf.guest.GuestAgent;
+import kvmuf.sys.Libc;
+import kvmuf.sys.Mapping;
+import kvmuf.uffd.MfillResult;
+import kvmuf.uffd.UffdEvent;
+import kvmuf.uffd.UffdFeature;
+import kvmuf.uffd.Userfaultfd;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A guest read of a userfaultfd-MISSING page: KVM's fault-in on behalf of the vCPU blocks in the uffd,
+ * the handler (this test thread) sees the event from the vCPU thread and resolves it with UFFDIO_COPY, the
+ * guest load completes with the copied bytes. The same sequence as the reference kvmprobe.c.
+ */
+@Tag("kvm")
+@Timeout(60)
+class UffdGuestTest {
+  static final long PAGE = 4096;
+  static final long BASE = 0x100000;
+
+  @Test
+  void guestReadOfAMissingPageIsResolvedByCopy() throws Exception {
+    long features = Userfaultfd.supportedFeatures() & UffdFeature.THREAD_ID.mask();
+    try (Kvm kvm = KvmTestSupport.openKvmOrSkip();
+        Vm vm = kvm.createVm();
+        Mapping src = Mapping.anonymous(PAGE, false)) {
+      Vcpu vcpu = vm.createVcpu(0);
+      GuestAgent agent = GuestAgent.install(vm, vcpu);
+      // Shared anonymous memory, as in kvmprobe.c; page 1 is dropped and registered MISSING.
+      Mapping mem = vm.mapAnonymous(4 * PAGE, true);
+      vm.setUserMemoryRegion(0, 0, BASE, mem);
+      mem.dontNeed(PAGE, PAGE);
+      src.segment().set(ValueLayout.JAVA_INT, 0x40, 0x600DF00D);
+      CompletableFuture<AgentResult> read;
+      CompletableFuture<Integer> vcpuTid = new CompletableFuture<>();
+      try (Userfaultfd uffd = Userfaultfd.open(features)) {
+        uffd.register(mem.address() + PAGE, PAGE, Userfaultfd.REGISTER_MODE_MISSING);
+        // The vCPU runs on its own thread: KVM_RUN blocks (in native code) until the fault is resolved.
+        read =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  vcpuTid.complete(Libc.gettid());
+                  return agent.read(BASE + PAGE + 0x40);
+                },
+                r -> {
+                  Thread t = new Thread(r, "vcpu0");
+                  t.setDaemon(true);
+                  t.start();
+                });
+        UffdEvent.Pagefault pf = (UffdEvent.Pagefault) uffd.readEvent(Duration.ofSeconds(10)).orElseThrow();
+        assertThat(pf.pageAddress()).isEqualTo(mem.address() + PAGE);
+        if (features != 0) assertThat(pf.threadId()).as("the vCPU thread faulted").isEqualTo(vcpuTid.get(5, TimeUnit.SECONDS));
+        Thread.sleep(200);
+        assertThat(read).as("guest blocked until the page is installed").isNotDone();
+        assertThat(uffd.copy(mem.address() + PAGE, src.address(), PAGE, false)).isEqualTo(new MfillResult.Done(PAGE));
+        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(new AgentResult.Value(0x600DF00D));
+      } finally {
+        // Closing the uffd (end of try) released the vCPU if the test failed before the copy.
+      }
+    }
+  }
+}
