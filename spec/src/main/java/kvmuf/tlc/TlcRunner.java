@@ -57,12 +57,27 @@ public final class TlcRunner {
   public CheckResult run(String configName, Optional<String> mutant, int workers, Consumer<String> progress) {
     CfgFile cfg = SpecBundle.config(configName);
     Path dir = null;
-    long t0 = System.nanoTime();
     try {
       dir = Files.createTempDirectory("kvmuf-tlc-");
       SpecBundle.extractModules(dir);
-      Path cfgFile = dir.resolve("run.cfg");
-      Files.writeString(cfgFile, cfg.withMutants(mutant.stream().toList()));
+      Files.writeString(dir.resolve("run.cfg"), cfg.withMutants(mutant.stream().toList()));
+      return runIn(dir, SpecBundle.MC_MODULE, "run.cfg", configName, mutant, workers, progress);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /** Runs TLC with one worker on a module and config already written into {@code dir}. */
+  CheckResult runModule(Path dir, String module, String cfgFile, String configName, Optional<String> mutant) {
+    return runIn(dir, module, cfgFile, configName, mutant, 1, s -> {});
+  }
+
+  private CheckResult runIn(Path dir, String module, String cfgFile, String configName, Optional<String> mutant,
+      int workers, Consumer<String> progress) {
+    long t0 = System.nanoTime();
+    try {
       List<String> cmd = new ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-XX:+UseParallelGC",
@@ -70,8 +85,8 @@ public final class TlcRunner {
           "tlc2.TLC", "-tool",
           "-workers", Integer.toString(workers),
           "-metadir", dir.resolve("meta").toString(),
-          "-config", cfgFile.toString(),
-          SpecBundle.MC_MODULE));
+          "-config", dir.resolve(cfgFile).toString(),
+          module));
       Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
       p.getOutputStream().close();
       TlcOutputParser parser = new TlcOutputParser(progress);
@@ -101,12 +116,10 @@ public final class TlcRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while TLC ran", e);
-    } finally {
-      deleteTree(dir);
     }
   }
 
-  private static void deleteTree(Path dir) {
+  static void deleteTree(Path dir) {
     if (dir == null) {
       return;
     }

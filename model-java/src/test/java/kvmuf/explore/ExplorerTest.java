@@ -1,0 +1,39 @@
+package kvmuf.explore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import kvmuf.check.CheckResult;
+import kvmuf.check.Verdict;
+import kvmuf.model.Config;
+import kvmuf.spec.ExpectedVerdicts;
+import org.junit.jupiter.api.Test;
+
+class ExplorerTest {
+  @Test
+  void defaultConfigReachesItsRecordedCountWithinTheSeenSetBudget() {
+    Explorer e = new Explorer(Config.load("default"), 2, s -> {});
+    CheckResult r = e.run();
+    assertThat(r.verdict()).isEqualTo(Verdict.OK);
+    assertThat(r.distinctStates()).isEqualTo(ExpectedVerdicts.load().find("default").orElseThrow().distinctStates());
+    assertThat(e.seenSetBytesPerState()).isLessThanOrEqualTo(16.0);
+  }
+
+  @Test
+  void workerCountDoesNotChangeTheStateSpace() {
+    CheckResult one = new Explorer(Config.load("small-dirty"), 1, s -> {}).run();
+    CheckResult two = new Explorer(Config.load("small-dirty"), 2, s -> {}).run();
+    assertThat(one.distinctStates()).isEqualTo(two.distinctStates());
+    assertThat(one.depth()).isEqualTo(two.depth());
+  }
+
+  @Test
+  void fingerprintSetGrowsAndKeepsEverything() {
+    FingerprintSet set = new FingerprintSet();
+    for (long i = 1; i <= 200_000; i++) {
+      assertThat(set.add(i * 0x9E3779B97F4A7C15L)).isTrue();
+    }
+    assertThat(set.add(5 * 0x9E3779B97F4A7C15L)).isFalse();
+    assertThat(set.size()).isEqualTo(200_000);
+    assertThat((double) set.bytes() / set.size()).isLessThanOrEqualTo(16.0);
+  }
+}

@@ -1,0 +1,73 @@
+package kvmuf.explore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.stream.Stream;
+import kvmuf.check.CheckResult;
+import kvmuf.check.Verdict;
+import kvmuf.model.Config;
+import kvmuf.model.MutantId;
+import kvmuf.spec.ExpectedVerdict;
+import kvmuf.spec.ExpectedVerdicts;
+import kvmuf.spec.Mutant;
+import kvmuf.spec.MutantCatalogue;
+import kvmuf.tlc.TlcRunner;
+import kvmuf.tlc.TlcTraceReplay;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The contract between the engines: on every small config and every catalogued mutant, TLC and
+ * the Java explorer give the same distinct-state count (where the search completes), the same
+ * verdict and the same violated property; and TLC, made to follow a Java counterexample step by
+ * step, reproduces it, so a wrong Java step cannot hide behind an equal count.
+ */
+class ParityTest {
+  private static final TlcRunner TLC = TlcRunner.locate();
+
+  private static boolean small(ExpectedVerdict e) {
+    return !e.config().equals("default") && !e.config().equals("large");
+  }
+
+  private static CheckResult java(String config, Optional<String> mutant) {
+    Config c = Config.load(config);
+    if (mutant.isPresent()) {
+      c = c.withMutants(EnumSet.of(MutantId.valueOf(mutant.get())));
+    }
+    return new Explorer(c, 2, s -> {}).run();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> shippedConfigsAgree() {
+    return ExpectedVerdicts.load().entries().stream().filter(ParityTest::small).map(e ->
+        DynamicTest.dynamicTest(e.config(), () -> {
+          CheckResult tlc = TLC.run(e.config(), Optional.empty(), 2, s -> {});
+          CheckResult java = java(e.config(), Optional.empty());
+          assertThat(java.verdict()).isEqualTo(tlc.verdict());
+          assertThat(java.property()).isEqualTo(tlc.property());
+          assertThat(java.verdict().json()).isEqualTo(e.verdict());
+          if (tlc.verdict() == Verdict.OK) {
+            assertThat(java.distinctStates()).isEqualTo(tlc.distinctStates()).isEqualTo(e.distinctStates());
+          } else {
+            assertThat(new TlcTraceReplay(TLC).reproduces(e.config(), Optional.empty(), java.trace(), java.property().orElseThrow()))
+                .as("TLC follows the Java counterexample").isTrue();
+          }
+        }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> mutantsFailTheSamePropertyAndTlcReplaysTheJavaCounterexample() {
+    return MutantCatalogue.load().mutants().stream().map((Mutant m) ->
+        DynamicTest.dynamicTest(m.id(), () -> {
+          CheckResult tlc = TLC.run(m.config(), Optional.of(m.id()), 2, s -> {});
+          CheckResult java = java(m.config(), Optional.of(m.id()));
+          assertThat(java.verdict()).isEqualTo(Verdict.VIOLATION).isEqualTo(tlc.verdict());
+          assertThat(java.property()).contains(m.property()).isEqualTo(tlc.property());
+          assertThat(java.trace()).hasSizeGreaterThan(1);
+          assertThat(new TlcTraceReplay(TLC).reproduces(m.config(), Optional.of(m.id()), java.trace(), m.property()))
+              .as("TLC follows the Java counterexample of " + m.id()).isTrue();
+        }));
+  }
+}
