@@ -1,6 +1,10 @@
 package kvmuf.cli;
 
 import java.io.Console;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -12,7 +16,8 @@ import kvmuf.spec.Mutant;
 import kvmuf.spec.MutantCatalogue;
 import kvmuf.spec.SpecBundle;
 import kvmuf.spec.UnknownNameException;
-import kvmuf.tlc.TlcRunner;
+import kvmuf.engine.Agreement;
+import kvmuf.engine.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,13 +35,15 @@ import picocli.CommandLine.Option;
       "Configs: small (CI), small-gmem, small-dirty, small-arm64, small-apf, apf-uffd,",
       "apf-userfault (its expected verdict is a violation: async PF is incompatible with",
       "USERFAULT), default, large. TLC runs in a forked JVM; set KVMUF_TLA2TOOLS=/path to use",
-      "another tla2tools.jar.",
+      "another tla2tools.jar. The Java engine explores the Java reference model (model-java) and",
+      "must agree with TLC on every shipped config: --engine both checks that.",
       "",
       "Exit codes: 0 no violation, 1 violation, 2 usage error, 3 environment missing."
     })
 public final class CheckCommand implements Callable<Integer> {
 
-  @Option(names = "--engine", defaultValue = "tlc", description = "Model checker: tlc (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--engine", defaultValue = "tlc",
+      description = "tlc (the spec), java (the Java model's explorer) or both (runs the two and fails on any disagreement of counts, verdict or property). Default: ${DEFAULT-VALUE}.")
   String engine;
 
   @Option(names = "--config", paramLabel = "NAME", description = "Model config (default: small, or the mutant's catalogued config).")
@@ -53,9 +60,12 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!engine.equals("tlc")) {
-      throw KvmufException.usage("unknown engine '" + engine + "'; valid: tlc");
-    }
+    List<Engine> engines = switch (engine) {
+      case "tlc" -> List.of(Engine.TLC);
+      case "java" -> List.of(Engine.JAVA);
+      case "both" -> List.of(Engine.TLC, Engine.JAVA);
+      default -> throw KvmufException.usage("unknown engine '" + engine + "'; valid: tlc, java, both");
+    };
     if (workers < 1) {
       throw KvmufException.usage("--workers must be at least 1");
     }
@@ -69,26 +79,47 @@ public final class CheckCommand implements Callable<Integer> {
     if (!SpecBundle.configNames().contains(configName)) {
       throw KvmufException.usage(new UnknownNameException("config", configName, SpecBundle.configNames()).getMessage());
     }
-    CheckResult r = TlcRunner.locate().run(configName, m.map(Mutant::id), workers, progress());
     Optional<ExpectedVerdict> expected = ExpectedVerdicts.load().find(configName);
-    if (json) {
-      System.out.println(Json.write(CheckReport.json(r, expected)));
-    } else {
-      CheckReport.text(r, expected).forEach(System.out::println);
+    List<CheckResult> results = new ArrayList<>();
+    for (Engine e : engines) {
+      results.add(e.run(configName, m.map(Mutant::id), workers, progress(e)));
     }
-    return switch (r.verdict()) {
-      case OK -> ExitCodes.OK;
-      case VIOLATION -> ExitCodes.VIOLATION;
-      case ERROR -> ExitCodes.ENVIRONMENT;
-    };
+    Optional<Agreement> agreement = results.size() == 2
+        ? Optional.of(Agreement.of(results.get(0), results.get(1))) : Optional.empty();
+    if (json) {
+      if (agreement.isEmpty()) {
+        System.out.println(Json.write(CheckReport.json(results.getFirst(), expected)));
+      } else {
+        Map<String, Object> both = new LinkedHashMap<>();
+        both.put("engine", "both");
+        both.put("agree", agreement.get().agree());
+        both.put("disagreements", agreement.get().disagreements());
+        both.put("results", results.stream().map(r -> CheckReport.json(r, expected)).toList());
+        System.out.println(Json.write(both));
+      }
+    } else {
+      for (CheckResult r : results) {
+        CheckReport.text(r, expected).forEach(System.out::println);
+        System.out.println();
+      }
+      agreement.ifPresent(a -> System.out.println(a.agree()
+          ? "engines agree: same verdict and property" + (results.getFirst().verdict() == Verdict.OK ? ", same distinct-state count" : "")
+          : "ENGINES DISAGREE: " + String.join("; ", a.disagreements())));
+    }
+    if (agreement.isPresent() && !agreement.get().agree()) {
+      return ExitCodes.VIOLATION;
+    }
+    boolean error = results.stream().anyMatch(r -> r.verdict() == Verdict.ERROR);
+    boolean violation = results.stream().anyMatch(r -> r.verdict() == Verdict.VIOLATION);
+    return error ? ExitCodes.ENVIRONMENT : violation ? ExitCodes.VIOLATION : ExitCodes.OK;
   }
 
   /** TLC's progress lines go to a terminal's stderr; pipes and --json stay quiet. */
-  private Consumer<String> progress() {
+  private Consumer<String> progress(Engine e) {
     Console console = System.console();
     if (json || console == null) {
       return line -> {};
     }
-    return line -> System.err.println("tlc: " + line);
+    return line -> System.err.println(e.id() + ": " + line);
   }
 }

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CheckCommand.class,
       MutantsCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class,
       ProbeCommand.class,
     })

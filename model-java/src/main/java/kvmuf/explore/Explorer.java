@@ -34,11 +34,20 @@ public final class Explorer {
   private final Model model;
   private final int workers;
   private final Consumer<String> progress;
-  private final FingerprintSet seen = new FingerprintSet();
+  private final FingerprintSet seen;
   private final StateStore store = new StateStore();
   private long generated;
 
   public Explorer(Config config, int workers, Consumer<String> progress) {
+    this(config, workers, 0, progress);
+  }
+
+  /**
+   * @param expectedStates a sizing hint for the seen-set (the config's recorded distinct-state
+   *     count, or 0); a wrong hint costs memory or rehashing, never correctness
+   */
+  public Explorer(Config config, int workers, long expectedStates, Consumer<String> progress) {
+    this.seen = new FingerprintSet(expectedStates);
     this.config = config;
     this.model = new Model(config);
     this.workers = workers;

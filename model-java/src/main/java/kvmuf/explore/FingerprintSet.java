@@ -4,15 +4,23 @@ package kvmuf.explore;
  * The explorer's seen-set: 64-bit state fingerprints in open-addressing tables, split into
  * segments by the fingerprint's top bits so that workers rarely contend for a lock. A segment
  * grows by half when three quarters full, so the set costs between 8/0.75 and 8/0.5 bytes per
- * fingerprint: at most 16 bytes per distinct state.
+ * fingerprint: at most 16 bytes per distinct state. A caller that knows roughly how many states
+ * to expect (the recorded count of a shipped config) sizes the tables up front, as TLC sizes its
+ * fingerprint set, which saves the rehashing that growth costs.
  */
 public final class FingerprintSet {
   private static final int SEGMENT_BITS = 8;
   private final Segment[] segments = new Segment[1 << SEGMENT_BITS];
 
   public FingerprintSet() {
+    this(0);
+  }
+
+  /** A set sized for about {@code expected} fingerprints (at load 0.7); 0 starts small. */
+  public FingerprintSet(long expected) {
+    int perSegment = (int) Math.max(64, Math.min(1 << 28, expected / segments.length * 10 / 7 + 1));
     for (int i = 0; i < segments.length; i++) {
-      segments[i] = new Segment();
+      segments[i] = new Segment(perSegment);
     }
   }
 
@@ -46,8 +54,12 @@ public final class FingerprintSet {
   }
 
   private static final class Segment {
-    long[] table = new long[64];
+    long[] table;
     int size;
+
+    Segment(int capacity) {
+      table = new long[capacity];
+    }
 
     synchronized boolean add(long fp) {
       if (size + 1 > table.length * 3L / 4) {

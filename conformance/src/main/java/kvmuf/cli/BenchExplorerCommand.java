@@ -1,0 +1,97 @@
+package kvmuf.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import kvmuf.check.CheckResult;
+import kvmuf.engine.Agreement;
+import kvmuf.engine.Engine;
+import kvmuf.explore.Explorer;
+import kvmuf.spec.SpecBundle;
+import kvmuf.spec.UnknownNameException;
+import kvmuf.tlc.TlcRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kvmuf bench explorer}: TLC and the Java explorer on one config, same worker count, one run each. */
+@Command(
+    name = "explorer",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run TLC and the Java explorer on the same config with the same worker count, one after the",
+      "other in this process tree, and print for each: distinct states, seconds, distinct states",
+      "per second, and the ratio Java / TLC. TLC's seconds are its search (from 'Starting' to",
+      "'Finished', without JVM start and parsing); the Java seconds include JIT warm-up.",
+      "Also prints the Java seen-set's bytes per distinct state. Exits 1 if the engines disagree."
+    })
+public final class BenchExplorerCommand implements Callable<Integer> {
+
+  @Option(names = "--config", defaultValue = "default", paramLabel = "NAME", description = "Model config (default: ${DEFAULT-VALUE}).")
+  String config;
+
+  @Option(names = "--workers", defaultValue = "2", description = "Workers for each engine (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(names = "--json", description = "Print one JSON object.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    if (!SpecBundle.configNames().contains(config)) {
+      throw KvmufException.usage(new UnknownNameException("config", config, SpecBundle.configNames()).getMessage());
+    }
+    if (workers < 1) {
+      throw KvmufException.usage("--workers must be at least 1");
+    }
+    boolean quiet = json || System.console() == null;
+    if (!quiet) {
+      System.err.println("bench: TLC on " + config + " with " + workers + " workers...");
+    }
+    CheckResult tlc = TlcRunner.locate().run(config, Optional.empty(), workers, quiet ? s -> {} : s -> System.err.println("tlc: " + s));
+    if (!quiet) {
+      System.err.println("bench: Java explorer on " + config + "...");
+    }
+    Explorer explorer = Engine.explorer(config, Optional.empty(), workers, quiet ? s -> {} : s -> System.err.println("java: " + s));
+    CheckResult java = explorer.run();
+    Agreement agreement = Agreement.of(tlc, java);
+    double ratio = tlc.distinctStatesPerSecond() == 0 ? 0 : java.distinctStatesPerSecond() / tlc.distinctStatesPerSecond();
+    if (json) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("config", config);
+      out.put("workers", workers);
+      List<Object> engines = new ArrayList<>();
+      for (CheckResult r : List.of(tlc, java)) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("engine", r.engine());
+        e.put("result", r.verdict().json());
+        e.put("distinctStates", r.distinctStates());
+        e.put("seconds", round(r.seconds()));
+        e.put("distinctStatesPerSecond", Math.round(r.distinctStatesPerSecond()));
+        engines.add(e);
+      }
+      out.put("engines", engines);
+      out.put("ratio", round(ratio));
+      out.put("javaSeenSetBytesPerState", round(explorer.seenSetBytesPerState()));
+      out.put("agree", agreement.agree());
+      out.put("disagreements", agreement.disagreements());
+      System.out.println(Json.write(out));
+    } else {
+      System.out.printf("%-6s %14s %10s %16s%n", "engine", "distinct", "seconds", "distinct/s");
+      for (CheckResult r : List.of(tlc, java)) {
+        System.out.printf(Locale.ROOT, "%-6s %14d %10.2f %16.0f%n", r.engine(), r.distinctStates(), r.seconds(), r.distinctStatesPerSecond());
+      }
+      System.out.printf(Locale.ROOT, "ratio java/tlc (distinct states per second): %.1f%n", ratio);
+      System.out.printf(Locale.ROOT, "java seen-set: %.1f bytes per distinct state%n", explorer.seenSetBytesPerState());
+      System.out.println(agreement.agree() ? "engines agree" : "ENGINES DISAGREE: " + String.join("; ", agreement.disagreements()));
+    }
+    return agreement.agree() ? ExitCodes.OK : ExitCodes.VIOLATION;
+  }
+
+  private static double round(double d) {
+    return Math.round(d * 100) / 100.0;
+  }
+}

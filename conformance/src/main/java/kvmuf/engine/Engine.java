@@ -1,0 +1,39 @@
+package kvmuf.engine;
+
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.function.Consumer;
+import kvmuf.check.CheckResult;
+import kvmuf.explore.Explorer;
+import kvmuf.model.Config;
+import kvmuf.model.MutantId;
+import kvmuf.spec.ExpectedVerdict;
+import kvmuf.spec.ExpectedVerdicts;
+import kvmuf.tlc.TlcRunner;
+
+/** The two model checkers behind {@code kvmuf check}: TLC on the spec, the explorer on the Java model. */
+public enum Engine {
+  TLC,
+  JAVA;
+
+  public String id() {
+    return name().toLowerCase();
+  }
+
+  public CheckResult run(String config, Optional<String> mutant, int workers, Consumer<String> progress) {
+    return switch (this) {
+      case TLC -> TlcRunner.locate().run(config, mutant, workers, progress);
+      case JAVA -> explorer(config, mutant, workers, progress).run();
+    };
+  }
+
+  public static Explorer explorer(String config, Optional<String> mutant, int workers, Consumer<String> progress) {
+    Config c = Config.load(config);
+    if (mutant.isPresent()) {
+      c = c.withMutants(EnumSet.of(MutantId.valueOf(mutant.get())));
+    }
+    // Size the seen-set from the recorded count where the search is expected to complete.
+    long hint = mutant.isPresent() ? 0 : ExpectedVerdicts.load().find(config).map(ExpectedVerdict::distinctStates).orElse(0L);
+    return new Explorer(c, workers, hint, progress);
+  }
+}
