@@ -14,6 +14,7 @@ import kvmuf.explore.Explorer;
 import kvmuf.spec.SpecBundle;
 import kvmuf.spec.UnknownNameException;
 import kvmuf.tlc.TlcRunner;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,6 +30,12 @@ import picocli.CommandLine.Option;
       "Also prints the Java seen-set's bytes per distinct state. Exits 1 if the engines disagree."
     })
 public final class BenchExplorerCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private java.io.PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
 
   @Option(names = "--config", defaultValue = "default", paramLabel = "NAME", description = "Model config (default: ${DEFAULT-VALUE}).")
   String config;
@@ -78,15 +85,15 @@ public final class BenchExplorerCommand implements Callable<Integer> {
       out.put("javaSeenSetBytesPerState", round(explorer.seenSetBytesPerState()));
       out.put("agree", agreement.agree());
       out.put("disagreements", agreement.disagreements());
-      System.out.println(Json.write(out));
+      out().println(Json.write(out));
     } else {
-      System.out.printf("%-6s %14s %10s %16s%n", "engine", "distinct", "seconds", "distinct/s");
+      out().printf("%-6s %14s %10s %16s%n", "engine", "distinct", "seconds", "distinct/s");
       for (CheckResult r : List.of(tlc, java)) {
-        System.out.printf(Locale.ROOT, "%-6s %14d %10.2f %16.0f%n", r.engine(), r.distinctStates(), r.seconds(), r.distinctStatesPerSecond());
+        out().printf(Locale.ROOT, "%-6s %14d %10.2f %16.0f%n", r.engine(), r.distinctStates(), r.seconds(), r.distinctStatesPerSecond());
       }
-      System.out.printf(Locale.ROOT, "ratio java/tlc (distinct states per second): %.1f%n", ratio);
-      System.out.printf(Locale.ROOT, "java seen-set: %.1f bytes per distinct state%n", explorer.seenSetBytesPerState());
-      System.out.println(agreement.agree() ? "engines agree" : "ENGINES DISAGREE: " + String.join("; ", agreement.disagreements()));
+      out().printf(Locale.ROOT, "ratio java/tlc (distinct states per second): %.1f%n", ratio);
+      out().printf(Locale.ROOT, "java seen-set: %.1f bytes per distinct state%n", explorer.seenSetBytesPerState());
+      out().println(agreement.agree() ? "engines agree" : "ENGINES DISAGREE: " + String.join("; ", agreement.disagreements()));
     }
     return agreement.agree() ? ExitCodes.OK : ExitCodes.VIOLATION;
   }
