@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       CommandLine.HelpCommand.class,
+      VmCommand.class,
     })
 public final class Kvmuf implements Runnable {
 
