@@ -147,6 +147,11 @@ public final class VmRunner {
     private Optional<String> release = Optional.empty();
     private Optional<String> panic = Optional.empty();
     private Optional<Integer> exit = Optional.empty();
+    private final long started = System.nanoTime();
+
+    private double seconds() {
+      return (System.nanoTime() - started) / 1e9;
+    }
 
     Classifier(String nonce, Consumer<SerialFraming.Output> sink, Progress progress) {
       this.framing = new SerialFraming(nonce);
@@ -175,13 +180,16 @@ public final class VmRunner {
         case SerialFraming.Output o -> sink.accept(o);
         case SerialFraming.Log l -> {
           log.add(l.text());
-          progress.say("guest: " + l.text());
+          progress.say(String.format("guest: %s (%.1f s)", l.text(), seconds()));
         }
         case SerialFraming.KernelRelease k -> {
           release = Optional.of(k.release());
-          progress.say("guest kernel " + k.release() + " is up");
+          progress.say(String.format("guest kernel %s is up after %.1f s", k.release(), seconds()));
         }
-        case SerialFraming.Exit x -> exit = Optional.of(x.code());
+        case SerialFraming.Exit x -> {
+          exit = Optional.of(x.code());
+          progress.say(String.format("guest command exited with %d after %.1f s in all", x.code(), seconds()));
+        }
         case SerialFraming.Console c -> {
           String line = c.line().strip();
           if (!line.isEmpty()) {
