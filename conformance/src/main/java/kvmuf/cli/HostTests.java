@@ -13,10 +13,13 @@ import java.util.stream.Collectors;
 final class HostTests {
   private HostTests() {}
 
-  /** The launcher arguments both places use: scan the class path, one tag, a tree of results. */
-  static List<String> launcherArgs(String classPath, String tag) {
+  /**
+   * The launcher arguments both places use: tests are looked for in the class folders only (jars
+   * are libraries), one tag, a tree of results.
+   */
+  static List<String> launcherArgs(String classPath, String scanRoots, String tag) {
     return List.of("execute", "--disable-banner", "--disable-ansi-colors", "--details=tree",
-        "--class-path", classPath, "--scan-class-path", "--include-tag", tag);
+        "--class-path", classPath, "--scan-class-path", scanRoots, "--include-tag", tag);
   }
 
   /** Runs the tests with the running JVM's java; returns this kernel's release. */
@@ -24,7 +27,8 @@ final class HostTests {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-jar", launcher.toString()));
-    cmd.addAll(launcherArgs(classPath.stream().map(Path::toString).collect(Collectors.joining(":")), tag));
+    cmd.addAll(launcherArgs(classPath.stream().map(Path::toString).collect(Collectors.joining(":")),
+        classPath.stream().filter(Files::isDirectory).map(Path::toString).collect(Collectors.joining(":")), tag));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {

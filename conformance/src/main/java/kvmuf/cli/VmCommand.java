@@ -162,13 +162,17 @@ public final class VmCommand implements Runnable {
         List<Path> roots = new ArrayList<>(classPath);
         roots.add(launcher);
         List<String> guestCp = new ArrayList<>();
+        List<String> scan = new ArrayList<>();
         for (int i = 0; i < classPath.size(); i++) {
           guestCp.add(VmSession.guestRoot(roots, i));
+          if (java.nio.file.Files.isDirectory(classPath.get(i))) {
+            scan.add(VmSession.guestRoot(roots, i));
+          }
         }
         List<String> cmd = new ArrayList<>(List.of(VmSession.GUEST_JAVA));
         cmd.addAll(VmSession.GUEST_JVM_FLAGS);
         cmd.addAll(List.of("-jar", VmSession.guestRoot(roots, roots.size() - 1)));
-        cmd.addAll(HostTests.launcherArgs(String.join(":", guestCp), tag));
+        cmd.addAll(HostTests.launcherArgs(String.join(":", guestCp), String.join(":", scan), tag));
         VmRunner.Report r = s.run(cmd, roots, o -> {
           seen.add(o.text());
           print(o);

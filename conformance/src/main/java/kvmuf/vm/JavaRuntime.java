@@ -19,8 +19,12 @@ import kvmuf.cli.KvmufException;
  * say, java.sql is picked up without anyone editing a list. Both results are cached by content.
  */
 public final class JavaRuntime {
-  /** Modules that jdeps cannot see but the guest needs: none are loaded reflectively today. */
-  static final List<String> ALWAYS = List.of("java.base");
+  /**
+   * Modules jdeps cannot see because they are service providers found at run time: jdk.zipfs
+   * provides the "jar" file system that the JUnit launcher (and any jar-reading code) asks for by
+   * URI scheme.
+   */
+  static final List<String> ALWAYS = List.of("java.base", "jdk.zipfs");
 
   private JavaRuntime() {}
 
