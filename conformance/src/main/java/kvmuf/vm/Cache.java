@@ -6,6 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Comparator;
+import java.util.List;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -29,6 +32,34 @@ public final class Cache {
       return Path.of(xdg, "kvmuf");
     }
     return Path.of(System.getProperty("user.home"), ".cache", "kvmuf");
+  }
+
+  /**
+   * Deletes all but the {@code keep} most recently used entries of {@code dir} whose names end
+   * with {@code suffix}: every rebuilt jar makes a new 50 MiB image, and old ones are never reused.
+   * Callers mark an entry used by touching it.
+   */
+  public static void prune(Path dir, String suffix, int keep) throws IOException {
+    List<Path> entries;
+    try (var s = Files.list(dir)) {
+      entries = s.filter(p -> p.getFileName().toString().endsWith(suffix))
+          .sorted(Comparator.comparing((Path p) -> {
+            try {
+              return Files.getLastModifiedTime(p);
+            } catch (IOException e) {
+              return FileTime.fromMillis(0);
+            }
+          }).reversed())
+          .toList();
+    }
+    for (Path old : entries.subList(Math.min(keep, entries.size()), entries.size())) {
+      Files.deleteIfExists(old);
+    }
+  }
+
+  /** Marks a cache entry as just used, for {@link #prune}. */
+  public static void touch(Path entry) throws IOException {
+    Files.setLastModifiedTime(entry, FileTime.fromMillis(System.currentTimeMillis()));
   }
 
   /** A SHA-256 that callers feed strings and file contents into, in a fixed order. */

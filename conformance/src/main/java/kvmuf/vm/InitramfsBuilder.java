@@ -35,6 +35,8 @@ import kvmuf.cli.KvmufException;
 public final class InitramfsBuilder {
   /** The modules the guest should try to load; their dependencies come from the kernel's metadata. */
   static final List<String> WANTED_MODULES = List.of("kvm_amd", "kvm_intel");
+  /** Images kept in the cache: enough for a kit and a test payload on two kernels. */
+  static final int KEEP_IMAGES = 4;
 
   private InitramfsBuilder() {}
 
@@ -57,6 +59,7 @@ public final class InitramfsBuilder {
     Path image = cache.resolve("initramfs").resolve(key.hex() + ".cpio.gz");
     if (Files.exists(image)) {
       progress.say("initramfs cached: " + image);
+      Cache.touch(image);
       return image;
     }
     progress.say("building initramfs (" + modules.size() + " modules, "
@@ -89,6 +92,7 @@ public final class InitramfsBuilder {
       }
     }
     Files.move(tmp, image, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Cache.prune(image.getParent(), ".cpio.gz", KEEP_IMAGES);
     return image;
   }
 

@@ -83,7 +83,7 @@ public final class JavaRuntime {
    */
   public static Path jlink(Path jdk, List<String> modules, boolean compress, Path cache, Progress progress)
       throws IOException {
-    String key = new Cache.Key().add("jlink-v1").add(jdk.toRealPath().toString())
+    String key = new Cache.Key().add("jlink-v2").add(jdk.toRealPath().toString())
         .add(Runtime.version().toString()).add(String.join(",", modules)).add(Boolean.toString(compress)).hex();
     Path dir = cache.resolve("runtime").resolve(key);
     if (Files.exists(dir.resolve("release"))) {
@@ -98,6 +98,10 @@ public final class JavaRuntime {
         "--no-man-pages", "--output", tmp.toString()));
     if (compress) {
       cmd.addAll(List.of("--compress", "zip-9"));
+    } else {
+      // A class-data-sharing archive of the runtime's classes: under emulation, loading and
+      // verifying JDK classes is most of a JVM's start, and CDS maps them ready-made.
+      cmd.add("--generate-cds-archive");
     }
     KernelSource.run(cmd, null);
     KernelSource.deleteTree(dir);
