@@ -31,6 +31,7 @@ import picocli.CommandLine.Parameters;
       "  --kernel 6.1 picks the newest 6.1 cloud kernel; --kernel linux-image-... names a package;",
       "  --kernel PATH [--modules DIR] boots your own build (DIR: its lib/modules/VERSION tree;",
       "  leave it out when KVM is built in).",
+      "Guest JVM flags: add some with $KVMUF_GUEST_JAVA_OPTIONS (space-separated).",
       "Cache: ~/.cache/kvmuf ($KVMUF_CACHE or $XDG_CACHE_HOME/kvmuf if set): kernels/, runtime/,",
       "  initramfs/ (named by a hash of their inputs; safe to delete).",
       "Needs: qemu-system-x86_64, busybox (static), xz, apt-get/dpkg for packages, a JDK 25.",
@@ -169,8 +170,7 @@ public final class VmCommand implements Runnable {
             scan.add(VmSession.guestRoot(roots, i));
           }
         }
-        List<String> cmd = new ArrayList<>(List.of(VmSession.GUEST_JAVA));
-        cmd.addAll(VmSession.GUEST_JVM_FLAGS);
+        List<String> cmd = VmSession.guestJava();
         cmd.addAll(List.of("-jar", VmSession.guestRoot(roots, roots.size() - 1)));
         cmd.addAll(HostTests.launcherArgs(String.join(":", guestCp), String.join(":", scan), tag));
         VmRunner.Report r = s.run(cmd, roots, o -> {

@@ -24,6 +24,20 @@ public final class VmSession {
   public static final List<String> GUEST_JVM_FLAGS = List.of(
       "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED");
   public static final String GUEST_JAVA = "/jre/bin/java";
+
+  /**
+   * The guest's java launcher and JVM flags, plus any in {@code $KVMUF_GUEST_JAVA_OPTIONS}
+   * (space-separated; for diagnosis, e.g. -Xlog:startuptime or -Xshare:off).
+   */
+  public static List<String> guestJava() {
+    List<String> cmd = new ArrayList<>(List.of(GUEST_JAVA));
+    cmd.addAll(GUEST_JVM_FLAGS);
+    String extra = System.getenv("KVMUF_GUEST_JAVA_OPTIONS");
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.strip().split("\\s+")));
+    }
+    return cmd;
+  }
   public static final String GUEST_KIT_JAR = "/kit/kvmuf.jar";
 
   private final Kernel kernel;
@@ -46,8 +60,7 @@ public final class VmSession {
 
   /** The guest argv running the kit's CLI with {@code args}. */
   public static List<String> kitCommand(List<String> args) {
-    List<String> cmd = new ArrayList<>(List.of(GUEST_JAVA));
-    cmd.addAll(GUEST_JVM_FLAGS);
+    List<String> cmd = guestJava();
     cmd.addAll(List.of("-jar", GUEST_KIT_JAR));
     cmd.addAll(args);
     return cmd;

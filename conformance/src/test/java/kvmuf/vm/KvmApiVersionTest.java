@@ -28,7 +28,9 @@ class KvmApiVersionTest {
 
   @Test
   void devKvmAnswersApiVersion12() throws Throwable {
-    assumeTrue(Files.exists(Path.of("/dev/kvm")), "no /dev/kvm on this machine: KVM test skipped");
+    Path kvm = Path.of("/dev/kvm");
+    assumeTrue(Files.exists(kvm), "no /dev/kvm on this machine: KVM test skipped");
+    assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "/dev/kvm not accessible to this user: KVM test skipped");
     Linker linker = Linker.nativeLinker();
     var libc = linker.defaultLookup();
     MethodHandle open = linker.downcallHandle(libc.find("open").orElseThrow(),

@@ -59,6 +59,7 @@ class VmBootIT {
     assertThat(code).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly("kvm-userfault-kit 0.1.0");
     // An unknown subcommand inside the guest is a usage error there, and exit 2 here.
+    System.err.println("VmBootIT: the next run must end in a usage error from the guest (exit 2):");
     assertThat(Kvmuf.run("vm", "run", "-q", "--timeout", "300", "--", "no-such-subcommand")).isEqualTo(2);
   }
 
