@@ -95,8 +95,7 @@ public final class VmCommand implements Runnable {
     @Override
     public Integer call() {
       VmSession s = vm.session(false);
-      VmRunner.Report r = s.run(VmSession.kitCommand(args), List.of(), VmCommand::print);
-      return ((kvmuf.vm.VmOutcome.Exited) r.outcome()).code();
+      return s.run(VmSession.kitCommand(args), List.of(), VmCommand::print).exitCode();
     }
   }
 
@@ -120,8 +119,7 @@ public final class VmCommand implements Runnable {
       if (json) {
         args.add("--json");
       }
-      VmRunner.Report r = s.run(VmSession.kitCommand(args), List.of(), VmCommand::print);
-      return ((kvmuf.vm.VmOutcome.Exited) r.outcome()).code();
+      return s.run(VmSession.kitCommand(args), List.of(), VmCommand::print).exitCode();
     }
   }
 

@@ -63,7 +63,7 @@ public final class JavaRuntime {
         "--print-module-deps", "--ignore-missing-deps", "-q", "--multi-release",
         Integer.toString(Runtime.version().feature())));
     jars.forEach(j -> cmd.add(j.toString()));
-    List<String> out = KernelSource.run(cmd, null);
+    List<String> out = Tools.run(cmd, null);
     TreeSet<String> modules = new TreeSet<>(ALWAYS);
     for (String line : out) {
       if (line.matches("[a-z0-9.,]+")) {
@@ -91,7 +91,7 @@ public final class JavaRuntime {
     }
     progress.say("linking a Java runtime with " + String.join(",", modules) + " (jlink)");
     Path tmp = cache.resolve("runtime").resolve(key + ".part");
-    KernelSource.deleteTree(tmp);
+    Tools.deleteTree(tmp);
     Files.createDirectories(tmp.getParent());
     List<String> cmd = new ArrayList<>(List.of(jdk.resolve("bin/jlink").toString(),
         "--add-modules", String.join(",", modules), "--strip-debug", "--no-header-files",
@@ -103,8 +103,8 @@ public final class JavaRuntime {
       // verifying JDK classes is most of a JVM's start, and CDS maps them ready-made.
       cmd.add("--generate-cds-archive");
     }
-    KernelSource.run(cmd, null);
-    KernelSource.deleteTree(dir);
+    Tools.run(cmd, null);
+    Tools.deleteTree(dir);
     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
     return dir;
   }

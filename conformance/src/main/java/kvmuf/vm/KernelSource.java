@@ -69,7 +69,7 @@ public final class KernelSource {
     Pattern p = cloudPattern(series);
     List<String> names = new ArrayList<>();
     try {
-      names.addAll(run(List.of("apt-cache", "pkgnames", "linux-image-" + series + "."), null));
+      names.addAll(Tools.run(List.of("apt-cache", "pkgnames", "linux-image-" + series + "."), null));
     } catch (KvmufException e) {
       progress.say("apt-cache unavailable (" + e.getMessage() + "); looking in the cache");
     }
@@ -121,20 +121,20 @@ public final class KernelSource {
     try {
       if (!Files.exists(done)) {
         Path tmp = Files.createDirectories(cache.resolve("kernels")).resolve(pkg + ".part");
-        deleteTree(tmp);
+        Tools.deleteTree(tmp);
         Files.createDirectories(tmp);
         progress.say("downloading " + pkg + " (apt-get download)");
-        run(List.of("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", pkg), tmp);
+        Tools.run(List.of("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", pkg), tmp);
         Path deb;
         try (Stream<Path> s = Files.list(tmp)) {
           deb = s.filter(f -> f.toString().endsWith(".deb")).findFirst().orElseThrow(
               () -> KvmufException.environment("apt-get download " + pkg + " produced no .deb"));
         }
         progress.say("unpacking " + deb.getFileName());
-        run(List.of("dpkg", "-x", deb.toString(), tmp.resolve("root").toString()), null);
+        Tools.run(List.of("dpkg", "-x", deb.toString(), tmp.resolve("root").toString()), null);
         Files.delete(deb);
         Files.writeString(tmp.resolve(".complete"), pkg + "\n");
-        deleteTree(dir);
+        Tools.deleteTree(dir);
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
       }
       Path root = dir.resolve("root");
@@ -150,41 +150,6 @@ public final class KernelSource {
       return new Kernel(image, Files.isDirectory(modules) ? Optional.of(modules) : Optional.empty(), pkg);
     } catch (IOException e) {
       throw KvmufException.environment("cannot prepare kernel package " + pkg + ": " + e.getMessage());
-    }
-  }
-
-  /** Runs a tool; a missing tool or a failure is an environment error carrying its last output line. */
-  static List<String> run(List<String> cmd, Path dir) {
-    try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-      if (dir != null) {
-        pb.directory(dir.toFile());
-      }
-      Process p = pb.start();
-      List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
-      if (p.waitFor() != 0) {
-        String last = lines.stream().filter(l -> l.startsWith("E:")).findFirst()
-            .orElse(lines.isEmpty() ? "" : lines.getLast());
-        throw KvmufException.environment(String.join(" ", cmd) + " failed: " + last.strip());
-      }
-      return lines;
-    } catch (IOException e) {
-      throw KvmufException.environment(cmd.getFirst() + " not found (" + e.getMessage()
-          + "); the VM runner needs Debian's apt-get and dpkg to fetch kernels, or --kernel PATH");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw KvmufException.environment("interrupted while running " + cmd.getFirst());
-    }
-  }
-
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
     }
   }
 }

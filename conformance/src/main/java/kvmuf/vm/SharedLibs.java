@@ -37,14 +37,10 @@ public final class SharedLibs {
     for (Path elf : elves) {
       libs.addAll(parseLdd(lddOutput(elf)));
     }
-    for (String lib : List.copyOf(libs)) {
-      Path dir = Path.of(lib).getParent();
-      for (String extra : DLOPENED) {
-        if (lib.endsWith("/libc.so.6") && Files.exists(dir.resolve(extra))) {
-          libs.add(dir.resolve(extra).toString());
-        }
-      }
-    }
+    // The dlopened ones sit beside libc.
+    libs.stream().filter(l -> l.endsWith("/libc.so.6")).findFirst().map(l -> Path.of(l).getParent())
+        .ifPresent(dir -> DLOPENED.stream().map(dir::resolve).filter(Files::exists)
+            .forEach(p -> libs.add(p.toString())));
     return libs.stream().map(Path::of).toList();
   }
 

@@ -50,7 +50,15 @@ public final class VmRunner {
   }
 
   /** Everything the guest reported, besides the command's output. */
-  public record Report(VmOutcome outcome, Optional<String> kernelRelease, List<String> log) {}
+  public record Report(VmOutcome outcome, Optional<String> kernelRelease, List<String> log) {
+    /** The guest command's exit code; only a run whose outcome is {@link VmOutcome.Exited} has one. */
+    public int exitCode() {
+      if (outcome instanceof VmOutcome.Exited e) {
+        return e.code();
+      }
+      throw new IllegalStateException("the guest command did not finish: " + outcome);
+    }
+  }
 
   public List<String> qemuCommand(Path initrd, boolean hostKvm) {
     List<String> cmd = new ArrayList<>(List.of(qemu.toString()));
@@ -119,7 +127,7 @@ public final class VmRunner {
       VmOutcome o = c.finish(qemuExit, qemuErr.toString(), timedOut, timeout.toSeconds());
       return new Report(o, c.kernelRelease(), c.log());
     } finally {
-      KernelSource.deleteTree(dir);
+      Tools.deleteTree(dir);
     }
   }
 

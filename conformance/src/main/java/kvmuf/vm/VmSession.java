@@ -77,8 +77,8 @@ public final class VmSession {
       Path jdk = JavaRuntime.currentJdk();
       SortedMap<String, Path> payload = new TreeMap<>();
       List<Path> analysed = new ArrayList<>();
+      Path main = KitJars.mainJar();
       for (Path jar : KitJars.all()) {
-        Path main = KitJars.mainJar();
         payload.put(jar.equals(main) ? "kit/kvmuf.jar" : "kit/lib/" + jar.getFileName(), jar);
         analysed.add(jar);
       }
