@@ -31,6 +31,7 @@ fi
 
 cp=""
 for d in "$kit"/test-classes/*; do [ -d "$d" ] && cp="$cp${cp:+:}$d"; done
-for j in "$kit"/test-lib/*.jar; do cp="$cp:$j"; done
+# The kit's libraries (kernel adapter, jackson, ...) and the test-only ones (assertj, ...).
+for j in "$kit"/lib/*.jar "$kit"/test-lib/*.jar; do cp="$cp:$j"; done
 echo "host-check: running the tests tagged kvm on this host"
 kvmuf vm test --here --launcher "$kit/junit-platform-console-standalone.jar" --class-path "$cp"
