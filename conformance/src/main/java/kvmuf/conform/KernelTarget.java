@@ -65,8 +65,8 @@ public final class KernelTarget implements AutoCloseable {
   /** vCPU -> uffd messages seen from its thread so far. */
   private final Map<Integer, Integer> messages = new HashMap<>();
   private KvmStats stats;
-  private Duration patience = Duration.ofSeconds(5);
-  private Duration settle = Duration.ofMillis(500);
+  private Duration patience = Duration.ofSeconds(10);
+  private Duration settle = Duration.ofMillis(1000);
   private long stepsRun;
 
   private KernelTarget(TargetSetup setup, Kvm kvm) {
