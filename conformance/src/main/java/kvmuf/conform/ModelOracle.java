@@ -122,6 +122,26 @@ public final class ModelOracle {
     return out;
   }
 
+  /** "KvmAccess(v0, g1)": a model action in the notation of {@link Step#show()}. */
+  public static String show(Action a) {
+    return switch (a) {
+      case Action.Access x -> "Access(v" + x.vcpu() + ", g" + x.gfn() + ")";
+      case Action.KvmAccess x -> "KvmAccess(v" + x.vcpu() + ", g" + x.gfn() + ")";
+      case Action.CheckBitmap x -> "CheckBitmap(v" + x.vcpu() + ")";
+      case Action.Lookup x -> "Lookup(v" + x.vcpu() + ")";
+      case Action.InstallSpte x -> "InstallSpte(v" + x.vcpu() + ")";
+      case Action.Install x -> "Install(v" + x.vcpu() + ")";
+      case Action.ClearBit x -> "ClearBit(v" + x.vcpu() + ")";
+      case Action.ResumeVcpu x -> "ResumeVcpu(v" + x.vcpu() + ")";
+      case Action.UffdRead x -> "UffdRead(g" + x.gfn() + ")";
+      case Action.UffdInstall x -> "UffdInstall(g" + x.gfn() + ")";
+      case Action.UffdWake x -> "UffdWake(g" + x.gfn() + ")";
+      case Action.SetBit x -> "SetBit(g" + x.gfn() + ")";
+      case Action.Invalidate x -> "Invalidate(g" + x.gfn() + ")";
+      default -> a.name() + "()";
+    };
+  }
+
   /** The stage-2 mapping of gfn {@code g}. */
   public Spte spte(int g) {
     return Spte.of(StateBits.spte(state.g(), g));

@@ -73,7 +73,8 @@ public sealed interface Observation {
       case OtherExit o -> "Exit(" + o.exit() + ")";
       case Blocked b -> "Blocked(uffd message for g" + b.gfn() + ")";
       case NoProgress n -> "NoProgress(" + n.detail() + ")";
-      case Ioctl i -> i.call() + " -> " + i.result() + (i.woken().isEmpty() ? ", nobody woken" : ", woken: " + shown(i.woken()));
+      case Ioctl i -> i.call() + " -> " + i.result()
+          + (!i.woken().isEmpty() ? ", woken: " + shown(i.woken()) : i.call().startsWith("UFFDIO") ? ", nobody woken" : "");
       case UffdMessage u -> "UffdMessage(g" + u.gfn() + (u.minor() ? ", minor" : "") + ")";
       case NoMessage n -> "NoMessage";
       case Mappings m -> "Mappings(pages_4k=" + m.pages4k() + ", pages_2m=" + m.pages2m() + ")";

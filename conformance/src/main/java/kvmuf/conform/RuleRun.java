@@ -106,7 +106,7 @@ public final class RuleRun {
   /** The model takes {@code action} with no kernel step: how a rule reaches the model state the kernel is in. */
   public void modelOnly(Action action) {
     Observation o = oracle().step(action, target.installCall());
-    records.add(new StepRecord(records.size() + 1, action.toString(), Optional.of(Expectation.model(o)), Optional.empty(), true));
+    records.add(new StepRecord(records.size() + 1, ModelOracle.show(action), Optional.of(Expectation.model(o)), Optional.empty(), true));
   }
 
   /** Ends the rule as unsupported (a precondition the kernel or host does not meet). */

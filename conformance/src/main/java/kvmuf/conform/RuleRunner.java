@@ -28,6 +28,9 @@ public final class RuleRunner {
     } catch (ModelOracle.ModelRefusal m) {
       // Only a changed model gets here (the shipped scripts follow the model): the model and the script part ways.
       return new RuleResult(rule.name(), RuleResult.Status.DIVERGENCE, Optional.of(m.getMessage()), run.records(), run.kernelSteps());
+    } catch (RuntimeException e) {
+      // A call failed in a way no expectation allows (e.g. KVM_RUN with an errno): not a pass, and said in one line.
+      return new RuleResult(rule.name(), RuleResult.Status.DIVERGENCE, Optional.of("error: " + e), run.records(), run.kernelSteps());
     }
   }
 }

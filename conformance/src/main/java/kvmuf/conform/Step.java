@@ -60,7 +60,10 @@ public sealed interface Step {
   /** Not a model action: KVM_SET_USER_MEMORY_REGION2 creating slot {@code slot} at {@code gpa} over {@code pages} pages. */
   record CreateMemslot(int slot, long gpa, long pages) implements Step {}
 
-  /** Not a model action: a raw flags-only update of the target's slot to exactly {@code flags}. */
+  /**
+   * Not a model action: a raw flags-only update of the target's slot to exactly {@code flags}, without the
+   * adapter's KVM Userfault gate (for observing refusals; the target's slot bookkeeping does not follow it).
+   */
   record SetFlags(int flags) implements Step {}
 
   /** Not a model action: KVM_GET_STATS_FD's pages_4k and pages_2m (mapping sizes). */
