@@ -78,7 +78,7 @@ public final class KernelTarget implements AutoCloseable {
       GuestAgent.Program program = GuestAgent.load(vm, GuestAgent.defaultSlot(vm), GuestAgent.DEFAULT_CODE_GPA);
       this.memory = GuestMemory.create(vm, setup.kind(), setup.pages());
       if (setup.prefill()) memory.prefill();
-      this.slot = vm.addMemslot(SLOT, BASE_GPA, memory.guestView());
+      this.slot = memory.addMemslot(vm, SLOT, BASE_GPA);
       this.bitmap = userfaultUsable(vm) ? Optional.of(new UserfaultBitmap(setup.pages())) : Optional.empty();
       this.uffd = openUffd(setup, memory);
       this.source = setup.uffd() == UffdMode.MISSING ? Optional.of(Mapping.anonymous(PAGE, false)) : Optional.empty();
@@ -389,11 +389,15 @@ public final class KernelTarget implements AutoCloseable {
   private Observation invalidate(int gfn) {
     checkGfn(gfn);
     try {
-      memory.dontNeed(gfn);
-      return Observation.Ioctl.of("madvise(MADV_DONTNEED)", "ok");
+      return Observation.Ioctl.of(memory.invalidate(gfn), "ok");
     } catch (SyscallException e) {
-      return Observation.Ioctl.of("madvise(MADV_DONTNEED)", e.errnoName().name());
+      return Observation.Ioctl.of(memory.invalidateCall(), e.errnoName().name());
     }
+  }
+
+  /** The call an Invalidate makes on this target: MADV_DONTNEED, or a guest_memfd punch hole. */
+  public String invalidateCall() {
+    return memory.invalidateCall();
   }
 
   private Observation createMemslot(Step.CreateMemslot c) {

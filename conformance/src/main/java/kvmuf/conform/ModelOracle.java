@@ -74,7 +74,8 @@ public final class ModelOracle {
       case Action.UffdRead a -> new Observation.UffdMessage(a.gfn(), config().uffdMode() == UffdMode.MINOR);
       case Action.SetBit a -> Observation.Ioctl.of("bitmap store", "ok");
       case Action.ClearBit a -> Observation.Ioctl.of("bitmap store-release", "ok");
-      case Action.Invalidate a -> Observation.Ioctl.of("madvise(MADV_DONTNEED)", "ok");
+      case Action.Invalidate a -> Observation.Ioctl.of(
+          config().slotKind() == Config.SlotKind.GMEM ? "fallocate(PUNCH_HOLE)" : "madvise(MADV_DONTNEED)", "ok");
       case Action.EnableUserfault a -> Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");
       case Action.DisableUserfault a -> Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");
       case Action.EnableDirtyLog a -> Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");
