@@ -119,12 +119,25 @@ public final class ConformCommand implements Callable<Integer> {
     if (noKvm != null) throw KvmufException.environment(noKvm.replaceFirst("^unsupported: ", "") + ": conform --target host needs KVM; try --target vm");
     UapiProfile p = uapi.orElseGet(ConformCommand::probedProfile);
     RuleContext context = RuleContext.standard(uapi);
-    List<RuleResult> results = new ArrayList<>();
-    for (Rule r : selected) results.add(RuleRunner.run(r, context));
     String[] u = Libc.uname();
-    ConformReport report = new ConformReport("host", u[2] + " (" + u[4] + ")", p.id(), results);
+    String kernel = u[2] + " (" + u[4] + ")";
+    if (!json) {
+      out().println(ConformReport.header("host", kernel, p.id()));
+      out().flush();
+    }
+    List<RuleResult> results = new ArrayList<>();
+    for (Rule r : selected) {
+      RuleResult result = RuleRunner.run(r, context);
+      results.add(result);
+      if (!json) {
+        // Each rule's result as soon as it is known: a run on an emulated kernel takes a while.
+        ConformReport.lines(result).forEach(out()::println);
+        out().flush();
+      }
+    }
+    ConformReport report = new ConformReport("host", kernel, p.id(), results);
     if (json) out().println(Json.write(report.json()));
-    else report.text().forEach(out()::println);
+    else out().println(report.summary());
     out().flush();
     return report.diverged() ? ExitCodes.VIOLATION : ExitCodes.OK;
   }

@@ -30,28 +30,41 @@ public record ConformReport(String target, String kernel, String profile, List<R
 
   public List<String> text() {
     List<String> out = new ArrayList<>();
-    out.add("conform --target " + target + ": kernel " + kernel + ", UAPI profile " + profile);
-    for (RuleResult r : results) {
-      switch (r.status()) {
-        case PASS -> out.add(String.format("  pass         %-32s (%d steps)", r.rule(), r.kernelSteps()));
-        case UNSUPPORTED -> out.add(String.format("  unsupported  %-32s %s", r.rule(), r.reason().orElse("")));
-        case DIVERGENCE -> {
-          out.add(String.format("  DIVERGENCE   %-32s", r.rule()));
-          r.reason().ifPresent(x -> out.add("      " + x));
-          r.divergentStep().ifPresent(s -> {
-            out.add("      at step " + s.index() + ": " + s.step());
-            out.add("      expected (" + s.expected().orElseThrow().source().name().toLowerCase() + "): "
-                + s.expected().orElseThrow().observation().show());
-            out.add("      observed: " + s.observed().map(Observation::show).orElse("-"));
-          });
-          for (StepRecord s : r.steps()) out.add("      " + line(s));
-        }
+    out.add(header(target, kernel, profile));
+    for (RuleResult r : results) out.addAll(lines(r));
+    out.add(summary());
+    return out;
+  }
+
+  public static String header(String target, String kernel, String profile) {
+    return "conform --target " + target + ": kernel " + kernel + ", UAPI profile " + profile;
+  }
+
+  /** One rule's lines: one for a pass or an unsupported rule; the divergent step and the whole trace for a divergence. */
+  public static List<String> lines(RuleResult r) {
+    List<String> out = new ArrayList<>();
+    switch (r.status()) {
+      case PASS -> out.add(String.format("  pass         %-32s (%d steps)", r.rule(), r.kernelSteps()));
+      case UNSUPPORTED -> out.add(String.format("  unsupported  %-32s %s", r.rule(), r.reason().orElse("")));
+      case DIVERGENCE -> {
+        out.add(String.format("  DIVERGENCE   %-32s", r.rule()));
+        r.reason().ifPresent(x -> out.add("      " + x));
+        r.divergentStep().ifPresent(s -> {
+          out.add("      at step " + s.index() + ": " + s.step());
+          out.add("      expected (" + s.expected().orElseThrow().source().name().toLowerCase() + "): "
+              + s.expected().orElseThrow().observation().show());
+          out.add("      observed: " + s.observed().map(Observation::show).orElse("-"));
+        });
+        for (StepRecord s : r.steps()) out.add("      " + line(s));
       }
     }
-    out.add(String.format("rules run %d, passed %d, diverged %d, unsupported %d; steps run %d (unsupported %d)",
-        results.size(), count(RuleResult.Status.PASS), count(RuleResult.Status.DIVERGENCE), count(RuleResult.Status.UNSUPPORTED),
-        stepsRun(), stepsUnsupported()));
     return out;
+  }
+
+  public String summary() {
+    return String.format("rules run %d, passed %d, diverged %d, unsupported %d; steps run %d (unsupported %d)",
+        results.size(), count(RuleResult.Status.PASS), count(RuleResult.Status.DIVERGENCE), count(RuleResult.Status.UNSUPPORTED),
+        stepsRun(), stepsUnsupported());
   }
 
   /** One step as a line: index, step, expectation and observation. */
