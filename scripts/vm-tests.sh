@@ -19,7 +19,8 @@ echo "vm-tests: building the kit, test classes and the JUnit console launcher; b
 mvn -B -q -pl conformance -am -Pvm-tests -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false verify
 
 cp=""
-for d in kernel-adapter/target/test-classes conformance/target/test-classes; do
+# conformance/target/classes: the conform rules tested by the kvm-tagged Conform*Test classes.
+for d in kernel-adapter/target/test-classes conformance/target/test-classes conformance/target/classes; do
   [ -d "$d" ] && cp="$cp${cp:+:}$d"
 done
 for j in conformance/target/vm-tests/lib/*.jar; do cp="$cp:$j"; done

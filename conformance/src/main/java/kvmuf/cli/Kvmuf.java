@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       CommandLine.HelpCommand.class,
       ProbeCommand.class,
+      ConformCommand.class,
       VmCommand.class,
     })
 public final class Kvmuf implements Runnable {

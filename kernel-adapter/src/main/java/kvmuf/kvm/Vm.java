@@ -196,6 +196,15 @@ public final class Vm implements AutoCloseable {
     return new Memslot(this, r, backing);
   }
 
+  /**
+   * A memslot from a prepared region (e.g. one bound to a guest_memfd with {@link MemoryRegion2#withGuestMemfd}),
+   * backed by {@code backing} (pinned while the slot exists) and updated through {@link Memslot}'s flags-only calls.
+   */
+  public Memslot addMemslot(MemoryRegion2 region, Mapping backing) {
+    setUserMemoryRegion2(region, backing, null);
+    return new Memslot(this, region, backing);
+  }
+
   /** KVM_CREATE_VCPU and mmap of its kvm_run area. */
   public synchronized Vcpu createVcpu(int id) {
     long rc = Libc.ioctl(fd.get(), Ioctls.KVM_CREATE_VCPU, id, "KVM_CREATE_VCPU");

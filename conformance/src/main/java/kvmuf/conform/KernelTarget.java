@@ -1,0 +1,470 @@
+package kvmuf.conform;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import kvmuf.guest.AgentResult;
+import kvmuf.guest.GuestAgent;
+import kvmuf.kvm.Exit;
+import kvmuf.kvm.Kvm;
+import kvmuf.kvm.KvmCap;
+import kvmuf.kvm.KvmStats;
+import kvmuf.kvm.MemoryRegion2;
+import kvmuf.kvm.Memslot;
+import kvmuf.kvm.UapiProfile;
+import kvmuf.kvm.UnsupportedFeatureException;
+import kvmuf.kvm.UserfaultBitmap;
+import kvmuf.kvm.Vm;
+import kvmuf.model.Config.SlotKind;
+import kvmuf.model.Config.UffdMode;
+import kvmuf.sys.Errno;
+import kvmuf.sys.Mapping;
+import kvmuf.sys.SyscallException;
+import kvmuf.uffd.MfillResult;
+import kvmuf.uffd.UffdEvent;
+import kvmuf.uffd.UffdFeature;
+import kvmuf.uffd.Userfaultfd;
+
+/**
+ * The real kernel as a conformance target: each {@link Step} becomes the KVM ioctl, userfaultfd call, bitmap
+ * store, madvise or guest access it names, through the kernel adapter, and comes back as an {@link
+ * Observation}. Steps run one at a time; a vCPU's access runs on its own thread until it completes, stops at
+ * an exit, or sleeps in userfaultfd (seen as a uffd message from that vCPU's thread).
+ *
+ * <p>A step the kernel cannot run (no KVM_CAP_USERFAULT, no stats, no userfaultfd on this slot) answers
+ * {@link Observation.Unsupported} with the reason, never a made-up result.
+ *
+ * <p>Messages: the target reads the userfaultfd as soon as a vCPU stops making progress, to tell which
+ * vCPU is asleep; {@link Step.UffdRead} hands those messages out in the order the kernel sent them.
+ */
+public final class KernelTarget implements AutoCloseable {
+  /** gfn 0 of the slot: 2 MiB aligned, clear of the agent's code page (gpa 0x1000, its own slot). */
+  public static final long BASE_GPA = 0x200000;
+  public static final int SLOT = 0;
+  static final long PAGE = 4096;
+
+  private final TargetSetup setup;
+  private final Kvm kvm;
+  private final Vm vm;
+  private final GuestMemory memory;
+  private final Memslot slot;
+  private final Optional<UserfaultBitmap> bitmap;
+  private final Optional<Userfaultfd> uffd;
+  private final Optional<Mapping> source;
+  private final List<VcpuWorker> vcpus = new ArrayList<>();
+  private final Deque<UffdEvent.Pagefault> unread = new ArrayDeque<>();
+  /** vCPU -> gfn it sleeps on in userfaultfd. */
+  private final Map<Integer, Integer> asleep = new HashMap<>();
+  /** vCPU -> uffd messages seen from its thread so far. */
+  private final Map<Integer, Integer> messages = new HashMap<>();
+  private KvmStats stats;
+  private Duration patience = Duration.ofSeconds(10);
+  private Duration settle = Duration.ofMillis(1000);
+  private long stepsRun;
+
+  private KernelTarget(TargetSetup setup, Kvm kvm) {
+    this.setup = setup;
+    this.kvm = kvm;
+    UapiProfile profile = setup.profile().orElseGet(() -> UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch")));
+    this.vm = kvm.createVm(0, profile);
+    try {
+      GuestAgent.Program program = GuestAgent.load(vm, GuestAgent.defaultSlot(vm), GuestAgent.DEFAULT_CODE_GPA);
+      this.memory = GuestMemory.create(vm, setup.kind(), setup.pages());
+      if (setup.prefill()) memory.prefill();
+      this.slot = memory.addMemslot(vm, SLOT, BASE_GPA);
+      this.bitmap = userfaultUsable(vm) ? Optional.of(new UserfaultBitmap(setup.pages())) : Optional.empty();
+      this.uffd = openUffd(setup, memory);
+      this.source = setup.uffd() == UffdMode.MISSING ? Optional.of(Mapping.anonymous(PAGE, false)) : Optional.empty();
+      for (int i = 0; i < setup.vcpus(); i++) vcpus.add(new VcpuWorker(i, program, vm.createVcpu(i)));
+    } catch (RuntimeException e) {
+      vm.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens /dev/kvm and builds the VM. Throws {@link UnsupportedFeatureException} ("unsupported: no /dev/kvm",
+   * no KVM_CAP_USER_MEMORY2, ...) when this machine cannot host the target.
+   */
+  public static KernelTarget open(TargetSetup setup) {
+    Kvm kvm = Kvm.open();
+    try {
+      if (kvm.checkExtension(KvmCap.USER_MEMORY2) <= 0) {
+        throw new UnsupportedFeatureException("unsupported: KVM_CAP_USER_MEMORY2 not offered by this kernel (flags-only updates need it)");
+      }
+      return new KernelTarget(setup, kvm);
+    } catch (RuntimeException e) {
+      kvm.close();
+      throw e;
+    }
+  }
+
+  private static boolean userfaultUsable(Vm vm) {
+    try {
+      vm.requireUserfault();
+      return true;
+    } catch (UnsupportedFeatureException e) {
+      return false;
+    }
+  }
+
+  private static Optional<Userfaultfd> openUffd(TargetSetup setup, GuestMemory memory) {
+    if (setup.uffd() == UffdMode.NONE) return Optional.empty();
+    long supported = Userfaultfd.supportedFeatures();
+    long wanted = UffdFeature.THREAD_ID.mask() | (setup.uffd() == UffdMode.MINOR ? UffdFeature.MINOR_SHMEM.mask() : 0);
+    if (setup.uffd() == UffdMode.MINOR && (supported & UffdFeature.MINOR_SHMEM.mask()) == 0) {
+      throw new UnsupportedFeatureException("unsupported: UFFD_FEATURE_MINOR_SHMEM not offered by this kernel");
+    }
+    Userfaultfd u = Userfaultfd.open(wanted & supported);
+    long mode = setup.uffd() == UffdMode.MINOR ? Userfaultfd.REGISTER_MODE_MINOR : Userfaultfd.REGISTER_MODE_MISSING;
+    if (setup.uffd() == UffdMode.MINOR) memory.prefill(); // MINOR faults need the page in the page cache
+    u.register(memory.guestView().address(), memory.guestView().length(), mode);
+    return Optional.of(u);
+  }
+
+  public TargetSetup setup() {
+    return setup;
+  }
+
+  public UapiProfile profile() {
+    return vm.profile();
+  }
+
+  /** The guest-physical address of gfn {@code gfn} (gfns past the slot are outside every memslot). */
+  public static long gpa(int gfn) {
+    return BASE_GPA + gfn * PAGE;
+  }
+
+  /** How long an access may take before it counts as asleep or stuck; how long a wake may take to show. */
+  public KernelTarget withPatience(Duration access, Duration wake) {
+    this.patience = access;
+    this.settle = wake;
+    return this;
+  }
+
+  /** The host virtual address of gfn 0 in the guest's view of the slot. */
+  public long hostAddress() {
+    return memory.hva(0);
+  }
+
+  /** The ioctl this target's installs issue: UFFDIO_COPY, UFFDIO_CONTINUE, or a plain write. */
+  public String installCall() {
+    return switch (setup.uffd()) {
+      case MISSING -> "UFFDIO_COPY";
+      case MINOR -> "UFFDIO_CONTINUE";
+      case NONE -> "write";
+    };
+  }
+
+  public long stepsRun() {
+    return stepsRun;
+  }
+
+  /** Performs one step on the kernel and reports what it showed. */
+  public Observation step(Step step) {
+    stepsRun++;
+    try {
+      return switch (step) {
+        case Step.Access a -> access(a.vcpu(), a.gfn());
+        case Step.KvmAccess a -> new Observation.Unsupported(
+            "unsupported: KvmAccess: the guest agent cannot make KVM itself read guest memory on this target");
+        case Step.Install a -> install(a.gfn(), false);
+        case Step.UffdInstall a -> install(a.gfn(), true);
+        case Step.UffdRead a -> uffdRead();
+        case Step.UffdWake a -> uffdWake(a.gfn());
+        case Step.SetBit a -> bitmapStore(a.gfn(), true);
+        case Step.ClearBit a -> bitmapStore(a.gfn(), false);
+        case Step.ResumeVcpu a -> resume(a.vcpu());
+        case Step.EnableUserfault a -> enableUserfault();
+        case Step.DisableUserfault a -> flagsOnly(() -> {
+          requireBitmap();
+          slot.disableUserfault();
+        });
+        case Step.EnableDirtyLog a -> flagsOnly(slot::enableDirtyLog);
+        case Step.DisableDirtyLog a -> flagsOnly(slot::disableDirtyLog);
+        case Step.Invalidate a -> invalidate(a.gfn());
+        case Step.CreateMemslot a -> createMemslot(a);
+        case Step.SetFlags a -> flagsOnly(() -> vm.setUserMemoryRegion2Unchecked(slot.region().withFlags(a.flags())));
+        case Step.ReadMappings a -> mappings();
+      };
+    } catch (UnsupportedFeatureException e) {
+      return new Observation.Unsupported(e.getMessage());
+    }
+  }
+
+  // ---------------------------------------------------------------- guest accesses
+
+  private Observation access(int v, int gfn) {
+    VcpuWorker w = vcpu(v);
+    if (w.busy()) throw new IllegalStateException("Access(v" + v + "): vCPU " + v + " has an access in flight");
+    long gpa = gpa(gfn);
+    return await(w, w.start(gfn, agent -> agent.read(gpa)));
+  }
+
+  private Observation resume(int v) {
+    VcpuWorker w = vcpu(v);
+    if (!w.busy() || !w.inFlight().isDone()) {
+      throw new IllegalStateException("ResumeVcpu(v" + v + "): vCPU " + v + " is not stopped at an exit");
+    }
+    return await(w, w.resume());
+  }
+
+  /** Waits for the access to complete or stop at an exit, or for the vCPU to fall asleep in userfaultfd. */
+  private Observation await(VcpuWorker w, CompletableFuture<AgentResult> f) {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (f.isDone()) return finished(w, f);
+      if (uffd.isPresent()) {
+        drainMessages(Duration.ofMillis(10));
+        Integer g = asleep.get(w.index());
+        if (g != null) return new Observation.Blocked(g);
+      } else {
+        sleep(2);
+      }
+    }
+    if (f.isDone()) return finished(w, f);
+    return new Observation.NoProgress("vCPU " + w.index() + ": no exit and no uffd message within " + patience.toMillis() + " ms");
+  }
+
+  private Observation finished(VcpuWorker w, CompletableFuture<AgentResult> f) {
+    asleep.remove(w.index());
+    AgentResult r;
+    try {
+      r = f.join();
+    } catch (RuntimeException e) {
+      w.completed();
+      return new Observation.OtherExit("KVM_RUN failed: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+    }
+    return switch (r) {
+      case AgentResult.Value v -> {
+        w.completed();
+        yield new Observation.Value(Contents.classify(w.gfn(), v.value()));
+      }
+      case AgentResult.Interrupted i -> switch (i.exit()) {
+        case Exit.MemoryFault m -> new Observation.MemoryFault(m.gpa(), m.size(), m.flags());
+        case Exit.Mmio m -> new Observation.Mmio(m.gpa(), m.len(), m.isWrite());
+        case Exit e -> new Observation.OtherExit(e.toString());
+      };
+    };
+  }
+
+  /** Reads every uffd message available within {@code wait}, noting which vCPU each one put to sleep. */
+  private void drainMessages(Duration wait) {
+    Userfaultfd u = uffd.orElseThrow();
+    for (Optional<UffdEvent> e = u.readEvent(wait); e.isPresent(); e = u.readEvent(Duration.ZERO)) {
+      if (e.get() instanceof UffdEvent.Pagefault pf) {
+        unread.add(pf);
+        for (VcpuWorker w : vcpus) {
+          if (w.busy() && (pf.threadId() == w.tid() || (pf.threadId() == 0 && w.gfn() == memory.gfnOf(pf.address())))) {
+            asleep.put(w.index(), memory.gfnOf(pf.address()));
+            messages.merge(w.index(), 1, Integer::sum);
+          }
+        }
+      }
+    }
+  }
+
+  /** After a wake (or a DONTWAKE install): what each sleeping vCPU did within the settle time. */
+  private Observation.Ioctl withWoken(String call, String result) {
+    Map<Integer, Observation> woken = new TreeMap<>();
+    Map<Integer, Integer> sleepers = new HashMap<>(asleep);
+    Map<Integer, Integer> before = new HashMap<>(messages);
+    long deadline = System.nanoTime() + settle.toNanos();
+    while (!sleepers.isEmpty() && System.nanoTime() < deadline && woken.size() < sleepers.size()) {
+      for (int v : sleepers.keySet()) {
+        VcpuWorker w = vcpus.get(v);
+        if (!woken.containsKey(v) && w.inFlight().isDone()) woken.put(v, finished(w, w.inFlight()));
+      }
+      if (uffd.isPresent()) drainMessages(Duration.ofMillis(5));
+      for (int v : sleepers.keySet()) {
+        // Woken, then asleep again on a new fault: a new message from that vCPU.
+        if (!woken.containsKey(v) && !messages.getOrDefault(v, 0).equals(before.getOrDefault(v, 0))) {
+          woken.put(v, new Observation.Blocked(asleep.get(v)));
+        }
+      }
+    }
+    return new Observation.Ioctl(call, result, new TreeMap<>(woken));
+  }
+
+  // ---------------------------------------------------------------- the VMM's calls
+
+  private Observation install(int gfn, boolean wake) {
+    checkGfn(gfn);
+    String call = installCall();
+    String result;
+    switch (setup.uffd()) {
+      case MISSING -> {
+        Mapping src = source.orElseThrow();
+        for (long off = 0; off < PAGE; off += 4) src.segment().set(java.lang.foreign.ValueLayout.JAVA_INT, off, Contents.fetched(gfn));
+        result = mfill(() -> uffd.orElseThrow().copy(memory.hva(gfn), src.address(), PAGE, !wake));
+      }
+      case MINOR -> {
+        memory.writeFetched(gfn);
+        result = mfill(() -> uffd.orElseThrow().continueRange(memory.hva(gfn), PAGE, !wake));
+      }
+      default -> {
+        memory.writeFetched(gfn);
+        result = "ok";
+      }
+    }
+    if (setup.uffd() != UffdMode.NONE) return withWoken(call + (wake ? "" : " (DONTWAKE)"), result);
+    return Observation.Ioctl.of(call, result);
+  }
+
+  private static String mfill(java.util.function.Supplier<MfillResult> call) {
+    try {
+      return switch (call.get()) {
+        case MfillResult.Done d -> "ok";
+        case MfillResult.Exists e -> "EEXIST";
+        case MfillResult.Retry r -> "EAGAIN";
+      };
+    } catch (SyscallException e) {
+      return e.errnoName().name();
+    }
+  }
+
+  private Observation uffdRead() {
+    if (uffd.isEmpty()) return new Observation.Unsupported("unsupported: UffdRead: no userfaultfd covers this target's slot");
+    if (unread.isEmpty()) drainMessages(settle);
+    UffdEvent.Pagefault pf = unread.poll();
+    if (pf == null) return new Observation.NoMessage();
+    return new Observation.UffdMessage(memory.gfnOf(pf.address()), pf.isMinor());
+  }
+
+  private Observation uffdWake(int gfn) {
+    if (uffd.isEmpty()) return new Observation.Unsupported("unsupported: UffdWake: no userfaultfd covers this target's slot");
+    checkGfn(gfn);
+    try {
+      uffd.get().wake(memory.hva(gfn), PAGE);
+      return withWoken("UFFDIO_WAKE", "ok");
+    } catch (SyscallException e) {
+      return withWoken("UFFDIO_WAKE", e.errnoName().name());
+    }
+  }
+
+  private void requireBitmap() {
+    if (bitmap.isEmpty()) vm.requireUserfault(); // throws, naming the profile and the capability
+  }
+
+  private Observation bitmapStore(int gfn, boolean set) {
+    requireBitmap();
+    checkGfn(gfn);
+    if (set) bitmap.get().set(gfn);
+    else bitmap.get().clear(gfn);
+    return Observation.Ioctl.of(set ? "bitmap store" : "bitmap store-release", "ok");
+  }
+
+  /**
+   * EnableUserfault. Without KVM_CAP_USERFAULT the kernel is asked anyway (flag 1<<3, no bitmap) so that its
+   * answer is seen; EINVAL makes the step unsupported here, any other answer is reported as it is.
+   */
+  private Observation enableUserfault() {
+    if (bitmap.isPresent()) return flagsOnly(() -> slot.enableUserfault(bitmap.get()));
+    String reason = "unsupported: KVM_CAP_USERFAULT not offered by this kernel (UAPI profile " + vm.profile().id() + ")";
+    try {
+      vm.setUserMemoryRegion2Unchecked(slot.region().withFlags(slot.flags() | UapiProfile.KVM_MEM_USERFAULT));
+      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");
+    } catch (SyscallException e) {
+      if (e.is(Errno.EINVAL)) return new Observation.Unsupported(reason + "; KVM_SET_USER_MEMORY_REGION2 with flag 1<<3 answered EINVAL");
+      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", e.errnoName().name());
+    }
+  }
+
+  private Observation flagsOnly(Runnable update) {
+    try {
+      update.run();
+      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");
+    } catch (SyscallException e) {
+      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", e.errnoName().name());
+    }
+  }
+
+  private Observation invalidate(int gfn) {
+    checkGfn(gfn);
+    try {
+      return Observation.Ioctl.of(memory.invalidate(gfn), "ok");
+    } catch (SyscallException e) {
+      return Observation.Ioctl.of(memory.invalidateCall(), e.errnoName().name());
+    }
+  }
+
+  /** The call an Invalidate makes on this target: MADV_DONTNEED, or a guest_memfd punch hole. */
+  public String invalidateCall() {
+    return memory.invalidateCall();
+  }
+
+  private Observation createMemslot(Step.CreateMemslot c) {
+    Mapping m = vm.mapAnonymous(c.pages() * PAGE, false);
+    try {
+      vm.setUserMemoryRegion2(MemoryRegion2.of(c.slot(), 0, c.gpa(), m.length(), m.address()), m, null);
+      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");
+    } catch (SyscallException e) {
+      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", e.errnoName().name());
+    }
+  }
+
+  private Observation mappings() {
+    if (stats == null) {
+      if (kvm.checkExtension(KvmCap.BINARY_STATS_FD) <= 0) {
+        return new Observation.Unsupported("unsupported: KVM_CAP_BINARY_STATS_FD not offered by this kernel");
+      }
+      stats = vm.stats();
+    }
+    if (stats.find("pages_2m").isEmpty()) {
+      return new Observation.Unsupported("unsupported: this KVM has no pages_2m statistic " + stats.descriptors().keySet());
+    }
+    return new Observation.Mappings(stats.find("pages_4k").orElse(0), stats.read("pages_2m"));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private VcpuWorker vcpu(int v) {
+    if (v < 0 || v >= vcpus.size()) throw new IllegalArgumentException("no vCPU " + v + " (target has " + vcpus.size() + ")");
+    return vcpus.get(v);
+  }
+
+  private void checkGfn(int gfn) {
+    if (gfn < 0 || gfn >= setup.pages()) throw new IllegalArgumentException("g" + gfn + " is outside the slot (" + setup.pages() + " pages)");
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /**
+   * Closes the userfaultfd first (a vCPU asleep in it then completes its fault), waits for the vCPU threads,
+   * then the VM; memory goes last. A vCPU thread that does not stop leaves the VM open (leaked, not unmapped
+   * under a running guest).
+   */
+  @Override
+  public void close() {
+    uffd.ifPresent(Userfaultfd::close);
+    boolean stopped = true;
+    for (VcpuWorker w : vcpus) {
+      try {
+        stopped &= w.shutdown(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        stopped = false;
+      }
+    }
+    if (!stopped) return;
+    vm.close();
+    bitmap.ifPresent(UserfaultBitmap::close);
+    source.ifPresent(Mapping::close);
+    memory.close();
+    kvm.close();
+  }
+}

@@ -1,0 +1,102 @@
+package kvmuf.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import kvmuf.conform.Rules;
+import kvmuf.kvm.Kvm;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** kvmuf conform as a user meets it: listing, usage errors, reserved trace-layer options, a host run. */
+@Timeout(120)
+class ConformCommandTest {
+  static CheckCommandTest.Run run(String... args) {
+    return CheckCommandTest.run(args);
+  }
+
+  @Test
+  void listNamesEveryRuleWithWhatItChecks() {
+    CheckCommandTest.Run r = run("conform", "--list");
+    assertThat(r.rc()).isEqualTo(ExitCodes.OK);
+    for (String name : Rules.names()) assertThat(r.out()).contains(name);
+    assertThat(r.out()).contains("EEXIST").contains("KVM_EXIT_MMIO");
+  }
+
+  @Test
+  void helpTeachesTargetsRulesAndWhatIsComing() {
+    CheckCommandTest.Run r = run("conform", "--help");
+    assertThat(r.rc()).isEqualTo(ExitCodes.OK);
+    assertThat(r.out()).contains("--target").contains("--rules").contains("--profile").contains("--json")
+        .contains("unsupported").contains("--traces N").contains("--concurrent").contains("not available yet");
+  }
+
+  @Test
+  void traceLayerOptionsAreNotYetAvailableAndSayWhy() {
+    for (List<String> args : List.of(
+        List.of("--traces", "100"), List.of("--in", "/tmp/x"), List.of("--seed", "7"), List.of("--config", "small"), List.of("--concurrent"))) {
+      CheckCommandTest.Run r = run(concat(List.of("conform", "--target", "host"), args));
+      assertThat(r.rc()).as(args.toString()).isEqualTo(ExitCodes.USAGE);
+      assertThat(r.err().strip()).as(args.toString()).startsWith("kvmuf: " + args.getFirst() + " is not yet available")
+          .doesNotContain("\n").doesNotContain("Exception");
+    }
+  }
+
+  @Test
+  void badTargetsRulesAndProfilesAreOneLineUsageErrors() {
+    assertThat(run("conform").err()).contains("--target is required");
+    assertThat(run("conform").rc()).isEqualTo(ExitCodes.USAGE);
+    CheckCommandTest.Run target = run("conform", "--target", "cloud");
+    assertThat(target.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(target.err()).contains("valid: host, vm");
+    CheckCommandTest.Run rule = run("conform", "--target", "host", "--rules", "nope");
+    assertThat(rule.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(rule.err().strip()).startsWith("kvmuf: unknown rule 'nope'; valid: mmio-outside-memslots").doesNotContain("\n");
+    CheckCommandTest.Run profile = run("conform", "--target", "host", "--profile", "uf-v9");
+    assertThat(profile.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(profile.err()).contains("uf-v3");
+  }
+
+  @Test
+  void vmTargetWithoutTheVmRunnerIsAnEnvironmentError() {
+    assumeTrue(!Kvmuf.commandLine().getSubcommands().containsKey("vm"), "this build has the VM runner");
+    CheckCommandTest.Run r = run("conform", "--target", "vm");
+    assertThat(r.rc()).isEqualTo(ExitCodes.ENVIRONMENT);
+    assertThat(r.err().strip()).isEqualTo("kvmuf: the VM runner is not available in this build");
+  }
+
+  @Test
+  @Tag("kvm")
+  void hostRunPrintsPerRuleResultsAndCounts() throws Exception {
+    String noKvm = Kvm.unavailableReason();
+    if (noKvm != null) System.err.println("[skipped] " + noKvm);
+    assumeTrue(noKvm == null, noKvm);
+    CheckCommandTest.Run r = run("conform", "--target", "host", "--rules", "mmio-outside-memslots,userfault-exit", "--json");
+    assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
+    JsonNode j = r.json();
+    assertThat(j.path("target").asText()).isEqualTo("host");
+    JsonNode counts = j.path("counts");
+    assertThat(counts.path("rulesRun").asInt()).isEqualTo(2);
+    assertThat(counts.path("diverged").asInt()).isZero();
+    assertThat(counts.path("passed").asInt() + counts.path("unsupported").asInt()).isEqualTo(2);
+    assertThat(counts.path("stepsRun").asInt()).isPositive();
+    JsonNode mmio = j.path("rules").get(0);
+    assertThat(mmio.path("rule").asText()).isEqualTo("mmio-outside-memslots");
+    assertThat(mmio.path("result").asText()).isEqualTo("pass");
+    assertThat(mmio.path("trace").get(0).path("observed").asText()).startsWith("Mmio(gpa=0x");
+    JsonNode uf = j.path("rules").get(1);
+    if (uf.path("result").asText().equals("unsupported")) {
+      assertThat(uf.path("reason").asText()).contains("unsupported: KVM_CAP_USERFAULT not offered");
+    }
+
+    CheckCommandTest.Run text = run("conform", "--target", "host", "--rules", "mmio-outside-memslots");
+    assertThat(text.out()).contains("pass         mmio-outside-memslots").contains("rules run 1, passed 1, diverged 0, unsupported 0");
+  }
+
+  private static String[] concat(List<String> a, List<String> b) {
+    return java.util.stream.Stream.concat(a.stream(), b.stream()).toArray(String[]::new);
+  }
+}

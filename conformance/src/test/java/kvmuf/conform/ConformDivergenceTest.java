@@ -1,0 +1,65 @@
+package kvmuf.conform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import kvmuf.conform.rules.DirtyLogHugeMappings;
+import kvmuf.conform.rules.MmioOutsideMemslots;
+import kvmuf.conform.rules.UffdMissingCopy;
+import kvmuf.model.Config.Arch;
+import kvmuf.model.Config.UffdMode;
+import kvmuf.model.ValueClass;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Divergences are caught: each test changes one expectation or one model rule on purpose and checks that
+ * the rule reports DIVERGENCE at the step where the kernel and the changed model part ways, with both sides.
+ */
+@Tag("kvm")
+@Timeout(120)
+class ConformDivergenceTest {
+  @Test
+  void anMmioExpectationOffByOnePageIsADivergenceAtTheAccess() {
+    RuleContext offByOnePage = RuleContext.standard().withTamper((i, e) -> {
+      var m = (Observation.Mmio) e.observation();
+      return new Expectation(new Observation.Mmio(m.gpa() + 4096, m.len(), m.write()), e.source());
+    });
+    RuleResult r = ConformRuleSupport.runOrSkip(new MmioOutsideMemslots(), offByOnePage);
+    assertThat(r.status()).isEqualTo(RuleResult.Status.DIVERGENCE);
+    StepRecord s = r.divergentStep().orElseThrow();
+    long gpa = KernelTarget.gpa(TargetSetup.PAGES_2M + 16);
+    assertThat(s.index()).isEqualTo(1);
+    assertThat(s.step()).isEqualTo("Access(v0, g" + (TargetSetup.PAGES_2M + 16) + ")");
+    assertThat(s.expected().orElseThrow().observation()).isEqualTo(new Observation.Mmio(gpa + 4096, 4, false));
+    assertThat(s.observed().orElseThrow()).isEqualTo(new Observation.Mmio(gpa, 4, false));
+  }
+
+  @Test
+  void aModelWithoutUserfaultfdExpectsAZeroReadWhereTheKernelBlocks() {
+    // Change one model rule: the model's slot has no userfaultfd, so its Lookup fills a zero page.
+    RuleContext noUffd = RuleContext.standard().withModel(c -> ModelConfigs.withUffd(c, UffdMode.NONE));
+    RuleResult r = ConformRuleSupport.runOrSkip(new UffdMissingCopy(), noUffd);
+    assertThat(r.status()).isEqualTo(RuleResult.Status.DIVERGENCE);
+    StepRecord s = r.divergentStep().orElseThrow();
+    assertThat(s.index()).isEqualTo(1);
+    assertThat(s.step()).isEqualTo("Access(v0, g0)");
+    assertThat(s.expected().orElseThrow()).isEqualTo(Expectation.model(new Observation.Value(ValueClass.ZERO)));
+    assertThat(s.observed().orElseThrow()).isEqualTo(new Observation.Blocked(0));
+    assertThat(r.steps()).hasSize(1);
+  }
+
+  @Test
+  void aModelThatKeepsSmallMappingsAfterDirtyLoggingDivergesAtTheLastCount() {
+    // arm64's commit recovers nothing: on an x86 kernel that counts mappings, the last pages_2m differs.
+    RuleContext arm64 = RuleContext.standard().withModel(c -> ModelConfigs.withArch(c, Arch.ARM64));
+    RuleResult r = ConformRuleSupport.runOrSkip(new DirtyLogHugeMappings(), arm64);
+    assertThat(r.status()).isEqualTo(RuleResult.Status.DIVERGENCE);
+    StepRecord s = r.divergentStep().orElseThrow();
+    assertThat(s.step()).isEqualTo("ReadMappings()");
+    assertThat(s.index()).isEqualTo(r.steps().size());
+    Observation.HugeMappings expected = (Observation.HugeMappings) s.expected().orElseThrow().observation();
+    Observation.HugeMappings observed = (Observation.HugeMappings) s.observed().orElseThrow();
+    assertThat(observed.pages2m()).isEqualTo(expected.pages2m() + 1);
+  }
+}

@@ -1,0 +1,19 @@
+package kvmuf.conform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import kvmuf.conform.rules.UserfaultFlagEinval;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The rule {@link UserfaultFlagEinval} on this machine's /dev/kvm: passes, or skips with the reason where the kernel lacks what it needs. */
+@Tag("kvm")
+@Timeout(120)
+class ConformUserfaultFlagEinvalTest {
+  @Test
+  void theUserfaultFlagWithoutTheCapabilityIsEinval() {
+    RuleResult r = ConformRuleSupport.assertPasses(new UserfaultFlagEinval());
+    assertThat(r.kernelSteps()).isPositive();
+  }
+}

@@ -1,0 +1,19 @@
+package kvmuf.conform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import kvmuf.conform.rules.UserfaultResolve;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The rule {@link UserfaultResolve} on this machine's /dev/kvm: passes, or skips with the reason where the kernel lacks what it needs. */
+@Tag("kvm")
+@Timeout(120)
+class ConformUserfaultResolveTest {
+  @Test
+  void installClearAndResumeReadsTheFetchedBytes() {
+    RuleResult r = ConformRuleSupport.assertPasses(new UserfaultResolve());
+    assertThat(r.kernelSteps()).isPositive();
+  }
+}
