@@ -36,4 +36,7 @@ if ./kvmuf help probe >/dev/null 2>&1; then
 else
   echo "vm-tests: 'kvmuf probe' not in this build yet; vm probe skipped"
 fi
+# Conformance: the named rules (and, with the trace layer, generated traces) on the guest kernel.
+echo "vm-tests: kvmuf conform --target vm"
+./kvmuf conform --target vm
 echo "vm-tests: VM stage took $(( $(date +%s) - t0 )) s"

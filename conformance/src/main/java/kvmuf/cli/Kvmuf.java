@@ -45,6 +45,8 @@ public final class Kvmuf implements Runnable {
   /** The configured command line: usage errors and user errors print one line, never a stack trace. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Kvmuf());
+    // Descriptions are written as lines of up to ~100 characters; do not re-wrap them at 80.
+    cl.setUsageHelpWidth(120);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           ex.getCommandLine().getErr().println("kvmuf: " + ex.getMessage());
