@@ -76,7 +76,8 @@ public final class TracesValidateCommand implements Callable<Integer> {
       r.loggedAtFailure().ifPresent(o -> System.out.println("  logged:       " + TraceCodec.text(o)));
       System.out.println("  model allows: " + (r.possibleAtFailure().isEmpty() ? "(the action cannot happen here)"
           : String.join(" ", r.possibleAtFailure().stream().map(TraceCodec::text).toList())));
-      System.out.printf("  longest explained prefix: %d lines (steps 0..%d)%n", r.explained(), r.explained() - 1);
+      System.out.println("  longest explained prefix: " + (r.explained() == 0 ? "none (the first step is unexplained)"
+          : r.explained() + " steps (0.." + (r.explained() - 1) + ", up to line " + t.steps().get(r.explained() - 1).line() + ")"));
     }
     return r.accepted() ? ExitCodes.OK : ExitCodes.VIOLATION;
   }
