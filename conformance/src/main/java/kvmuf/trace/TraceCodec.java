@@ -329,8 +329,11 @@ public final class TraceCodec {
 
   private static TraceHeader header(String name, int line, JsonNode n) {
     Fields f = new Fields(name, line, "", n);
-    f.only("kind", "format", "config", "seed", "profile", "generator");
+    if (!n.has("kind")) {
+      throw new TraceFormatException(name, line, "kind", "missing field: the first line must be the header ({\"kind\":\"header\",...})");
+    }
     String kind = f.text("kind");
+    f.only("kind", "format", "config", "seed", "profile", "generator");
     if (!kind.equals("header")) {
       throw new TraceFormatException(name, line, "kind", "the first line must be the header (kind \"header\"), not \"" + kind + "\"");
     }
