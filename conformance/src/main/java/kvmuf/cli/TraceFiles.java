@@ -63,6 +63,12 @@ final class TraceFiles {
     return c.withMutants(ids);
   }
 
+  /** CPU time of the calling thread (the trace commands are single-threaded), for rates on a loaded machine. */
+  static long cpuNanos() {
+    var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    return mx.isCurrentThreadCpuTimeSupported() ? mx.getCurrentThreadCpuTime() : System.nanoTime();
+  }
+
   /** True when progress may be printed: a terminal is attached and --json is off. */
   static boolean progress(boolean json) {
     return !json && System.console() != null;

@@ -98,6 +98,7 @@ public final class TracesGenerateCommand implements Callable<Integer> {
     boolean progress = TraceFiles.progress(json);
     Generator g = new Generator(c, s, seed, prof, length);
     long t0 = System.nanoTime();
+    long cpu0 = TraceFiles.cpuNanos();
     long lastReport = t0;
     int written = 0;
     long steps = 0;
@@ -119,7 +120,9 @@ public final class TracesGenerateCommand implements Callable<Integer> {
       }
     }
     double secs = (System.nanoTime() - t0) / 1e9;
+    double cpuSecs = (TraceFiles.cpuNanos() - cpu0) / 1e9;
     double perMinute = secs > 0 ? written / secs * 60 : 0;
+    double perCpuMinute = cpuSecs > 0 ? written / cpuSecs * 60 : 0;
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("config", c.name());
@@ -131,12 +134,16 @@ public final class TracesGenerateCommand implements Callable<Integer> {
       m.put("steps", steps);
       m.put("seconds", round(secs));
       m.put("traces_per_minute", Math.round(perMinute));
+      m.put("cpu_seconds", round(cpuSecs));
+      m.put("traces_per_cpu_minute", Math.round(perCpuMinute));
+      m.put("steps_per_minute", secs > 0 ? Math.round(steps / secs * 60) : 0);
       m.put("hidden_closure", closure(g));
       m.put("coverage", g.coverage().json());
       System.out.println(Json.write(m));
     } else {
-      System.out.printf(Locale.ROOT, "wrote %d traces (%d steps) to %s in %.2f s (%.0f traces/min), config %s, strategy %s, seed %d%s%n",
-          written, steps, out, secs, perMinute, c.name(), strategy, seed, shards == 1 ? "" : ", shard " + shardIndex + "/" + shards);
+      System.out.printf(Locale.ROOT, "wrote %d traces (%d steps, %.1f per trace) to %s in %.2f s (%.0f traces/min, %.0f steps/min; %.2f s CPU, %.0f traces per CPU minute), config %s, strategy %s, seed %d%s%n",
+          written, steps, written == 0 ? 0.0 : (double) steps / written, out, secs, perMinute, secs > 0 ? steps / secs * 60 : 0.0, cpuSecs, perCpuMinute,
+          c.name(), strategy, seed, shards == 1 ? "" : ", shard " + shardIndex + "/" + shards);
       System.out.printf("hidden-step closure: bound %d states, most used %d, bound hit: %s%n",
           g.hiddenClosure().bound(), g.mostClosureStates(), g.boundHit() ? "YES (some expect sets may be incomplete)" : "no");
       g.coverage().text().forEach(System.out::println);

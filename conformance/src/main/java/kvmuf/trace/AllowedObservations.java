@@ -23,12 +23,14 @@ import kvmuf.model.StepObservation;
  *
  * @param byObservation allowed observation to the outcome states showing it (insertion order is
  *     deterministic)
+ * @param sorted the allowed observations in canonical order (by JSON text), as expect writes them
  * @param enabledIn how many of the given states enable the action
  * @param boundHit a hidden closure hit its bound (the set may then be incomplete)
  * @param closureStates the most states one hidden closure visited
  */
 public record AllowedObservations(
-    Map<StepObservation, Set<State>> byObservation, int enabledIn, int statesGiven, boolean boundHit, int closureStates) {
+    Map<StepObservation, Set<State>> byObservation, List<StepObservation> sorted, int enabledIn, int statesGiven,
+    boolean boundHit, int closureStates) {
 
   public static AllowedObservations of(Model model, HiddenClosure hidden, Collection<State> states, Action a) {
     Config c = model.config();
@@ -52,24 +54,34 @@ public record AllowedObservations(
         by.computeIfAbsent(o, k -> new LinkedHashSet<>(2)).add(q);
       }
     }
-    return new AllowedObservations(by, enabled, states.size(), hit, most);
+    return new AllowedObservations(by, sort(by.keySet()), enabled, states.size(), hit, most);
+  }
+
+  /** The union of per-state results (each computed from one state). */
+  static AllowedObservations union(List<AllowedObservations> parts) {
+    Map<StepObservation, Set<State>> by = new LinkedHashMap<>();
+    int enabled = 0;
+    boolean hit = false;
+    int most = 0;
+    for (AllowedObservations p : parts) {
+      enabled += p.enabledIn();
+      hit |= p.boundHit();
+      most = Math.max(most, p.closureStates());
+      p.byObservation().forEach((o, qs) -> by.computeIfAbsent(o, k -> new LinkedHashSet<>(2)).addAll(qs));
+    }
+    return new AllowedObservations(by, sort(by.keySet()), enabled, parts.size(), hit, most);
+  }
+
+  private static List<StepObservation> sort(Set<StepObservation> obs) {
+    if (obs.size() <= 1) {
+      return List.copyOf(obs);
+    }
+    List<StepObservation> list = new ArrayList<>(obs);
+    list.sort((x, y) -> TraceCodec.text(x).compareTo(TraceCodec.text(y)));
+    return List.copyOf(list);
   }
 
   public Set<StepObservation> observations() {
-    return by().keySet();
-  }
-
-  private Map<StepObservation, Set<State>> by() {
-    return byObservation;
-  }
-
-  /** The allowed observations in canonical order (sorted by their JSON text), as a trace's expect writes them. */
-  public List<StepObservation> sorted() {
-    if (byObservation.size() == 1) {
-      return List.copyOf(byObservation.keySet());
-    }
-    List<StepObservation> list = new ArrayList<>(byObservation.keySet());
-    list.sort((x, y) -> TraceCodec.text(x).compareTo(TraceCodec.text(y)));
-    return list;
+    return byObservation.keySet();
   }
 }

@@ -1,6 +1,8 @@
 package kvmuf.trace;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,14 +17,19 @@ import kvmuf.model.StepObservation;
 /**
  * What a corpus exercises: visible actions, observation kinds (the actor's and the unblocked
  * ones), observation details (kind with its value, errno or flags, e.g. {@code read:fetched},
- * {@code ioctl:EEXIST}) and distinct model states the replay reference went through.
+ * {@code ioctl:EEXIST}) and distinct model states the replay reference went through. Counting is
+ * by action code, kind ordinal and observation record (cheap on the replay path); names are made
+ * for the report only.
  */
 public final class Coverage {
+  private static final int ACTION_KINDS = Action.FINISHED + 1;
+
   private final Config config;
-  private final Map<String, Long> actions = new TreeMap<>();
-  private final Map<String, Long> kinds = new TreeMap<>();
-  private final Map<String, Long> details = new TreeMap<>();
-  private final java.util.HashSet<State> states = new java.util.HashSet<>();
+  private final long[] actions = new long[ACTION_KINDS];
+  private final long[] kinds = new long[Observation.Kind.values().length];
+  private final Map<Observation, Long> results = new HashMap<>();
+  private final Set<String> detailSet = new HashSet<>();
+  private final Set<State> states = new HashSet<>();
   private long steps;
 
   public Coverage(Config config) {
@@ -31,32 +38,36 @@ public final class Coverage {
 
   public void step(Action a, StepObservation o) {
     steps++;
-    actions.merge(a.name(), 1L, Long::sum);
+    actions[a.code() >>> 6]++;
     observation(o);
   }
 
   public void observation(StepObservation o) {
     result(o.result());
-    for (Observation u : o.unblocked().values()) {
-      result(u);
+    if (!o.unblocked().isEmpty()) {
+      for (Observation u : o.unblocked().values()) {
+        result(u);
+      }
     }
   }
 
   private void result(Observation r) {
-    kinds.merge(r.kind().id, 1L, Long::sum);
-    details.merge(detail(r), 1L, Long::sum);
+    kinds[r.kind().ordinal()]++;
+    if (results.merge(r, 1L, Long::sum) == 1L) {
+      detailSet.add(detail(r));
+    }
   }
 
   public void state(State s) {
     states.add(s);
   }
 
-  public boolean seenAction(String name) { return actions.containsKey(name); }
-  public boolean seenKind(Observation.Kind k) { return kinds.containsKey(k.id); }
-  public boolean seenDetail(Observation r) { return details.containsKey(detail(r)); }
+  public boolean seenAction(Action a) { return actions[a.code() >>> 6] > 0; }
+  public boolean seenKind(Observation.Kind k) { return kinds[k.ordinal()] > 0; }
+  public boolean seenDetail(Observation r) { return detailSet.contains(detail(r)); }
   public boolean seenState(State s) { return states.contains(s); }
-  public long actionCount(String name) { return actions.getOrDefault(name, 0L); }
-  public long kindCount(Observation.Kind k) { return kinds.getOrDefault(k.id, 0L); }
+  public long actionCount(Action a) { return actions[a.code() >>> 6]; }
+  public long kindCount(Observation.Kind k) { return kinds[k.ordinal()]; }
 
   public static String detail(Observation r) {
     return switch (r) {
@@ -71,16 +82,52 @@ public final class Coverage {
 
   public void merge(Coverage o) {
     steps += o.steps;
-    o.actions.forEach((k, v) -> actions.merge(k, v, Long::sum));
-    o.kinds.forEach((k, v) -> kinds.merge(k, v, Long::sum));
-    o.details.forEach((k, v) -> details.merge(k, v, Long::sum));
+    for (int k = 0; k < actions.length; k++) {
+      actions[k] += o.actions[k];
+    }
+    for (int k = 0; k < kinds.length; k++) {
+      kinds[k] += o.kinds[k];
+    }
+    o.results.forEach((k, v) -> results.merge(k, v, Long::sum));
+    detailSet.addAll(o.detailSet);
     states.addAll(o.states);
   }
 
+  private static String actionName(int kind) {
+    return Action.decode(kind << 6).name();
+  }
+
+  public Map<String, Long> actions() {
+    Map<String, Long> m = new TreeMap<>();
+    for (int k = 0; k < actions.length; k++) {
+      if (actions[k] > 0) {
+        m.put(actionName(k), actions[k]);
+      }
+    }
+    return m;
+  }
+
+  public Map<String, Long> kinds() {
+    Map<String, Long> m = new TreeMap<>();
+    for (Observation.Kind k : Observation.Kind.values()) {
+      if (kinds[k.ordinal()] > 0) {
+        m.put(k.id, kinds[k.ordinal()]);
+      }
+    }
+    return m;
+  }
+
+  public Map<String, Long> details() {
+    Map<String, Long> m = new TreeMap<>();
+    results.forEach((r, n) -> m.merge(detail(r), n, Long::sum));
+    return m;
+  }
+
   public List<String> missingActions() {
+    Map<String, Long> seen = actions();
     List<String> out = new ArrayList<>();
     for (String a : possibleActions(config)) {
-      if (!actions.containsKey(a)) {
+      if (!seen.containsKey(a)) {
         out.add(a);
       }
     }
@@ -90,7 +137,7 @@ public final class Coverage {
   public List<String> missingKinds() {
     List<String> out = new ArrayList<>();
     for (Observation.Kind k : Observation.possibleKinds(config)) {
-      if (!kinds.containsKey(k.id)) {
+      if (kinds[k.ordinal()] == 0) {
         out.add(k.id);
       }
     }
@@ -133,11 +180,11 @@ public final class Coverage {
   public Map<String, Object> json() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("steps", steps);
-    m.put("actions", new TreeMap<>(actions));
+    m.put("actions", actions());
     m.put("actions_missing", missingActions());
-    m.put("observation_kinds", new TreeMap<>(kinds));
+    m.put("observation_kinds", kinds());
     m.put("observation_kinds_missing", missingKinds());
-    m.put("observation_details", new TreeMap<>(details));
+    m.put("observation_details", details());
     m.put("distinct_states", states.size());
     return m;
   }
@@ -146,11 +193,12 @@ public final class Coverage {
     List<String> out = new ArrayList<>();
     List<String> pa = possibleActions(config);
     Set<Observation.Kind> pk = Observation.possibleKinds(config);
+    Map<String, Long> details = details();
     out.add(String.format("coverage: %d/%d actions, %d/%d observation kinds, %d details, %d distinct states, %d steps",
         pa.size() - missingActions().size(), pa.size(), pk.size() - missingKinds().size(), pk.size(),
         details.size(), states.size(), steps));
-    out.add("  actions: " + actions);
-    out.add("  observation kinds: " + kinds);
+    out.add("  actions: " + actions());
+    out.add("  observation kinds: " + kinds());
     out.add("  details: " + details);
     if (!missingActions().isEmpty()) {
       out.add("  actions never taken: " + String.join(", ", missingActions()));

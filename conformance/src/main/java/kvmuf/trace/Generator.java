@@ -29,8 +29,8 @@ public final class Generator {
   public enum Strategy { RANDOM, COVERAGE }
 
   private final Config config;
+  private final ApiModel api;
   private final Model model;
-  private final HiddenClosure hidden;
   private final Strategy strategy;
   private final long seed;
   private final String profile;
@@ -41,8 +41,8 @@ public final class Generator {
 
   public Generator(Config config, Strategy strategy, long seed, String profile, int length) {
     this.config = config;
-    this.model = new Model(config);
-    this.hidden = new HiddenClosure(model);
+    this.api = new ApiModel(config);
+    this.model = api.model();
     this.strategy = strategy;
     this.seed = seed;
     this.profile = profile;
@@ -63,7 +63,7 @@ public final class Generator {
   }
 
   public HiddenClosure hiddenClosure() {
-    return hidden;
+    return api.hidden();
   }
 
   /** The random stream of trace {@code index}: a function of (seed, index) only. */
@@ -88,14 +88,14 @@ public final class Generator {
       AllowedObservations allowed;
       if (strategy == Strategy.RANDOM || rnd.nextInt(10) == 0) {
         a = Action.decode(candidates.get(rnd.nextInt(candidates.size())));
-        allowed = AllowedObservations.of(model, hidden, states, a);
+        allowed = api.allowed(states, a);
       } else {
         a = null;
         allowed = null;
         double best = Double.NEGATIVE_INFINITY;
         for (int code : candidates) {
           Action x = Action.decode(code);
-          AllowedObservations ax = AllowedObservations.of(model, hidden, states, x);
+          AllowedObservations ax = api.allowed(states, x);
           double score = score(x, ax) + rnd.nextDouble();
           if (score > best) {
             best = score;
@@ -137,7 +137,7 @@ public final class Generator {
 
   private double score(Action a, AllowedObservations ax) {
     double score = 0;
-    if (!coverage.seenAction(a.name())) {
+    if (!coverage.seenAction(a)) {
       score += 100;
     }
     for (var e : ax.byObservation().entrySet()) {
@@ -153,7 +153,7 @@ public final class Generator {
         }
       }
     }
-    score += 3.0 / Math.sqrt(1 + coverage.actionCount(a.name()));
+    score += 3.0 / Math.sqrt(1 + coverage.actionCount(a));
     return score;
   }
 

@@ -5,7 +5,6 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import kvmuf.model.Action;
 import kvmuf.model.Config;
-import kvmuf.model.Model;
 import kvmuf.model.State;
 import kvmuf.model.StepObservation;
 
@@ -20,8 +19,7 @@ public final class ModelTarget implements Target {
   public enum Choice { FIRST, RANDOM }
 
   private final Choice choice;
-  private Model model;
-  private HiddenClosure hidden;
+  private ApiModel api;
   private State state;
   private SplittableRandom rnd;
 
@@ -37,24 +35,23 @@ public final class ModelTarget implements Target {
   @Override
   public void start(TraceHeader header) {
     Config c = header.config();
-    if (model == null || !model.config().equals(c)) {
-      model = new Model(c);
-      hidden = new HiddenClosure(model);
+    if (api == null || !api.config().equals(c)) {
+      api = new ApiModel(c);
     }
-    state = model.init();
+    state = api.init();
     rnd = new SplittableRandom(header.seed());
   }
 
   @Override
   public Optional<StepObservation> step(Action action) {
-    AllowedObservations a = AllowedObservations.of(model, hidden, List.of(state), action);
+    AllowedObservations a = api.allowed(state, action);
     if (a.enabledIn() == 0) {
       return Optional.empty();
     }
     List<StepObservation> sorted = a.sorted();
     StepObservation o = choice == Choice.FIRST ? sorted.getFirst() : sorted.get(rnd.nextInt(sorted.size()));
-    List<State> outcomes = List.copyOf(a.byObservation().get(o));
-    state = outcomes.size() == 1 ? outcomes.getFirst() : outcomes.get(rnd.nextInt(outcomes.size()));
+    var outcomes = a.byObservation().get(o);
+    state = outcomes.size() == 1 ? outcomes.iterator().next() : List.copyOf(outcomes).get(rnd.nextInt(outcomes.size()));
     return Optional.of(o);
   }
 

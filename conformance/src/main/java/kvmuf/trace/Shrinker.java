@@ -3,7 +3,6 @@ package kvmuf.trace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import kvmuf.model.Model;
 import kvmuf.model.State;
 import kvmuf.model.StepObservation;
 
@@ -149,8 +148,7 @@ public final class Shrinker {
    * its recorded observations (the replay then diverges there, which is not a violation).
    */
   private static Trace recomputeExpectLenient(Trace t) {
-    Model model = new Model(t.header().config());
-    HiddenClosure hidden = new HiddenClosure(model);
+    ApiModel model = new ApiModel(t.header().config());
     List<State> states = List.of(model.init());
     List<TraceStep> out = new ArrayList<>();
     boolean stuck = false;
@@ -159,7 +157,7 @@ public final class Shrinker {
         out.add(s);
         continue;
       }
-      AllowedObservations a = AllowedObservations.of(model, hidden, states, s.action());
+      AllowedObservations a = model.allowed(states, s.action());
       if (a.enabledIn() == 0) {
         stuck = true;
         out.add(s);

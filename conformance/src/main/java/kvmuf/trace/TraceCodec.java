@@ -44,6 +44,7 @@ public final class TraceCodec {
   private static final JsonFactory FACTORY = new JsonFactory();
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Map<StepObservation, String> TEXT = new ConcurrentHashMap<>();
+  private static final Map<String, Config> SHIPPED = new ConcurrentHashMap<>();
   private static final List<String> ACTIONS = List.of(
       "Access", "KvmAccess", "Install", "ClearBit", "ResumeVcpu", "UffdRead", "UffdInstall", "UffdWake",
       "SetBit", "EnableUserfault", "DisableUserfault", "EnableDirtyLog", "DisableDirtyLog", "Invalidate");
@@ -353,7 +354,7 @@ public final class TraceCodec {
     String name = f.text("name");
     Config shipped;
     try {
-      shipped = Config.load(name);
+      shipped = SHIPPED.computeIfAbsent(name, Config::load);
     } catch (UnknownNameException e) {
       throw new TraceFormatException(file, line, "config.name", "unknown config '" + name + "'; shipped: " + String.join(", ", SpecBundle.configNames()));
     }

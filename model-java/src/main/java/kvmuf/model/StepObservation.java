@@ -11,7 +11,7 @@ import java.util.TreeMap;
  */
 public record StepObservation(Observation result, Map<String, Observation> unblocked, int pages4k, int pages2m) {
   public StepObservation {
-    unblocked = java.util.Collections.unmodifiableMap(new TreeMap<>(unblocked));
+    unblocked = unblocked.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(unblocked));
   }
 
   /** The same observation without the calls of other actors (what a concurrent log records). */
