@@ -144,17 +144,22 @@ public final class Coverage {
     return out;
   }
 
-  /** The visible actions a config can enable at all (from its constants). */
+  /**
+   * The visible actions a config can enable at all (from its constants, a static
+   * over-approximation like {@link Observation#possibleKinds}): UffdWake needs an EEXIST, which
+   * needs the exit handler (USERFAULT in use) to install a page a uffd message is pending for.
+   */
   public static List<String> possibleActions(Config c) {
     List<String> out = new ArrayList<>();
-    boolean uffd = c.uffdMode() != Config.UffdMode.NONE;
+    boolean uffd = Observation.uffdReachable(c);
     boolean uf = c.userfaultUse() != Config.UserfaultUse.NONE;
     boolean late = c.userfaultUse() == Config.UserfaultUse.LATE;
     for (String a : TraceCodec.actionNames()) {
       boolean possible = switch (a) {
         case "KvmAccess" -> c.kvmAccesses();
         case "Install", "ClearBit", "ResumeVcpu" -> uf;
-        case "UffdRead", "UffdInstall", "UffdWake" -> uffd;
+        case "UffdRead", "UffdInstall" -> uffd;
+        case "UffdWake" -> uffd && uf;
         case "SetBit", "EnableUserfault" -> late;
         case "DisableUserfault" -> uf;
         case "EnableDirtyLog", "DisableDirtyLog" -> c.dirtyLog();
