@@ -117,6 +117,7 @@ public final class Validator {
           if (after != null) {
             List<Pending> p = new ArrayList<>(n.pending());
             p.add(new Pending(j, n.s()));
+            p.sort(java.util.Comparator.comparingInt(Pending::step)); // one node per set of calls in flight
             next.add(new Node(after, List.copyOf(p)));
           }
         }
