@@ -21,9 +21,9 @@ import picocli.CommandLine.Parameters;
       "each line logged when its call returned) against the model: it is accepted if some",
       "behaviour of the model explains it, hidden kernel steps and the early start of other",
       "threads' calls filled in by search. Otherwise it names the first unexplained line and the",
-      "longest explained prefix. Each line's own result and mapping sizes are compared;",
-      "'unblocked' entries are not. Traces with expect sets are accepted if each line matches",
-      "one of its expected observations.",
+      "longest explained prefix. Each line's own result, mapping sizes and logged 'unblocked'",
+      "entries are compared (a log may omit 'unblocked'). Traces with expect sets are accepted",
+      "if each line matches one of its expected observations.",
       "",
       "Exit codes: 0 accepted, 1 rejected (or undecided: the search bound was hit), 2 usage error or bad trace."
     })

@@ -22,8 +22,10 @@ import kvmuf.model.StepObservation;
  * {@link #WINDOW} lines ahead); a line is explained when, in some reachable state, its actor's call
  * has returned with the logged observation.
  *
- * <p>Compared per line: the actor's own result and the mapping sizes. {@code unblocked} entries are
- * not compared (in a concurrent log each thread logs its own call's return).
+ * <p>Compared per line: the actor's own result, the mapping sizes, and each logged
+ * {@code unblocked} entry (that actor's earlier call must have returned with that result by then).
+ * A log may omit {@code unblocked} entries: in a concurrent log each thread may log only its own
+ * call's return.
  */
 public final class Validator {
   /** How far ahead (in lines) another actor's call may start before this line returns. */
@@ -91,12 +93,12 @@ public final class Validator {
         if (mine != null) {
           Optional<StepObservation> o = Observations.step(c, step.action().code(), mine.before().g(), mine.before().v(), n.s().g(), n.s().v());
           if (o.isPresent()) {
-            StepObservation seenObs = o.get().withoutUnblocked();
+            StepObservation seenObs = o.get();
             if (possible.size() < 64) {
               possible.add(seenObs);
             }
-            boolean match = logged != null ? seenObs.equals(logged.withoutUnblocked())
-                : step.observations().stream().anyMatch(e -> e.withoutUnblocked().equals(seenObs));
+            boolean match = logged != null ? explains(seenObs, logged)
+                : step.observations().stream().anyMatch(e -> explains(seenObs, e));
             if (match) {
               List<Pending> rest = new ArrayList<>(n.pending());
               rest.remove(mine);
@@ -144,6 +146,19 @@ public final class Validator {
       frontier = accepted;
     }
     return new Result(t, steps.size(), -1, -1, anyHit, most, Optional.empty(), List.of());
+  }
+
+  /** The model's observation explains the logged one: same result and sizes, logged unblocked entries present. */
+  static boolean explains(StepObservation model, StepObservation logged) {
+    if (!model.result().equals(logged.result()) || model.pages4k() != logged.pages4k() || model.pages2m() != logged.pages2m()) {
+      return false;
+    }
+    for (var e : logged.unblocked().entrySet()) {
+      if (!e.getValue().equals(model.unblocked().get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Pending pendingOf(Node n, int step) {

@@ -72,6 +72,33 @@ class ValidatorTest {
     return tests.stream();
   }
 
+  @Test
+  void anAlteredUnblockedValueIsRejectedAndAnOmittedOneIsNot() {
+    int checked = 0;
+    Validator v = new Validator();
+    for (Trace t : loggedRuns("default", 23, 40)) {
+      for (int k = 0; k < t.steps().size() && checked < 12; k++) {
+        StepObservation o = t.steps().get(k).observed();
+        if (o.unblocked().isEmpty()) {
+          continue;
+        }
+        Map<String, Observation> bad = new java.util.TreeMap<>(o.unblocked());
+        String who = bad.keySet().iterator().next();
+        bad.put(who, who.equals("vmm") ? new Observation.Ioctl("EEXIST") : new Observation.Read(ValueClass.STALE));
+        List<TraceStep> steps = new ArrayList<>(t.steps());
+        steps.set(k, TraceStep.observed(k, steps.get(k).action(), new StepObservation(o.result(), bad, o.pages4k(), o.pages2m())));
+        Validator.Result r = v.validate(TraceTestSupport.roundTrip(t.withSteps(steps)));
+        assertThat(r.rejected()).as("altered unblocked %s at step %d", who, k).isTrue();
+        assertThat(r.firstUnexplained()).isEqualTo(k);
+        steps.set(k, TraceStep.observed(k, steps.get(k).action(), o.withoutUnblocked()));
+        assertThat(v.validate(TraceTestSupport.roundTrip(t.withSteps(steps))).accepted()).as("omitted unblocked").isTrue();
+        checked++;
+        break;
+      }
+    }
+    assertThat(checked).isEqualTo(12);
+  }
+
   static StepObservation obs(Observation o, int p4) {
     return new StepObservation(o, Map.of(), p4, 0);
   }
