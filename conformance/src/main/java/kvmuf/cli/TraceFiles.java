@@ -63,6 +63,26 @@ final class TraceFiles {
     return c.withMutants(ids);
   }
 
+  /** Parses --shard i/n into {i, n}; null means {0, 1}. */
+  static int[] shard(String shard) {
+    if (shard == null) {
+      return new int[] {0, 1};
+    }
+    String[] p = shard.split("/");
+    int i;
+    int n;
+    try {
+      i = Integer.parseInt(p[0]);
+      n = Integer.parseInt(p[1]);
+    } catch (RuntimeException e) {
+      throw KvmufException.usage("--shard wants i/n, e.g. 0/4, not '" + shard + "'");
+    }
+    if (p.length != 2 || n < 1 || i < 0 || i >= n) {
+      throw KvmufException.usage("--shard wants i/n with 0 <= i < n, not '" + shard + "'");
+    }
+    return new int[] {i, n};
+  }
+
   /** CPU time of the calling thread (the trace commands are single-threaded), for rates on a loaded machine. */
   static long cpuNanos() {
     var mx = java.lang.management.ManagementFactory.getThreadMXBean();

@@ -71,20 +71,9 @@ public final class TracesGenerateCommand implements Callable<Integer> {
     if (count < 0 || length < 1) {
       throw KvmufException.usage("--count must be >= 0 and --length >= 1");
     }
-    int shardIndex = 0;
-    int shards = 1;
-    if (shard != null) {
-      String[] p = shard.split("/");
-      try {
-        shardIndex = Integer.parseInt(p[0]);
-        shards = Integer.parseInt(p[1]);
-      } catch (RuntimeException e) {
-        throw KvmufException.usage("--shard wants i/n, e.g. 0/4, not '" + shard + "'");
-      }
-      if (p.length != 2 || shards < 1 || shardIndex < 0 || shardIndex >= shards) {
-        throw KvmufException.usage("--shard wants i/n with 0 <= i < n, not '" + shard + "'");
-      }
-    }
+    int[] sh = TraceFiles.shard(shard);
+    int shardIndex = sh[0];
+    int shards = sh[1];
     Config c = TraceFiles.config(config, mutants);
     String prof = profile != null ? profile : Generator.defaultProfile(c);
     if (!Generator.profiles().contains(prof)) {

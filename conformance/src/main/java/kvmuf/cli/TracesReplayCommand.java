@@ -48,6 +48,9 @@ public final class TracesReplayCommand implements Callable<Integer> {
   @Option(names = "--record", paramLabel = "DIR", description = "Also write each run as a logged trace (observed instead of expect) to DIR.")
   Path record;
 
+  @Option(names = "--shard", paramLabel = "i/n", description = "Replay only the files whose position in name order is i modulo n (0 <= i < n).")
+  String shard;
+
   @Option(names = "--rounds", defaultValue = "1", description = "Replay the traces this many times and report the fastest round (a benchmark on a busy machine; results are those of the last round). Default: ${DEFAULT-VALUE}.")
   int rounds;
 
@@ -65,7 +68,14 @@ public final class TracesReplayCommand implements Callable<Integer> {
       case "host", "vm" -> throw KvmufException.usage("target '" + target + "' is not available in traces replay yet; valid: model");
       default -> throw KvmufException.usage("unknown target '" + target + "'; valid: model");
     };
-    List<Path> files = TraceFiles.list(in);
+    int[] sh = TraceFiles.shard(shard);
+    List<Path> all = TraceFiles.list(in);
+    List<Path> files = new ArrayList<>();
+    for (int k = 0; k < all.size(); k++) {
+      if (k % sh[1] == sh[0]) {
+        files.add(all.get(k));
+      }
+    }
     List<Trace> traces = new ArrayList<>(files.size());
     for (Path f : files) {
       traces.add(TraceFiles.read(f));

@@ -81,6 +81,13 @@ class TracesCliTest {
         generate(shards, "--strategy", strategy, "--shard", i + "/3");
       }
       assertThat(bytes(shards)).isEqualTo(bytes(all));
+      long replayed = 0;
+      for (int i = 0; i < 3; i++) {
+        Run r = kvmuf("traces", "replay", "--in", all.toString(), "--shard", i + "/3", "--json");
+        assertThat(r.rc()).isZero();
+        replayed += new ObjectMapper().readTree(r.out()).path("traces").asLong();
+      }
+      assertThat(replayed).as("replay shards cover the corpus once").isEqualTo(30);
       Path one = generate(tmp.resolve(strategy + "one"), "--strategy", strategy, "--shard", "1/3");
       try (Stream<Path> s = Files.list(one)) {
         assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
