@@ -18,7 +18,7 @@ import kvmuf.model.StepObservation;
  * ({@link AllowedObservations}) and the run diverges when the target's observation is not in it.
  * A generated trace's {@code expect} must equal the model's allowed set while the target follows
  * the trace's branch (the first observation of each expect set); a logged run's {@code observed}
- * must be allowed. The first divergence ends the trace. A state of the consistent set that breaks
+ * must be allowed on the logged run's own branch (a second set of states, filtered by the log). The first divergence ends the trace. A state of the consistent set that breaks
  * one of the config's invariants (a mutant config) is reported as a violation and ends it too.
  */
 public final class Replayer {
@@ -53,6 +53,8 @@ public final class Replayer {
     if (coverage != null) {
       coverage.state(states.getFirst());
     }
+    // A logged run is checked on its own branch: the target may resolve nondeterminism differently.
+    List<State> logStates = states;
     boolean onBranch = true;
     int leftAt = -1;
     boolean hit = false;
@@ -76,10 +78,17 @@ public final class Replayer {
             "the trace's expect set differs from the model's allowed set", expected, got));
         break;
       }
-      if (s.observedForm() && !allowed.observations().contains(s.observed())) {
-        div = Optional.of(new Divergence(s.i(), s.line(), "the logged observation is not allowed by the model",
-            expected, Optional.of(s.observed())));
-        break;
+      if (s.observedForm()) {
+        AllowedObservations logAllowed = model.allowed(logStates, s.action());
+        var logNext = logAllowed.byObservation().get(s.observed());
+        if (logNext == null) {
+          div = Optional.of(new Divergence(s.i(), s.line(), logAllowed.enabledIn() == 0
+                  ? "the logged run's step is not enabled in the model after its earlier steps"
+                  : "the logged observation is not allowed by the model",
+              logAllowed.sorted(), Optional.of(s.observed())));
+          break;
+        }
+        logStates = logNext.size() == 1 ? List.of(logNext.iterator().next()) : List.copyOf(logNext);
       }
       if (got.isEmpty()) {
         div = Optional.of(new Divergence(s.i(), s.line(), "target " + target.name() + " cannot perform " + s.action().name(), expected, got));

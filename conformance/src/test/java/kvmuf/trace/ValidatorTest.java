@@ -51,6 +51,8 @@ class ValidatorTest {
         for (Trace t : loggedRuns(config, 11, 25)) {
           Validator.Result ok = v.validate(t);
           assertThat(ok.accepted()).as("logged run %s", t.source()).isTrue();
+          assertThat(new Replayer(new ModelTarget(ModelTarget.Choice.FIRST)).replay(t, null).ok())
+              .as("a logged run replays on the model target, whichever branch each took").isTrue();
           if (t.steps().isEmpty()) {
             continue;
           }
