@@ -49,6 +49,27 @@ class TraceReplayTest {
     return tests.stream();
   }
 
+  @Test
+  void aTargetTakingAnotherBranchOfANondeterministicStepIsNoDivergence() {
+    List<Trace> corpus = TraceTestSupport.corpus("small", Generator.Strategy.COVERAGE, 1, 1000, 40);
+    long multi = corpus.stream().flatMap(t -> t.steps().stream()).filter(s -> s.observations().size() > 1).count();
+    assertThat(multi).as("steps whose hidden interleavings show differently").isPositive();
+    Replayer random = new Replayer(new ModelTarget(ModelTarget.Choice.RANDOM));
+    int left = 0;
+    for (Trace t : corpus) {
+      Replayer.Result r = random.replay(t, null);
+      assertThat(r.ok()).isTrue();
+      if (r.leftBranchAt() >= 0) {
+        left++;
+        // Its log replays on the first-choice target too (each on its own branch).
+        Trace log = TraceTestSupport.roundTrip(r.recorded());
+        assertThat(new Replayer(new ModelTarget(ModelTarget.Choice.FIRST)).replay(log, null).ok()).isTrue();
+        assertThat(new Validator().validate(log).accepted()).isTrue();
+      }
+    }
+    assertThat(left).as("traces where the random target left the generated branch").isPositive();
+  }
+
   /** An alteration that makes the step's expect set differ from the model's. */
   static List<StepObservation> alter(List<StepObservation> expect, SplittableRandom rnd) {
     List<StepObservation> out = new ArrayList<>(expect);
