@@ -345,6 +345,9 @@ public final class TraceCodec {
     Config config = config(name, line, f.object("config"));
     long seed = f.integer("seed");
     String profile = f.text("profile");
+    if (!Generator.profiles().contains(profile)) {
+      throw new TraceFormatException(name, line, "profile", "unknown UAPI profile '" + profile + "'; valid: " + String.join(", ", Generator.profiles()));
+    }
     String generator = f.text("generator");
     return new TraceHeader((int) format, config, seed, profile, generator);
   }

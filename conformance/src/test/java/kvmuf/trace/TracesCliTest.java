@@ -187,6 +187,7 @@ class TracesCliTest {
       {"wrong format version", HEADER.replace("\"format\":1", "\"format\":2") + "\n" + STEP + "\n", 1, "field 'format': format 2 is not supported"},
       {"out-of-range gfn", HEADER + "\n" + STEP.replace("\"gfn\":1", "\"gfn\":2") + "\n", 2, "field 'args.gfn': 2 out of range"},
       {"another config", HEADER.replace("\"NumGfns\":2", "\"NumGfns\":4") + "\n" + STEP + "\n", 1, "field 'config.NumGfns': the trace says 4 but config 'default' has 2"},
+      {"unknown profile", HEADER.replace("\"uf-v3\"", "\"uf-v9\"") + "\n" + STEP + "\n", 1, "field 'profile': unknown UAPI profile 'uf-v9'"},
       {"unknown config", HEADER.replace("\"name\":\"default\"", "\"name\":\"huge\"") + "\n", 1, "field 'config.name': unknown config 'huge'"},
       {"wrong actor", HEADER + "\n" + STEP.replace("\"vmm\"", "\"vcpu0\"") + "\n", 2, "field 'actor': SetBit is issued by 'vmm'"},
       {"vcpu out of range", HEADER + "\n" + STEP.replace("\"vmm\",\"action\":\"SetBit\",\"args\":{\"gfn\":1}", "\"vcpu5\",\"action\":\"Access\",\"args\":{\"gfn\":1}") + "\n", 2, "field 'actor': vcpu5 out of range"},
