@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       CommandLine.HelpCommand.class,
       ProbeCommand.class,
+      TracesCommand.class,
       ConformCommand.class,
       VmCommand.class,
     })

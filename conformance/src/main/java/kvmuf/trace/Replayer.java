@@ -1,0 +1,163 @@
+package kvmuf.trace;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import kvmuf.model.Config;
+import kvmuf.model.Invariant;
+import kvmuf.model.State;
+import kvmuf.model.StepObservation;
+
+/**
+ * Deterministic replay: steps a {@link Target} through a trace one API-level step at a time and
+ * checks each observation against the model. The model side keeps the set of states consistent
+ * with what the target showed so far; for each step it computes the allowed observation set
+ * ({@link AllowedObservations}) and the run diverges when the target's observation is not in it.
+ * A generated trace's {@code expect} must equal the model's allowed set while the target follows
+ * the trace's branch (the first observation of each expect set); a logged run's {@code observed}
+ * must be allowed on the logged run's own branch (a second set of states, filtered by the log). The first divergence ends the trace. A state of the consistent set that breaks
+ * one of the config's invariants (a mutant config) is reported as a violation and ends it too.
+ */
+public final class Replayer {
+  private final Target target;
+  private final Map<Config, ApiModel> models = new ConcurrentHashMap<>();
+
+  public Replayer(Target target) {
+    this.target = target;
+  }
+
+  public record Divergence(int step, int line, String reason, List<StepObservation> expected, Optional<StepObservation> observed) {}
+
+  public record Violation(int step, int line, String invariant) {}
+
+  /**
+   * @param stepsReplayed steps performed (up to and including a divergent or violating one)
+   * @param leftBranchAt the step after which the target no longer followed the trace's branch (-1: never)
+   * @param recorded the run as a logged trace (observed lines, up to the first divergence)
+   */
+  public record Result(Trace trace, int stepsReplayed, Optional<Divergence> divergence, Optional<Violation> violation,
+      boolean boundHit, int leftBranchAt, Trace recorded) {
+    public boolean ok() {
+      return divergence.isEmpty() && violation.isEmpty();
+    }
+  }
+
+  public Result replay(Trace t, Coverage coverage) {
+    Config c = t.header().config();
+    ApiModel model = models.computeIfAbsent(c, ApiModel::new);
+    target.start(t.header());
+    List<State> states = List.of(model.init());
+    if (coverage != null) {
+      coverage.state(states.getFirst());
+    }
+    // A logged run is checked on its own branch: the target may resolve nondeterminism differently.
+    List<State> logStates = states;
+    boolean onBranch = true;
+    int leftAt = -1;
+    boolean hit = false;
+    List<TraceStep> log = new ArrayList<>(t.steps().size());
+    Optional<Divergence> div = Optional.empty();
+    Optional<Violation> vio = Optional.empty();
+    int done = 0;
+    for (TraceStep s : t.steps()) {
+      done++;
+      AllowedObservations allowed = model.allowed(states, s.action());
+      hit |= allowed.boundHit();
+      Optional<StepObservation> got = target.step(s.action());
+      got.ifPresent(o -> log.add(TraceStep.observed(s.i(), s.action(), o)));
+      if (allowed.enabledIn() == 0) {
+        div = Optional.of(new Divergence(s.i(), s.line(), "the model does not enable " + s.action().name() + " here", List.of(), got));
+        break;
+      }
+      List<StepObservation> expected = allowed.sorted();
+      if (!s.observedForm() && onBranch && !sameSet(s.observations(), allowed.observations())) {
+        div = Optional.of(new Divergence(s.i(), s.line(),
+            "the trace's expect set differs from the model's allowed set", expected, got));
+        break;
+      }
+      if (s.observedForm()) {
+        AllowedObservations logAllowed = model.allowed(logStates, s.action());
+        var logNext = logAllowed.byObservation().get(s.observed());
+        if (logNext == null) {
+          div = Optional.of(new Divergence(s.i(), s.line(), logAllowed.enabledIn() == 0
+                  ? "the logged run's step is not enabled in the model after its earlier steps"
+                  : "the logged observation is not allowed by the model",
+              logAllowed.sorted(), Optional.of(s.observed())));
+          break;
+        }
+        logStates = logNext.size() == 1 ? List.of(logNext.iterator().next()) : List.copyOf(logNext);
+      }
+      if (got.isEmpty()) {
+        div = Optional.of(new Divergence(s.i(), s.line(), "target " + target.name() + " cannot perform " + s.action().name(), expected, got));
+        break;
+      }
+      StepObservation o = got.get();
+      var next = allowed.byObservation().get(o);
+      if (next == null) {
+        div = Optional.of(new Divergence(s.i(), s.line(), "target " + target.name() + " showed an observation the model does not allow", expected, got));
+        break;
+      }
+      if (!s.observedForm() && onBranch && !o.equals(first(s))) {
+        onBranch = false;
+        leftAt = s.i();
+      }
+      if (coverage != null) {
+        coverage.step(s.action(), o);
+      }
+      states = next.size() == 1 ? List.of(next.iterator().next()) : List.copyOf(next);
+      if (coverage != null) {
+        for (State x : states) {
+          coverage.state(x);
+        }
+      }
+      Optional<String> bad = violated(model, states);
+      if (bad.isPresent()) {
+        vio = Optional.of(new Violation(s.i(), s.line(), bad.get()));
+        break;
+      }
+    }
+    TraceHeader h = t.header();
+    Trace recorded = new Trace(t.source(), new TraceHeader(h.format(), h.config(), h.seed(), h.profile(), "observed"), log);
+    return new Result(t, done, div, vio, hit, leftAt, recorded);
+  }
+
+  private static boolean sameSet(List<StepObservation> file, java.util.Set<StepObservation> model) {
+    if (file.size() == 1 && model.size() == 1) {
+      return model.contains(file.getFirst());
+    }
+    return new HashSet<>(file).equals(model);
+  }
+
+  private static StepObservation first(TraceStep s) {
+    List<StepObservation> obs = s.observations();
+    if (obs.size() == 1) {
+      return obs.getFirst();
+    }
+    StepObservation best = null;
+    for (StepObservation o : obs) {
+      if (best == null || TraceCodec.text(o).compareTo(TraceCodec.text(best)) < 0) {
+        best = o;
+      }
+    }
+    return best;
+  }
+
+  /** The first of the config's invariants (in its order) that some state of the set breaks. */
+  static Optional<String> violated(ApiModel model, List<State> states) {
+    if (states.size() == 1) {
+      String v = model.violated(states.getFirst());
+      return v.isEmpty() ? Optional.empty() : Optional.of(v);
+    }
+    for (Invariant inv : model.config().invariants()) {
+      for (State s : states) {
+        if (!inv.holds(model.config(), s.g(), s.v())) {
+          return Optional.of(inv.name());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+}

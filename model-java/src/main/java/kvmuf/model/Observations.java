@@ -1,0 +1,207 @@
+package kvmuf.model;
+
+import static kvmuf.model.StateBits.*;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Derives what an API-level step shows outside the kernel from the model states around it: the
+ * state {@code before} the visible action and a state {@code after} it (once hidden steps ran).
+ *
+ * <p>Actors: a vCPU thread ({@code vcpu0}, {@code vcpu1}, ...) issues {@code Access},
+ * {@code KvmAccess} and, as its own exit handler, {@code Install}, {@code ClearBit},
+ * {@code ResumeVcpu}; the uffd reader thread ({@code uffd}) issues {@code UffdRead},
+ * {@code UffdInstall}, {@code UffdWake}; the VMM's control thread ({@code vmm}) issues
+ * {@code SetBit}, {@code Invalidate} and the memslot updates. {@code CheckBitmap}, {@code Lookup},
+ * {@code InstallSpte} and {@code CommitMemslot} are hidden (kernel-internal) and have no actor.
+ *
+ * <p>Rules (action: observation of the actor, read from {@code after} unless said otherwise):
+ * <ul>
+ *   <li>Access(v, g): g mapped before: Read(lastRead[v]). Else by pc[v]: idle with budget[v]
+ *       decremented: Read(lastRead[v]); idle otherwise: Retry; ExitStages: MemoryFaultExit(g*4096,
+ *       4096, exitFlags[v]); uffd_wait: UffdBlocked(g*4096); apf: AsyncPf(g*4096); fault, lookup,
+ *       install: not determined yet (the fault is still running).</li>
+ *   <li>KvmAccess(v, g): idle: KvmRead(lastKvmRead[v]); uffd_wait: UffdBlocked; lookup: not yet.</li>
+ *   <li>Install(v): with userfaultfd, Ioctl EEXIST when present[g] before, else ok; without, Done.</li>
+ *   <li>ClearBit, ResumeVcpu, SetBit: Done. UffdRead(g): UffdEvent(g*4096, MINOR for minor mode).</li>
+ *   <li>UffdInstall(g): Ioctl EEXIST when present[g] before, else ok. UffdWake, Invalidate: Ioctl ok.</li>
+ *   <li>Enable/DisableUserfault, Enable/DisableDirtyLog: memslotOp idle after: Ioctl ok; else SrcuWait.</li>
+ *   <li>unblocked: a vCPU other than the actor that was in uffd_wait or apf before and is idle after
+ *       (Read, KvmRead or Retry as above); "vmm" when a memslot update pending before committed and
+ *       the step was not itself a memslot update (Ioctl ok).</li>
+ *   <li>pages_4k: gfns with spte = small; pages_2m: gfns with spte = huge, divided by HugeSpan.</li>
+ * </ul>
+ */
+public final class Observations {
+  private static final int IDLE = Pc.IDLE.ordinal();
+  private static final int UFFD_WAIT = Pc.UFFD_WAIT.ordinal();
+  private static final int APF = Pc.APF.ordinal();
+  private static final List<String> USERFAULT = List.of("USERFAULT");
+  private static final List<String> MINOR = List.of("MINOR");
+  private static final Observation DONE = new Observation.Done();
+  private static final Observation OK = new Observation.Ioctl("ok");
+  private static final Observation EEXIST = new Observation.Ioctl("EEXIST");
+  private static final Observation RETRY = new Observation.Retry();
+  private static final Observation SRCU_WAIT = new Observation.SrcuWait();
+
+  private Observations() {}
+
+  /** True for the kernel-internal actions no API shows: CheckBitmap, Lookup, InstallSpte, CommitMemslot. */
+  public static boolean hidden(int actionCode) {
+    int kind = actionCode >>> 6;
+    return kind == Action.CHECK_BITMAP || kind == Action.LOOKUP || kind == Action.INSTALL_SPTE
+        || kind == Action.COMMIT_MEMSLOT;
+  }
+
+  /** True for the API-level actions a trace names (every action but the hidden ones and Finished). */
+  public static boolean visible(int actionCode) {
+    return !hidden(actionCode) && (actionCode >>> 6) != Action.FINISHED;
+  }
+
+  public static String vcpuActor(int vcpu) {
+    return "vcpu" + vcpu;
+  }
+
+  /** The thread that issues a visible action: vcpuN, uffd or vmm. */
+  public static String actor(Action a) {
+    return switch (a) {
+      case Action.Access x -> vcpuActor(x.vcpu());
+      case Action.KvmAccess x -> vcpuActor(x.vcpu());
+      case Action.Install x -> vcpuActor(x.vcpu());
+      case Action.ClearBit x -> vcpuActor(x.vcpu());
+      case Action.ResumeVcpu x -> vcpuActor(x.vcpu());
+      case Action.UffdRead x -> "uffd";
+      case Action.UffdInstall x -> "uffd";
+      case Action.UffdWake x -> "uffd";
+      case Action.SetBit x -> "vmm";
+      case Action.Invalidate x -> "vmm";
+      case Action.EnableUserfault x -> "vmm";
+      case Action.DisableUserfault x -> "vmm";
+      case Action.EnableDirtyLog x -> "vmm";
+      case Action.DisableDirtyLog x -> "vmm";
+      case Action.CheckBitmap x -> throw new IllegalArgumentException("hidden action " + a);
+      case Action.Lookup x -> throw new IllegalArgumentException("hidden action " + a);
+      case Action.InstallSpte x -> throw new IllegalArgumentException("hidden action " + a);
+      case Action.CommitMemslot x -> throw new IllegalArgumentException("hidden action " + a);
+      case Action.Finished x -> throw new IllegalArgumentException("Finished has no actor");
+    };
+  }
+
+  /**
+   * The actor's observation of the visible action {@code code} taken in (bg, bv), read in a later
+   * state (ag, av); empty when the actor's call has not returned yet in that state.
+   */
+  public static Optional<Observation> result(Config c, int code, long bg, long bv, long ag, long av) {
+    int kind = code >>> 6;
+    int vcpu = (code >>> 3) & 7;
+    int gfn = code & 7;
+    return Optional.ofNullable(switch (kind) {
+      case Action.ACCESS -> {
+        if (spte(bg, gfn) != 0) {
+          yield new Observation.Read(ValueClass.of(lastRead(av, vcpu)));
+        }
+        int pc = pc(av, vcpu);
+        if (pc == IDLE) {
+          yield budget(av, vcpu) < budget(bv, vcpu) ? new Observation.Read(ValueClass.of(lastRead(av, vcpu))) : RETRY;
+        } else if (Pc.exitStage(pc)) {
+          yield new Observation.MemoryFaultExit(gfn * PAGE(), PAGE(), exitFlags(av, vcpu) ? USERFAULT : List.of());
+        } else if (pc == UFFD_WAIT) {
+          yield new Observation.UffdBlocked(gfn * PAGE());
+        } else if (pc == APF) {
+          yield new Observation.AsyncPf(gfn * PAGE());
+        }
+        yield null;
+      }
+      case Action.KVM_ACCESS -> {
+        int pc = pc(av, vcpu);
+        if (pc == IDLE) {
+          yield new Observation.KvmRead(ValueClass.of(lastKvmRead(av, vcpu)));
+        } else if (pc == UFFD_WAIT) {
+          yield new Observation.UffdBlocked(gfn * PAGE());
+        }
+        yield null;
+      }
+      case Action.INSTALL -> c.uffdMode() == Config.UffdMode.NONE ? DONE
+          : present(bg, vgfn(bv, vcpu)) ? EEXIST : OK;
+      case Action.CLEAR_BIT, Action.RESUME_VCPU, Action.SET_BIT -> DONE;
+      case Action.UFFD_READ -> new Observation.UffdEvent(gfn * PAGE(),
+          c.uffdMode() == Config.UffdMode.MINOR ? MINOR : List.of());
+      case Action.UFFD_INSTALL -> present(bg, gfn) ? EEXIST : OK;
+      case Action.UFFD_WAKE, Action.INVALIDATE -> OK;
+      case Action.ENABLE_USERFAULT, Action.DISABLE_USERFAULT, Action.ENABLE_DIRTY_LOG, Action.DISABLE_DIRTY_LOG ->
+          op(ag) == 0 ? OK : SRCU_WAIT;
+      default -> throw new IllegalArgumentException("not an API-level action: " + Action.decode(code));
+    });
+  }
+
+  private static long PAGE() {
+    return Observation.PAGE_SIZE;
+  }
+
+  /** The full observation of a step, or empty when the actor's call has not returned in (ag, av). */
+  public static Optional<StepObservation> step(Config c, int code, long bg, long bv, long ag, long av) {
+    Optional<Observation> r = result(c, code, bg, bv, ag, av);
+    if (r.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new StepObservation(r.get(), unblocked(c, code, bg, bv, ag, av), pages4k(c, ag), pages2m(c, ag)));
+  }
+
+  /** The calls of other actors that returned between (bg, bv) and (ag, av). */
+  public static Map<String, Observation> unblocked(Config c, int code, long bg, long bv, long ag, long av) {
+    Map<String, Observation> out = null;
+    int kind = code >>> 6;
+    boolean vcpuAction = kind <= Action.KVM_ACCESS || (kind >= Action.INSTALL && kind <= Action.RESUME_VCPU);
+    int actorVcpu = vcpuAction ? (code >>> 3) & 7 : -1;
+    for (int u = 0; u < c.vcpus(); u++) {
+      if (u == actorVcpu) {
+        continue;
+      }
+      int before = pc(bv, u);
+      if ((before == UFFD_WAIT || before == APF) && pc(av, u) == IDLE) {
+        Observation o;
+        if (budget(av, u) < budget(bv, u)) {
+          o = vkind(bv, u) == KIND_KVM ? new Observation.KvmRead(ValueClass.of(lastKvmRead(av, u)))
+              : new Observation.Read(ValueClass.of(lastRead(av, u)));
+        } else {
+          o = RETRY;
+        }
+        if (out == null) {
+          out = new TreeMap<>();
+        }
+        out.put(vcpuActor(u), o);
+      }
+    }
+    boolean memslotAction = kind >= Action.ENABLE_USERFAULT && kind <= Action.DISABLE_DIRTY_LOG;
+    if (!memslotAction && op(bg) != 0 && op(ag) == 0) {
+      if (out == null) {
+        out = new TreeMap<>();
+      }
+      out.put("vmm", OK);
+    }
+    return out == null ? Map.of() : out;
+  }
+
+  public static int pages4k(Config c, long g) {
+    int n = 0;
+    for (int x = 0; x < c.numGfns(); x++) {
+      if (spte(g, x) == Spte.SMALL.ordinal()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  public static int pages2m(Config c, long g) {
+    int n = 0;
+    for (int x = 0; x < c.numGfns(); x++) {
+      if (spte(g, x) == Spte.HUGE.ordinal()) {
+        n++;
+      }
+    }
+    return n / c.hugeSpan();
+  }
+}

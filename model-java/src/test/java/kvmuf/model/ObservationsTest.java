@@ -1,0 +1,68 @@
+package kvmuf.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Observations read off model states, hidden steps taken one at a time (the trace layer closes over them). */
+class ObservationsTest {
+  static State step(Model m, State s, Action a) {
+    return m.successors(s).stream().filter(t -> t.action().equals(a)).findFirst().orElseThrow().next();
+  }
+
+  static Optional<Observation> result(Model m, State before, Action a, State after) {
+    return Observations.result(m.config(), a.code(), before.g(), before.v(), after.g(), after.v());
+  }
+
+  @Test
+  void everyActionIsVisibleOrHiddenAndVisibleOnesHaveAnActor() {
+    int hidden = 0;
+    for (int kind = 0; kind <= Action.FINISHED; kind++) {
+      Action a = Action.decode(Action.code(kind, 1, 1));
+      if (Observations.hidden(a.code())) {
+        hidden++;
+        assertThat(a.name()).isIn("CheckBitmap", "Lookup", "InstallSpte", "CommitMemslot");
+      } else if (Observations.visible(a.code())) {
+        assertThat(Observations.actor(a)).matches("vcpu1|uffd|vmm");
+      } else {
+        assertThat(a).isEqualTo(new Action.Finished());
+      }
+    }
+    assertThat(hidden).isEqualTo(4);
+  }
+
+  @Test
+  void aFaultIsUndeterminedUntilItsHiddenStepsReachAResult() {
+    Model m = new Model(Config.load("small-gmem"));
+    State s = m.init();
+    Action access = new Action.Access(1, 1);
+    State fault = step(m, s, access);
+    assertThat(result(m, s, access, fault)).as("still in the fault path").isEmpty();
+    State exited = step(m, fault, new Action.CheckBitmap(1));
+    assertThat(result(m, s, access, exited)).contains(new Observation.MemoryFaultExit(4096, 4096, List.of("USERFAULT")));
+    // The exit handler: install (no userfaultfd: a plain write), clear the bit, resume; then the access reads.
+    State installed = step(m, exited, new Action.Install(1));
+    assertThat(result(m, exited, new Action.Install(1), installed)).contains(new Observation.Done());
+    State resumed = step(m, step(m, installed, new Action.ClearBit(1)), new Action.ResumeVcpu(1));
+    State lookup = step(m, step(m, resumed, access), new Action.CheckBitmap(1));
+    State done = step(m, step(m, lookup, new Action.Lookup(1)), new Action.InstallSpte(1));
+    Optional<StepObservation> o = Observations.step(m.config(), access.code(), resumed.g(), resumed.v(), done.g(), done.v());
+    assertThat(o).contains(new StepObservation(new Observation.Read(ValueClass.FETCHED), java.util.Map.of(), 1, 0));
+  }
+
+  @Test
+  void mappingSizesCountSmallGfnsAndHugeFrames() {
+    Config c = Config.load("default");
+    long g = 0;
+    g = StateBits.setGfn(g, 0, StateBits.SPTE, 2, Spte.HUGE.ordinal());
+    g = StateBits.setGfn(g, 1, StateBits.SPTE, 2, Spte.HUGE.ordinal());
+    assertThat(Observations.pages2m(c, g)).isEqualTo(1);
+    assertThat(Observations.pages4k(c, g)).isZero();
+    g = StateBits.setGfn(g, 1, StateBits.SPTE, 2, Spte.SMALL.ordinal());
+    g = StateBits.setGfn(g, 0, StateBits.SPTE, 2, Spte.SMALL.ordinal());
+    assertThat(Observations.pages4k(c, g)).isEqualTo(2);
+    assertThat(Observations.pages2m(c, g)).isZero();
+  }
+}
