@@ -1,0 +1,40 @@
+package kvmuf.bench;
+
+import java.util.List;
+
+/**
+ * One demand-paging benchmark run: every mode at every vCPU count, each vCPU (or thread) touching every page
+ * of its own {@code memPerVcpu} chunk once, as demand_paging_test does with partitioned accesses.
+ *
+ * @param readers reader threads on the single userfaultfd (uffd-single, kvm-uf+uffd); uffd-per-vcpu has one per uffd
+ * @param warmup run each cell once on a small chunk first, unmeasured, so the JIT has compiled the reader and
+ *     touch loops before the measured run (the C selftest needs no such thing)
+ */
+public record BenchConfig(
+    Target target, List<Integer> vcpus, long memPerVcpu, List<Mode> modes, int readers, Backing backing, boolean warmup) {
+
+  /** The agent runs without guest paging: every gpa it touches must lie below 4 GiB. */
+  public static final long GUEST_BASE_GPA = 0x10_0000;
+  public static final long GUEST_LIMIT = 1L << 32;
+
+  public BenchConfig {
+    vcpus = List.copyOf(vcpus);
+    modes = List.copyOf(modes);
+    if (vcpus.isEmpty()) throw new IllegalArgumentException("--vcpus needs at least one count");
+    if (modes.isEmpty()) throw new IllegalArgumentException("--mode needs at least one mode");
+    if (memPerVcpu <= 0 || memPerVcpu % Sizes.PAGE != 0) throw new IllegalArgumentException("--mem-per-vcpu must be a positive multiple of 4 KiB");
+    if (readers < 1) throw new IllegalArgumentException("--readers must be at least 1");
+    if (target != Target.THREADS) {
+      int max = vcpus.stream().mapToInt(Integer::intValue).max().orElse(1);
+      if (GUEST_BASE_GPA + (long) max * memPerVcpu > GUEST_LIMIT) {
+        throw new IllegalArgumentException(
+            max + " vCPUs x " + Sizes.format(memPerVcpu) + " does not fit below 4 GiB of guest-physical memory"
+                + " (the guest agent runs without paging); use less memory per vCPU or fewer vCPUs");
+      }
+    }
+  }
+
+  public long pagesPerVcpu() {
+    return memPerVcpu / Sizes.PAGE;
+  }
+}
