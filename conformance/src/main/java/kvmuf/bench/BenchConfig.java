@@ -7,8 +7,8 @@ import java.util.List;
  * of its own {@code memPerVcpu} chunk once, as demand_paging_test does with partitioned accesses.
  *
  * @param readers reader threads on the single userfaultfd (uffd-single, kvm-uf+uffd); uffd-per-vcpu has one per uffd
- * @param warmup run each cell once on a small chunk first, unmeasured, so the JIT has compiled the reader and
- *     touch loops before the measured run (the C selftest needs no such thing)
+
+
  */
 public record BenchConfig(
     Target target, List<Integer> vcpus, long memPerVcpu, List<Mode> modes, int readers, Backing backing, boolean warmup) {

@@ -24,9 +24,13 @@ import kvmuf.sys.Libc;
 public final class DemandPagingBench {
   /** A run that has not finished after this long has lost a fault (a vCPU waits forever): stop it and say so. */
   static final long CELL_TIMEOUT_SECONDS = 600;
-  /** The warm-up chunk (4096 pages): enough for the JIT to compile the reader and touch loops (1 MiB was not:
-   * the first cell measured came out several times slower than the same cell run later), small enough to be quick. */
-  static final long WARMUP_CHUNK = 16L << 20;
+  /**
+   * The warm-up: one unmeasured single-worker run per mode over this much memory (49152 pages), before any cell.
+   * HotSpot compiles a hot loop with C2 after some tens of thousands of iterations (Tier4BackEdgeThreshold is
+   * 40000); a smaller warm-up (first tried: 1 MiB, then 16 MiB per cell) left the first cells measured partly
+   * in the interpreter, several times slower than the same cell run later.
+   */
+  static final long WARMUP_BYTES = 192L << 20;
 
   private final BenchConfig config;
   private final Kvm kvm;
@@ -44,15 +48,14 @@ public final class DemandPagingBench {
   /** Every cell, modes in the order given, vCPU counts in the order given. */
   public List<CellResult> runAll() {
     List<CellResult> out = new ArrayList<>();
+    if (config.warmup()) {
+      for (Mode mode : config.modes()) {
+        progress.accept("warm-up: " + mode + " (unmeasured)...");
+        runCell(mode, 1, WARMUP_BYTES); // an unsupported mode answers at once
+      }
+    }
     for (Mode mode : config.modes()) {
       for (int n : config.vcpus()) {
-        if (config.warmup()) {
-          CellResult warm = runCell(mode, n, Math.min(WARMUP_CHUNK, config.memPerVcpu()));
-          if (warm instanceof CellResult.Unsupported) {
-            out.add(warm);
-            continue;
-          }
-        }
         progress.accept(mode + " with " + n + (config.target() == Target.THREADS ? " threads" : " vCPUs") + "...");
         out.add(runCell(mode, n, config.memPerVcpu()));
       }

@@ -72,7 +72,7 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
   @Option(names = "--plot", paramLabel = "FILE.svg", description = "Also write an SVG plot of per-vCPU pages/s against vCPUs.")
   Path plot;
 
-  @Option(names = "--no-warmup", description = "Skip the unmeasured 16 MiB-per-vCPU run before each cell (JIT warm-up).")
+  @Option(names = "--no-warmup", description = "Skip the unmeasured warm-up (one 192 MiB single-vCPU run per mode before the cells, for the JIT).")
   boolean noWarmup;
 
   @Option(names = "--compare-selftest", description = {
