@@ -16,11 +16,25 @@ public sealed interface CellResult {
    *
    * @param workers one entry per vCPU (or thread), in index order
    * @param wallNanos from the first vCPU's start to the last vCPU's end
+   * @param repeats the per-vCPU rates of every measured run of this cell (this one is the median run); one entry
+   *     without --repeat
    */
-  record Measured(Mode mode, int vcpus, long pagesPerVcpu, List<WorkerStat> workers, long wallNanos, Accounting accounting)
+  record Measured(
+      Mode mode, int vcpus, long pagesPerVcpu, List<WorkerStat> workers, long wallNanos, Accounting accounting, List<Double> repeats)
       implements CellResult {
     public Measured {
       workers = List.copyOf(workers);
+      repeats = List.copyOf(repeats);
+    }
+
+    /** A single run, before repeats are attached (see DemandPagingBench#repeated). */
+    public Measured(Mode mode, int vcpus, long pagesPerVcpu, List<WorkerStat> workers, long wallNanos, Accounting accounting) {
+      this(mode, vcpus, pagesPerVcpu, workers, wallNanos, accounting, List.of());
+    }
+
+    /** This run with the rates of all runs of the cell attached. */
+    public Measured withRepeats(List<Double> all) {
+      return new Measured(mode, vcpus, pagesPerVcpu, workers, wallNanos, accounting, all);
     }
 
     /** Mean over vCPUs of (pages that vCPU touched / its own elapsed time): the per-vCPU figure reported. */

@@ -27,7 +27,8 @@ public final class Report {
         c.target() == Target.THREADS ? "thread" : "vCPU",
         c.pagesPerVcpu(),
         c.readers(),
-        c.backing() == Backing.ANON ? "UFFDIO_COPY (MISSING)" : "UFFDIO_CONTINUE (MINOR, page cache preallocated)")
+        c.backing() == Backing.ANON ? "UFFDIO_COPY (MISSING)" : "UFFDIO_CONTINUE (MINOR, page cache preallocated)",
+        c.repeat() > 1 ? "; each cell the median of " + c.repeat() + " runs" : "")
         + (c.target() == Target.THREADS ? "(no KVM: " + who + " touch host memory)\n" : "");
   }
 
@@ -138,6 +139,7 @@ public final class Report {
         j.put("overallPagesPerSecond", Math.round(m.overallPagesPerSecond()));
         j.put("selftestStylePerVcpu", Math.round(m.selftestStylePerVcpu()));
         j.put("wallSeconds", m.wallNanos() / 1e9);
+        j.put("repeatsPerVcpuPagesPerSecond", m.repeats().stream().map(Math::round).toList());
         j.put("totalPages", m.totalPages());
         List<Object> ws = new ArrayList<>();
         for (CellResult.WorkerStat w : m.workers()) {

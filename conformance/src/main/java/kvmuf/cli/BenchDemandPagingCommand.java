@@ -46,6 +46,9 @@ import picocli.CommandLine.Option;
 public final class BenchDemandPagingCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Where --target vm finds the VM runner; tests swap in a fake. */
+  static java.util.function.Supplier<java.util.Optional<VmDelegate>> vmLocator = VmDelegate::locate;
+
   @Option(names = "--target", defaultValue = "host", paramLabel = "host|vm|threads",
       description = "host: this kernel's /dev/kvm; vm: the same bench inside a QEMU VM; threads: host threads, no KVM (default: ${DEFAULT-VALUE}).")
   String target;
@@ -71,6 +74,10 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
 
   @Option(names = "--plot", paramLabel = "FILE.svg", description = "Also write an SVG plot of per-vCPU pages/s against vCPUs.")
   Path plot;
+
+  @Option(names = "--repeat", defaultValue = "1", paramLabel = "N",
+      description = "Measured runs per cell; the median run (by per-vCPU pages/s) is reported, all rates in JSON (default: ${DEFAULT-VALUE}).")
+  int repeat;
 
   @Option(names = "--no-warmup", description = "Skip the unmeasured warm-up (one 192 MiB single-vCPU run per mode before the cells, for the JIT).")
   boolean noWarmup;
@@ -131,7 +138,7 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
   BenchConfig parse() {
     try {
       return new BenchConfig(
-          Target.parse(target), Sizes.parseCounts(vcpus), Sizes.parseSize(memPerVcpu), Mode.parseList(modes), readers, Backing.parse(backing), !noWarmup);
+          Target.parse(target), Sizes.parseCounts(vcpus), Sizes.parseSize(memPerVcpu), Mode.parseList(modes), readers, Backing.parse(backing), !noWarmup, repeat);
     } catch (IllegalArgumentException e) {
       throw KvmufException.usage(e.getMessage());
     }
@@ -150,7 +157,7 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
    * through unchanged (figures come only from the VM's run).
    */
   private int runInVm(BenchConfig config) {
-    VmDelegate vm = VmDelegate.locate().orElseThrow(() -> KvmufException.environment("the VM runner is not available in this build"));
+    VmDelegate vm = vmLocator.get().orElseThrow(() -> KvmufException.environment("the VM runner is not available in this build"));
     if (plot != null) throw KvmufException.usage("--plot is not available with --target vm yet: use --json and plot on the host");
     List<String> args = hostArgs(config);
     progress("running inside the VM (" + vm.describe() + "): kvmuf " + String.join(" ", args));
@@ -173,6 +180,7 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
         "--backing", c.backing().cliName()));
     if (json) a.add("--json");
     if (!c.warmup()) a.add("--no-warmup");
+    if (c.repeat() > 1) a.addAll(List.of("--repeat", Integer.toString(c.repeat())));
     if (compareSelftest) a.add("--compare-selftest");
     return a;
   }

@@ -73,4 +73,16 @@ class DemandPagingThreadsTest {
     assertThat(cells).extracting(CellResult::vcpus).containsExactly(1, 2);
     assertThat(Report.problems(cells)).isEmpty();
   }
+
+  @Test
+  void repeatReportsTheMedianRunAndKeepsEveryRate() {
+    BenchConfig c = new BenchConfig(Target.THREADS, List.of(2), CHUNK, List.of(Mode.UFFD_PER_VCPU), 1, Backing.ANON, false, 3);
+    List<CellResult> cells = new DemandPagingBench(c, null, s -> {}).runAll();
+    assertThat(cells).hasSize(1);
+    CellResult.Measured m = (CellResult.Measured) cells.get(0);
+    assertThat(m.repeats()).hasSize(3);
+    double[] sorted = m.repeats().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    assertThat(m.perVcpuPagesPerSecond()).isEqualTo(sorted[1]);
+    assertThat(m.problems()).isEmpty();
+  }
 }

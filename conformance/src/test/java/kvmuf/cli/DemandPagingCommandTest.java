@@ -44,6 +44,7 @@ class DemandPagingCommandTest {
     "--vcpus 0|0 is outside 1..1024",
     "--vcpus 2,2|2 given twice",
     "--readers 0|--readers must be at least 1",
+    "--repeat 0|--repeat must be at least 1",
     "--backing hugetlb|unknown backing 'hugetlb'",
     "--target cloud|unknown target 'cloud'",
     "--target host --vcpus 64 --mem-per-vcpu 64M|does not fit below 4 GiB",
@@ -104,5 +105,35 @@ class DemandPagingCommandTest {
     Run r = run("bench", "demand-paging", "--target", "threads", "--vcpus", "2", "--mem-per-vcpu", "128K", "--mode", "uffd-per-vcpu", "--no-warmup");
     assertThat(r.code()).isEqualTo(ExitCodes.OK);
     assertThat(r.out()).contains("per-thread pages/s").contains("overall pages/s").contains("uffd-per-vcpu").contains("checks: ok");
+  }
+
+  @Test
+  void vmTargetRunsTheHostBenchInsideTheVmAndPassesItsOutputThrough() {
+    java.util.List<java.util.List<String>> calls = new java.util.ArrayList<>();
+    kvmuf.bench.VmDelegate fake = new kvmuf.bench.VmDelegate() {
+      @Override
+      public Outcome runKvmuf(java.util.List<String> args) {
+        calls.add(args);
+        return new Outcome(0, "{\"target\" : \"host\"}\n", "");
+      }
+
+      @Override
+      public String describe() {
+        return "fake VM";
+      }
+    };
+    var saved = BenchDemandPagingCommand.vmLocator;
+    try {
+      BenchDemandPagingCommand.vmLocator = () -> java.util.Optional.of(fake);
+      Run r = run("bench", "demand-paging", "--target", "vm", "--vcpus", "1,2", "--mode", "none,uffd-single,uffd-per-vcpu",
+          "--mem-per-vcpu", "64M", "--readers", "2", "--repeat", "3", "--json");
+      assertThat(r.code()).isEqualTo(ExitCodes.OK);
+      assertThat(calls).containsExactly(java.util.List.of("bench", "demand-paging", "--target", "host", "--vcpus", "1,2",
+          "--mem-per-vcpu", "64M", "--mode", "none,uffd-single,uffd-per-vcpu", "--readers", "2", "--backing", "anon",
+          "--json", "--repeat", "3"));
+      assertThat(r.out()).isEqualTo("{\"target\" : \"host\"}\n");
+    } finally {
+      BenchDemandPagingCommand.vmLocator = saved;
+    }
   }
 }
