@@ -20,7 +20,7 @@ public final class Report {
     return String.format(
         Locale.ROOT,
         "demand paging: target %s, %s memory, %s per %s (%d pages of 4 KiB), every page touched once;%n"
-            + "uffd-single readers: %d; faults resolved with %s%n",
+            + "uffd-single readers: %d; faults resolved with %s%s%n",
         c.target(),
         c.backing(),
         Sizes.format(c.memPerVcpu()),

@@ -102,4 +102,11 @@ class DemandPagingReportTest {
     assertThat(SvgPlot.niceCeil(300000)).isEqualTo(500000);
     assertThat(SvgPlot.niceCeil(1000)).isEqualTo(1000);
   }
+
+  @Test
+  void headerSaysWhenCellsAreMedians() {
+    BenchConfig three = new BenchConfig(Target.THREADS, List.of(1), 64L << 20, List.of(Mode.NONE), 1, Backing.SHMEM, true, 3);
+    assertThat(Report.header(three)).contains("each cell the median of 3 runs").contains("UFFDIO_CONTINUE (MINOR").contains("no KVM");
+    assertThat(Report.header(CONFIG)).doesNotContain("median").contains("UFFDIO_COPY (MISSING)");
+  }
 }
