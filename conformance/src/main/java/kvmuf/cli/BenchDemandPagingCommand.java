@@ -101,12 +101,29 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
         throw KvmufException.environment(e.getMessage() + " (try --target threads, which needs no KVM)");
       }
       try (kvm) {
-        cells = new DemandPagingBench(config, kvm, this::progress).runAll();
+        cells = runBench(config, kvm);
       }
     } else {
-      cells = new DemandPagingBench(config, null, this::progress).runAll();
+      cells = runBench(config, null);
     }
     return emit(config, cells, Report.json(config, cells));
+  }
+
+  /**
+   * A system call the machine refuses (mmap ENOMEM, UFFDIO_REGISTER EPERM, KVM_CREATE_VCPU EINVAL ...) is an
+   * environment problem, exit 3; a worker or reader that failed or a fault that was never served is a failed
+   * run, exit 1. Either way one line, no stack trace.
+   */
+  private List<CellResult> runBench(BenchConfig config, Kvm kvm) {
+    try {
+      return new DemandPagingBench(config, kvm, this::progress).runAll();
+    } catch (kvmuf.sys.SyscallException e) {
+      throw KvmufException.environment("bench stopped: " + e.getMessage());
+    } catch (IllegalStateException e) {
+      Throwable root = e.getCause() instanceof kvmuf.sys.SyscallException s ? s : e;
+      if (root instanceof kvmuf.sys.SyscallException s) throw KvmufException.environment("bench stopped: " + s.getMessage());
+      throw new KvmufException(ExitCodes.VIOLATION, "bench failed: " + e.getMessage());
+    }
   }
 
   private int emit(BenchConfig config, List<CellResult> cells, Map<String, Object> jsonOut) throws IOException {

@@ -71,6 +71,15 @@ class DemandPagingCommandTest {
   }
 
   @Test
+  void aSystemCallTheMachineRefusesIsExitThreeInOneLine() {
+    // 1024 x 1 TiB is more address space than x86_64 user space has: mmap answers ENOMEM.
+    Run r = run("bench", "demand-paging", "--target", "threads", "--vcpus", "1024", "--mem-per-vcpu", "1T", "--mode", "none", "--no-warmup");
+    assertThat(r.code()).isEqualTo(ExitCodes.ENVIRONMENT);
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("kvmuf: bench stopped: mmap").doesNotContain("\tat ");
+  }
+
+  @Test
   void compareSelftestNeedsVcpus() {
     Run r = run("bench", "demand-paging", "--target", "threads", "--vcpus", "1", "--mem-per-vcpu", "64K", "--mode", "none", "--no-warmup", "--compare-selftest");
     assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
