@@ -25,6 +25,7 @@ class DemandPagingHostTest {
   @ParameterizedTest
   @EnumSource(Backing.class)
   void vcpusTouchEveryPageOnceAndEachFaultIsServedOnce(Backing backing) {
+    DemandPagingThreadsTest.assumeUffd();
     try (Kvm kvm = openKvmOrSkip()) {
       BenchConfig c = new BenchConfig(Target.HOST, List.of(2), 1L << 20, List.of(Mode.NONE, Mode.UFFD_SINGLE, Mode.UFFD_PER_VCPU), 2, backing, false);
       List<CellResult> cells = new DemandPagingBench(c, kvm, s -> {}).runAll();

@@ -13,7 +13,23 @@ import org.junit.jupiter.params.provider.EnumSource;
  * per page, by the reader of the right uffd, attributed to the thread that owns the chunk. Not its speed.
  */
 @Timeout(120)
-class DemandPagingThreadsTest {
+public class DemandPagingThreadsTest {
+  /** Skips, with the reason, where this user may not open a userfaultfd (vm.unprivileged_userfaultfd = 0). */
+  public static void assumeUffd() {
+    String reason = null;
+    try (kvmuf.uffd.Userfaultfd u = kvmuf.uffd.Userfaultfd.open(0)) {
+      // usable
+    } catch (RuntimeException e) {
+      reason = "unsupported: userfaultfd not usable here: " + e.getMessage();
+      System.err.println("[skipped] " + reason);
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(reason == null, reason);
+  }
+
+  @org.junit.jupiter.api.BeforeEach
+  void needsUffd() {
+    assumeUffd();
+  }
   static final long CHUNK = 1L << 20; // 256 pages
 
   static BenchConfig config(Backing backing, int readers, Mode... modes) {

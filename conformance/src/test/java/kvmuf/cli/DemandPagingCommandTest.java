@@ -88,6 +88,7 @@ class DemandPagingCommandTest {
 
   @Test
   void threadsRunPrintsJsonAndWritesThePlot(@TempDir Path dir) throws Exception {
+    kvmuf.bench.DemandPagingThreadsTest.assumeUffd();
     Path svg = dir.resolve("dp.svg");
     Run r = run("bench", "demand-paging", "--target", "threads", "--vcpus", "1,2", "--mem-per-vcpu", "256K",
         "--mode", "none,uffd-single,uffd-per-vcpu,kvm-uf", "--readers", "2", "--no-warmup", "--json", "--plot", svg.toString());
@@ -111,6 +112,7 @@ class DemandPagingCommandTest {
 
   @Test
   void textRunShowsTheTables() {
+    kvmuf.bench.DemandPagingThreadsTest.assumeUffd();
     Run r = run("bench", "demand-paging", "--target", "threads", "--vcpus", "2", "--mem-per-vcpu", "128K", "--mode", "uffd-per-vcpu", "--no-warmup");
     assertThat(r.code()).isEqualTo(ExitCodes.OK);
     assertThat(r.out()).contains("per-thread pages/s").contains("overall pages/s").contains("uffd-per-vcpu").contains("checks: ok");
