@@ -18,6 +18,7 @@ import kvmuf.spec.SpecBundle;
 import kvmuf.spec.UnknownNameException;
 import kvmuf.engine.Agreement;
 import kvmuf.engine.Engine;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -41,6 +42,12 @@ import picocli.CommandLine.Option;
       "Exit codes: 0 no violation, 1 violation, 2 usage error, 3 environment missing."
     })
 public final class CheckCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private java.io.PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
 
   @Option(names = "--engine", defaultValue = "tlc",
       description = "tlc (the spec), java (the Java model's explorer) or both (runs the two and fails on any disagreement of counts, verdict or property). Default: ${DEFAULT-VALUE}.")
@@ -88,21 +95,21 @@ public final class CheckCommand implements Callable<Integer> {
         ? Optional.of(Agreement.of(results.get(0), results.get(1))) : Optional.empty();
     if (json) {
       if (agreement.isEmpty()) {
-        System.out.println(Json.write(CheckReport.json(results.getFirst(), expected)));
+        out().println(Json.write(CheckReport.json(results.getFirst(), expected)));
       } else {
         Map<String, Object> both = new LinkedHashMap<>();
         both.put("engine", "both");
         both.put("agree", agreement.get().agree());
         both.put("disagreements", agreement.get().disagreements());
         both.put("results", results.stream().map(r -> CheckReport.json(r, expected)).toList());
-        System.out.println(Json.write(both));
+        out().println(Json.write(both));
       }
     } else {
       for (CheckResult r : results) {
-        CheckReport.text(r, expected).forEach(System.out::println);
-        System.out.println();
+        CheckReport.text(r, expected).forEach(out()::println);
+        out().println();
       }
-      agreement.ifPresent(a -> System.out.println(a.agree()
+      agreement.ifPresent(a -> out().println(a.agree()
           ? "engines agree: same verdict and property" + (results.getFirst().verdict() == Verdict.OK ? ", same distinct-state count" : "")
           : "ENGINES DISAGREE: " + String.join("; ", a.disagreements())));
     }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       CommandLine.HelpCommand.class,
       ProbeCommand.class,
+      VmCommand.class,
     })
 public final class Kvmuf implements Runnable {
 
@@ -28,7 +29,7 @@ public final class Kvmuf implements Runnable {
   @Override
   public void run() {
     // No subcommand: teach, do not fail silently.
-    spec.commandLine().usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   public static void main(String[] args) {
@@ -37,6 +38,11 @@ public final class Kvmuf implements Runnable {
 
   /** Runs the command line and returns its exit code (tests call this instead of main). */
   public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The configured command line: usage errors and user errors print one line, never a stack trace. */
+  public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Kvmuf());
     cl.setParameterExceptionHandler(
         (ex, a) -> {
@@ -52,6 +58,6 @@ public final class Kvmuf implements Runnable {
           }
           throw ex;
         });
-    return cl.execute(args);
+    return cl;
   }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import kvmuf.spec.Mutant;
 import kvmuf.spec.MutantCatalogue;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,6 +21,12 @@ import picocli.CommandLine.Option;
       "Check one with: kvmuf check --mutant ID"
     })
 public final class MutantsCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private java.io.PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
 
   @Option(names = "--json", description = "Print a JSON array instead of a table.")
   boolean json;
@@ -38,11 +45,11 @@ public final class MutantsCommand implements Callable<Integer> {
         o.put("description", m.description());
         out.add(o);
       }
-      System.out.println(Json.write(out));
+      out().println(Json.write(out));
     } else {
-      System.out.printf("%-22s %-6s %-12s %-24s %s%n", "ID", "REVIEW", "CONFIG", "MUST FAIL", "WHAT GOES WRONG");
+      out().printf("%-22s %-6s %-12s %-24s %s%n", "ID", "REVIEW", "CONFIG", "MUST FAIL", "WHAT GOES WRONG");
       for (Mutant m : all) {
-        System.out.printf("%-22s %-6s %-12s %-24s %s%n", m.id(), m.review(), m.config(), m.property(), m.description());
+        out().printf("%-22s %-6s %-12s %-24s %s%n", m.id(), m.review(), m.config(), m.property(), m.description());
       }
     }
     return ExitCodes.OK;

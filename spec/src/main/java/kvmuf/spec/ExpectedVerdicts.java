@@ -1,6 +1,5 @@
 package kvmuf.spec;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,19 +14,10 @@ public record ExpectedVerdicts(List<ExpectedVerdict> entries) {
   }
 
   static ExpectedVerdicts parse(String tsv) {
-    List<ExpectedVerdict> list = new ArrayList<>();
-    for (String line : tsv.split("\n")) {
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      String[] f = line.split("\t");
-      if (f.length != 5) {
-        throw new IllegalStateException("expected-states.tsv: expected 5 tab-separated fields in '" + line + "'");
-      }
-      Optional<String> property = f[2].equals("-") ? Optional.empty() : Optional.of(f[2]);
-      list.add(new ExpectedVerdict(f[0], f[1], property, Long.parseLong(f[3]), f[4]));
-    }
-    return new ExpectedVerdicts(List.copyOf(list));
+    return new ExpectedVerdicts(Tsv.rows("expected-states.tsv", tsv, 5).stream()
+        .map(f -> new ExpectedVerdict(f[0], f[1], f[2].equals("-") ? Optional.<String>empty() : Optional.of(f[2]),
+            Long.parseLong(f[3]), f[4]))
+        .toList());
   }
 
   public List<String> configs() {

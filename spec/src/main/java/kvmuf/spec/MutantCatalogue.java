@@ -1,6 +1,5 @@
 package kvmuf.spec;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,18 +11,9 @@ public record MutantCatalogue(List<Mutant> mutants) {
   }
 
   static MutantCatalogue parse(String tsv) {
-    List<Mutant> list = new ArrayList<>();
-    for (String line : tsv.split("\n")) {
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      String[] f = line.split("\t");
-      if (f.length != 5) {
-        throw new IllegalStateException("mutants.tsv: expected 5 tab-separated fields in '" + line + "'");
-      }
-      list.add(new Mutant(f[0], f[1], f[2], f[3], f[4]));
-    }
-    return new MutantCatalogue(List.copyOf(list));
+    return new MutantCatalogue(Tsv.rows("mutants.tsv", tsv, 5).stream()
+        .map(f -> new Mutant(f[0], f[1], f[2], f[3], f[4]))
+        .toList());
   }
 
   public List<String> ids() {

@@ -1,0 +1,96 @@
+package kvmuf.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import kvmuf.spec.MutantCatalogue;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The check and mutants commands as a user meets them: output, JSON, exit codes, one-line errors. */
+class CheckCommandTest {
+  record Run(int rc, String out, String err) {
+    JsonNode json() throws Exception {
+      return new ObjectMapper().readTree(out);
+    }
+  }
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = Kvmuf.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int rc = cl.execute(args);
+    return new Run(rc, out.toString(), err.toString());
+  }
+
+  @Test
+  void tlcOnASafeConfigReportsTheRecordedCount() throws Exception {
+    Run r = run("check", "--config", "small-gmem", "--json");
+    assertThat(r.rc()).isEqualTo(ExitCodes.OK);
+    JsonNode j = r.json();
+    assertThat(j.path("engine").asText()).isEqualTo("tlc");
+    assertThat(j.path("result").asText()).isEqualTo("ok");
+    assertThat(j.path("distinctStates").asLong()).isEqualTo(2333);
+    assertThat(j.path("expected").path("matches").asBoolean()).isTrue();
+    assertThat(j.path("counterexample")).isEmpty();
+  }
+
+  @Test
+  void aMutantExitsOneAndNamesItsPropertyWithATimeline() throws Exception {
+    Run r = run("check", "--engine", "java", "--mutant", "WrongExitFlags", "--json");
+    assertThat(r.rc()).isEqualTo(ExitCodes.VIOLATION);
+    JsonNode j = r.json();
+    assertThat(j.path("config").asText()).as("the catalogued config is the default").isEqualTo("small-gmem");
+    assertThat(j.path("property").asText()).isEqualTo("ExitWellFormed");
+    JsonNode steps = j.path("counterexample");
+    assertThat(steps.size()).isGreaterThan(1);
+    assertThat(steps.get(steps.size() - 1).path("action").asText()).isEqualTo("CheckBitmap");
+    assertThat(steps.get(steps.size() - 1).path("actor").asText()).startsWith("v");
+  }
+
+  @Test
+  void textOutputDrawsTheCounterexampleAsATimeline() {
+    Run r = run("check", "--engine", "java", "--mutant", "NoSeqRetry");
+    assertThat(r.rc()).isEqualTo(ExitCodes.VIOLATION);
+    assertThat(r.out()).contains("VIOLATION of NoStaleMapping").contains("counterexample").contains("Invalidate")
+        .contains("mmuSeq: 0 -> 1");
+  }
+
+  @Test
+  void bothEnginesAgreeOnAConfig() throws Exception {
+    Run r = run("check", "--engine", "both", "--config", "small-arm64", "--json");
+    assertThat(r.rc()).isEqualTo(ExitCodes.OK);
+    assertThat(r.json().path("agree").asBoolean()).isTrue();
+    assertThat(r.json().path("results")).hasSize(2);
+  }
+
+  @Test
+  void badNamesAreOneLineUsageErrors() {
+    Run config = run("check", "--config", "nope");
+    assertThat(config.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(config.err().strip()).startsWith("kvmuf: unknown config 'nope'; valid: small").doesNotContain("\n").doesNotContain("Exception");
+    Run mutant = run("check", "--mutant", "Nope");
+    assertThat(mutant.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(mutant.err()).contains("unknown mutant 'Nope'").contains("NoZapOnEnable");
+    Run engine = run("check", "--engine", "spin");
+    assertThat(engine.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(engine.err()).contains("valid: tlc, java, both");
+    Run workers = run("check", "--workers", "zero");
+    assertThat(workers.rc()).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void mutantsJsonListsTheCatalogue() throws Exception {
+    Run r = run("mutants", "--json");
+    assertThat(r.rc()).isEqualTo(ExitCodes.OK);
+    JsonNode j = r.json();
+    assertThat(j.size()).isEqualTo(MutantCatalogue.load().mutants().size());
+    assertThat(j.get(0).has("review")).isTrue();
+    assertThat(run("mutants").out()).contains("NoWakeOnEexist").contains("Deadlock");
+  }
+}
