@@ -28,9 +28,10 @@ public final class DemandPagingBench {
    * The warm-up: one unmeasured single-worker run per mode over this much memory (49152 pages), before any cell.
    * HotSpot compiles a hot loop with C2 after some tens of thousands of iterations (Tier4BackEdgeThreshold is
    * 40000); a smaller warm-up (first tried: 1 MiB, then 16 MiB per cell) left the first cells measured partly
-   * in the interpreter, several times slower than the same cell run later.
+   * in the interpreter, several times slower than the same cell run later. Under QEMU TCG a fault costs
+   * milliseconds, so --warmup-size lets a VM run use less.
    */
-  static final long WARMUP_BYTES = 192L << 20;
+  public static final long WARMUP_BYTES = 192L << 20;
 
   private final BenchConfig config;
   private final Kvm kvm;
@@ -51,7 +52,7 @@ public final class DemandPagingBench {
     if (config.warmup()) {
       for (Mode mode : config.modes()) {
         progress.accept("warm-up: " + mode + " (unmeasured)...");
-        runCell(mode, 1, WARMUP_BYTES); // an unsupported mode answers at once
+        runCell(mode, 1, config.warmupBytes()); // an unsupported mode answers at once
       }
     }
     for (Mode mode : config.modes()) {

@@ -79,8 +79,12 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
       description = "Measured runs per cell; the median run (by per-vCPU pages/s) is reported, all rates in JSON (default: ${DEFAULT-VALUE}).")
   int repeat;
 
-  @Option(names = "--no-warmup", description = "Skip the unmeasured warm-up (one 192 MiB single-vCPU run per mode before the cells, for the JIT).")
+  @Option(names = "--no-warmup", description = "Skip the unmeasured warm-up (one single-vCPU run per mode before the cells, for the JIT).")
   boolean noWarmup;
+
+  @Option(names = "--warmup-size", defaultValue = "192M", paramLabel = "SIZE",
+      description = "Memory of each warm-up run (default: ${DEFAULT-VALUE}; less under QEMU TCG, where a fault costs milliseconds).")
+  String warmupSize;
 
   @Option(names = "--compare-selftest", description = {
       "Also run the kernel's own tools/testing/selftests/kvm/demand_paging_test (built once from Debian's",
@@ -155,7 +159,7 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
   BenchConfig parse() {
     try {
       return new BenchConfig(
-          Target.parse(target), Sizes.parseCounts(vcpus), Sizes.parseSize(memPerVcpu), Mode.parseList(modes), readers, Backing.parse(backing), !noWarmup, repeat);
+          Target.parse(target), Sizes.parseCounts(vcpus), Sizes.parseSize(memPerVcpu), Mode.parseList(modes), readers, Backing.parse(backing), noWarmup ? 0 : Sizes.parseSize(warmupSize), repeat);
     } catch (IllegalArgumentException e) {
       throw KvmufException.usage(e.getMessage());
     }
@@ -197,6 +201,7 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
         "--backing", c.backing().cliName()));
     if (json) a.add("--json");
     if (!c.warmup()) a.add("--no-warmup");
+    else a.addAll(List.of("--warmup-size", Sizes.selftestSize(c.warmupBytes())));
     if (c.repeat() > 1) a.addAll(List.of("--repeat", Integer.toString(c.repeat())));
     if (compareSelftest) a.add("--compare-selftest");
     return a;

@@ -45,6 +45,7 @@ class DemandPagingCommandTest {
     "--vcpus 2,2|2 given twice",
     "--readers 0|--readers must be at least 1",
     "--repeat 0|--repeat must be at least 1",
+    "--warmup-size 3K|bad size '3K'",
     "--backing hugetlb|unknown backing 'hugetlb'",
     "--target cloud|unknown target 'cloud'",
     "--target host --vcpus 64 --mem-per-vcpu 64M|does not fit below 4 GiB",
@@ -64,10 +65,21 @@ class DemandPagingCommandTest {
 
   @Test
   void vmTargetWithoutTheRunnerIsExitThreeInOneLine() {
-    Run r = run("bench", "demand-paging", "--target", "vm", "--vcpus", "1,2", "--json");
-    assertThat(r.code()).isEqualTo(ExitCodes.ENVIRONMENT);
-    assertThat(r.err().strip()).isEqualTo("kvmuf: the VM runner is not available in this build");
-    assertThat(r.out()).isEmpty();
+    var saved = BenchDemandPagingCommand.vmLocator;
+    try {
+      BenchDemandPagingCommand.vmLocator = java.util.Optional::empty;
+      Run r = run("bench", "demand-paging", "--target", "vm", "--vcpus", "1,2", "--json");
+      assertThat(r.code()).isEqualTo(ExitCodes.ENVIRONMENT);
+      assertThat(r.err().strip()).isEqualTo("kvmuf: the VM runner is not available in this build");
+      assertThat(r.out()).isEmpty();
+    } finally {
+      BenchDemandPagingCommand.vmLocator = saved;
+    }
+  }
+
+  @Test
+  void thisBuildRegistersTheVmRunner() {
+    assertThat(kvmuf.bench.VmDelegate.locate()).get().isInstanceOf(kvmuf.vm.VmBenchDelegate.class);
   }
 
   @Test
@@ -141,7 +153,7 @@ class DemandPagingCommandTest {
       assertThat(r.code()).isEqualTo(ExitCodes.OK);
       assertThat(calls).containsExactly(java.util.List.of("bench", "demand-paging", "--target", "host", "--vcpus", "1,2",
           "--mem-per-vcpu", "64M", "--mode", "none,uffd-single,uffd-per-vcpu", "--readers", "2", "--backing", "anon",
-          "--json", "--repeat", "3"));
+          "--json", "--warmup-size", "192M", "--repeat", "3"));
       assertThat(r.out()).isEqualTo("{\"target\" : \"host\"}\n");
     } finally {
       BenchDemandPagingCommand.vmLocator = saved;
