@@ -34,4 +34,29 @@ for d in "$kit"/test-classes/*; do [ -d "$d" ] && cp="$cp${cp:+:}$d"; done
 # The kit's libraries (kernel adapter, jackson, ...) and the test-only ones (assertj, ...).
 for j in "$kit"/lib/*.jar "$kit"/test-lib/*.jar; do cp="$cp:$j"; done
 echo "host-check: running the tests tagged kvm on this host"
-kvmuf vm test --here --launcher "$kit/junit-platform-console-standalone.jar" --class-path "$cp"
+rc=0
+kvmuf vm test --here --launcher "$kit/junit-platform-console-standalone.jar" --class-path "$cp" || rc=$?
+
+# The named conformance rules (and model-generated traces, where this build has them) on this kernel.
+echo "host-check: kvmuf conform --target host"
+kvmuf conform --target host || rc=$((rc == 0 ? $? : rc))
+if kvmuf conform --help 2>/dev/null | grep -q -- '--traces'; then
+  echo "host-check: kvmuf conform --target host --traces 100 --seed 1"
+  kvmuf conform --target host --traces 100 --seed 1 || rc=$((rc == 0 ? $? : rc))
+fi
+
+# Demand paging on real vCPUs and on host threads (figures only; a benchmark never fails the check
+# unless its own correctness checks fail). KVMUF_HOST_BENCH=0 skips it.
+if [ "${KVMUF_HOST_BENCH:-1}" != 0 ]; then
+  n=$(nproc)
+  vcpus=1,2,4,8
+  [ "$n" -ge 16 ] && vcpus=1,2,4,8,16
+  echo "host-check: kvmuf bench demand-paging --target host --vcpus $vcpus ($n CPUs)"
+  kvmuf bench demand-paging --target host --vcpus "$vcpus" --mode none,uffd-single,uffd-per-vcpu,kvm-uf,kvm-uf+uffd \
+    --mem-per-vcpu 64M || rc=$((rc == 0 ? $? : rc))
+  echo "host-check: kvmuf bench demand-paging --target threads --vcpus $vcpus"
+  kvmuf bench demand-paging --target threads --vcpus "$vcpus" --mode none,uffd-single,uffd-per-vcpu \
+    --mem-per-vcpu 64M || rc=$((rc == 0 ? $? : rc))
+fi
+echo "host-check: done, exit $rc"
+exit "$rc"
