@@ -9,6 +9,7 @@ import java.util.Optional;
 import kvmuf.check.CheckResult;
 import kvmuf.check.Timeline;
 import kvmuf.spec.ExpectedVerdict;
+import kvmuf.spec.MutantCatalogue;
 
 /** How a check result is shown: a readable block with a timeline, or one JSON object. */
 final class CheckReport {
@@ -51,6 +52,10 @@ final class CheckReport {
     }
     m.put("counterexample", steps);
     m.put("error", r.error().orElse(null));
+    r.mutant().flatMap(id -> MutantCatalogue.load().find(id)).ifPresent(cat -> {
+      m.put("cataloguedConfig", cat.config());
+      m.put("cataloguedProperty", cat.property());
+    });
     return m;
   }
 
@@ -82,6 +87,11 @@ final class CheckReport {
       expected.filter(ExpectedVerdict::expectsViolation).ifPresent(e -> out.add(
           "  expected         violation of " + e.property().orElse("?") + " (" + e.note() + ")"));
     }
+    r.mutant().flatMap(id -> MutantCatalogue.load().find(id))
+        .filter(cat -> !cat.config().equals(r.config()))
+        .ifPresent(cat -> out.add("  note             " + cat.id() + " is catalogued on config " + cat.config()
+            + " (must fail " + cat.property() + " there); config " + r.config()
+            + " may lack what the bug needs, so it can survive here"));
     if (!r.trace().isEmpty()) {
       out.add("");
       out.add("counterexample (" + r.trace().size() + " states; actor, action, what changed):");

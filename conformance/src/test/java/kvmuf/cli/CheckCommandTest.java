@@ -93,4 +93,15 @@ class CheckCommandTest {
     assertThat(j.get(0).has("review")).isTrue();
     assertThat(run("mutants").out()).contains("NoWakeOnEexist").contains("Deadlock");
   }
+
+  @Test
+  void clearingTheBitEarlyIsHarmlessWhenUserfaultfdStillGuardsThePage() throws Exception {
+    // The facts file: with userfaultfd in use, a vCPU that sees the bit clear before the install
+    // falls into userfaultfd and waits; only guest_memfd (no uffd) reads stale data (R6).
+    Run r = run("check", "--engine", "java", "--config", "small", "--mutant", "ClearBeforeInstall", "--json");
+    assertThat(r.rc()).isEqualTo(ExitCodes.OK);
+    assertThat(r.json().path("cataloguedConfig").asText()).isEqualTo("small-gmem");
+    assertThat(run("check", "--engine", "java", "--config", "small", "--mutant", "ClearBeforeInstall").out())
+        .contains("catalogued on config small-gmem");
+  }
 }
