@@ -32,6 +32,8 @@ fi
 cp=""
 for d in "$kit"/test-classes/*; do [ -d "$d" ] && cp="$cp${cp:+:}$d"; done
 # The kit's libraries (kernel adapter, jackson, ...) and the test-only ones (assertj, ...).
+# The kit itself (the conformance rules that kvm-tagged tests drive), then its libraries.
+cp="$cp:$kit/kvmuf.jar"
 for j in "$kit"/lib/*.jar "$kit"/test-lib/*.jar; do cp="$cp:$j"; done
 echo "host-check: running the tests tagged kvm on this host"
 rc=0
@@ -40,10 +42,12 @@ kvmuf vm test --here --launcher "$kit/junit-platform-console-standalone.jar" --c
 # The named conformance rules (and model-generated traces, where this build has them) on this kernel.
 echo "host-check: kvmuf conform --target host"
 kvmuf conform --target host || rc=$((rc == 0 ? $? : rc))
-if kvmuf conform --help 2>/dev/null | grep -q -- '--traces'; then
-  echo "host-check: kvmuf conform --target host --traces 100 --seed 1"
-  kvmuf conform --target host --traces 100 --seed 1 || rc=$((rc == 0 ? $? : rc))
-fi
+echo "host-check: kvmuf conform --target host --traces 100 --seed 1"
+trc=0
+kvmuf conform --target host --traces 100 --seed 1 || trc=$?
+# Exit 2: this build's conform has no trace replay yet (a usage error, not a kernel failure).
+[ "$trc" = 2 ] && echo "host-check: trace-driven conformance not in this build; skipped"
+[ "$trc" = 2 ] || [ "$trc" = 0 ] || rc=$((rc == 0 ? trc : rc))
 
 # Demand paging on real vCPUs and on host threads (figures only; a benchmark never fails the check
 # unless its own correctness checks fail). KVMUF_HOST_BENCH=0 skips it.
