@@ -54,7 +54,7 @@ import picocli.CommandLine.Option;
       "(NAME.observed.ndjson; pages_4k/pages_2m -1: mapping counts not observed).",
       "  kvmuf conform --target host --traces 100 --seed 1 --json",
       "",
-      "Not available yet (exits 2 if given): --concurrent (free-running vCPU and uffd threads)."
+      "--concurrent (free-running vCPU and uffd threads, the log validated): not available yet, exits 2."
     })
 public final class ConformCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

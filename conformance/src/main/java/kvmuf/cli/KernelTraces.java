@@ -113,15 +113,17 @@ final class KernelTraces {
 
   static Map<String, Object> json(Outcome o) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("traces", o.traces());
-    m.put("traces_passed", o.passed());
-    m.put("traces_diverged", o.diverged());
-    m.put("traces_unsupported", o.unsupportedTraces());
-    m.put("steps_run", o.stepsRun());
-    m.put("steps_unsupported", o.stepsUnsupported());
-    m.put("steps_not_run", o.stepsNotRun());
-    m.put("steps_pages_unchecked", o.pagesUnchecked());
-    m.put("divergences", o.diverged());
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("traces", o.traces());
+    c.put("passed", o.passed());
+    c.put("diverged", o.diverged());
+    c.put("unsupported", o.unsupportedTraces());
+    c.put("stepsRun", o.stepsRun());
+    c.put("stepsUnsupported", o.stepsUnsupported());
+    c.put("stepsNotRun", o.stepsNotRun());
+    c.put("stepsPagesUnchecked", o.pagesUnchecked());
+    c.put("divergences", o.diverged());
+    m.put("counts", c);
     List<Object> failures = new ArrayList<>();
     List<Object> unsupported = new ArrayList<>();
     for (int k = 0; k < o.results().size(); k++) {

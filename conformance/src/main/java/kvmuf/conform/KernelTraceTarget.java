@@ -117,9 +117,6 @@ public final class KernelTraceTarget implements Target {
     if (c.arch() != ModelConfigs.hostArch()) {
       return "config " + c.name() + " is for " + c.arch() + ", this host is " + ModelConfigs.hostArch();
     }
-    if (!c.mutants().isEmpty()) {
-      return "config " + c.name() + " switches model mutants on " + c.mutants() + ": a kernel has no mutants";
-    }
     return null;
   }
 
