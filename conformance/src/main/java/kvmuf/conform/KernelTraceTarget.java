@@ -156,7 +156,7 @@ public final class KernelTraceTarget implements Target {
       if (pendingMemslot != null) {
         return unsupported(action.name() + ": an earlier memslot update has not returned yet");
       }
-      CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> kernel.step(step.get()), vmmThread);
+      CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> perform(step.get()), vmmThread);
       Optional<Observation> done = await(f, settle);
       if (done.isEmpty()) {
         pendingMemslot = f;
@@ -164,7 +164,7 @@ public final class KernelTraceTarget implements Target {
       }
       o = done.get();
     } else {
-      o = kernel.step(step.get());
+      o = perform(step.get());
       if (pendingMemslot != null) {
         Optional<Observation> done = await(pendingMemslot, Duration.ofMillis(Math.min(300, settle.toMillis())));
         if (done.isPresent()) {
@@ -192,6 +192,19 @@ public final class KernelTraceTarget implements Target {
       i.woken().forEach((v, w) -> unblocked.put(Observations.vcpuActor(v), woken(v, w)));
     }
     return Optional.of(observation(result, unblocked));
+  }
+
+  /**
+   * The kernel step; a step the kernel target refuses in its state (an access on a vCPU that has one in
+   * flight, a gfn outside the slot: a trace the model does not enable there) comes back as an observation the
+   * model never allows, so the replay reports it as a divergence rather than a crash.
+   */
+  private Observation perform(Step s) {
+    try {
+      return kernel.step(s);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      return new Observation.OtherExit("the kernel target refused " + s.show() + ": " + e.getMessage());
+    }
   }
 
   private static StepObservation observation(kvmuf.model.Observation result, Map<String, kvmuf.model.Observation> unblocked) {

@@ -101,6 +101,26 @@ class KernelTraceReplayTest {
   }
 
   @Test
+  void aStepTheModelDoesNotEnableIsADivergenceNotACrash() {
+    Trace t = traces("conform-upstream", 7, 1).getFirst();
+    TraceStep first = t.steps().getFirst();
+    assertThat(first.action()).isInstanceOf(kvmuf.model.Action.Access.class);
+    assertThat(first.observations().getFirst().result()).isInstanceOf(Observation.UffdBlocked.class);
+    int v = ((kvmuf.model.Action.Access) first.action()).vcpu();
+    // the same vCPU accesses again while its first access sleeps in userfaultfd
+    Trace bad = new Trace("bad", t.header(), List.of(first, TraceStep.expect(1, new kvmuf.model.Action.Access(v, 0), first.observations())));
+    try (KernelTraceTarget target = new KernelTraceTarget(Optional.empty())) {
+      Replayer.Result res = new Replayer(target).replay(bad, null);
+      assertThat(res.divergence()).hasValueSatisfying(d -> {
+        assertThat(d.step()).isEqualTo(1);
+        assertThat(d.reason()).contains("does not enable");
+        assertThat(d.observed().orElseThrow().result()).isEqualTo(new Observation.Ioctl(
+            "kernel: Exit(the kernel target refused Access(v" + v + ", g0): Access(v" + v + "): vCPU " + v + " has an access in flight)"));
+      });
+    }
+  }
+
+  @Test
   void stepsTheKernelCannotRunAreCountedUnsupportedNeverPassed() {
     try (KernelTraceTarget target = new KernelTraceTarget(Optional.empty())) {
       Replayer r = new Replayer(target);
