@@ -39,4 +39,7 @@ fi
 # Conformance: the named rules (and, with the trace layer, generated traces) on the guest kernel.
 echo "vm-tests: kvmuf conform --target vm"
 ./kvmuf conform --target vm
+# Model-generated traces (config conform-upstream), fixed seed, bounded: about 2 s a trace under TCG.
+echo "vm-tests: kvmuf conform --target vm --traces 30 --seed 1"
+./kvmuf conform --target vm --traces 30 --seed 1
 echo "vm-tests: VM stage took $(( $(date +%s) - t0 )) s"

@@ -47,9 +47,14 @@ import picocli.CommandLine.Option;
     },
     footer = {
       "",
-      "Coming with the trace layer (not available yet; each exits 2 if given):",
-      "  --traces N, --in DIR, --seed S, --config NAME: replay model-generated NDJSON traces;",
-      "  --concurrent: free-running vCPU and uffd threads, the log validated against the model."
+      "Traces (instead of the named rules): --traces N generates N traces of config NAME (default",
+      "conform-upstream: what an upstream kernel can run) with seed S, --in DIR reads *.ndjson traces;",
+      "each is replayed step by step on a fresh VM. A trace stops at its first step the kernel cannot",
+      "run (counted as unsupported, never passed). --out DIR writes each trace and its observed run",
+      "(NAME.observed.ndjson; pages_4k/pages_2m -1: mapping counts not observed).",
+      "  kvmuf conform --target host --traces 100 --seed 1 --json",
+      "",
+      "--concurrent (free-running vCPU and uffd threads, the log validated): not available yet, exits 2."
     })
 public final class ConformCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -71,10 +76,25 @@ public final class ConformCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object instead of text.")
   boolean json;
 
-  @Option(names = "--traces", paramLabel = "N", hidden = true) String traces;
-  @Option(names = "--in", paramLabel = "DIR", hidden = true) String in;
-  @Option(names = "--seed", paramLabel = "S", hidden = true) String seed;
-  @Option(names = "--config", paramLabel = "NAME", hidden = true) String config;
+  @Option(names = "--traces", paramLabel = "N", description = "Replay N model-generated traces instead of the named rules.")
+  Integer traces;
+
+  @Option(names = "--in", paramLabel = "DIR|FILE", description = "Replay these *.ndjson traces instead of the named rules (host only).")
+  java.nio.file.Path in;
+
+  @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the generated traces (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--config", paramLabel = "NAME", defaultValue = "conform-upstream",
+      description = "Model config of the generated traces (default: ${DEFAULT-VALUE}).")
+  String config;
+
+  @Option(names = "--length", paramLabel = "L", defaultValue = "50", description = "Most steps per generated trace (default: ${DEFAULT-VALUE}).")
+  int length;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Write each trace and its observed run (NDJSON) here (host only).")
+  java.nio.file.Path outDir;
+
   @Option(names = "--concurrent", hidden = true) boolean concurrent;
 
   private PrintWriter out() {
@@ -83,12 +103,13 @@ public final class ConformCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    for (String[] reserved : new String[][] {
-        {"--traces", traces}, {"--in", in}, {"--seed", seed}, {"--config", config}, {"--concurrent", concurrent ? "" : null}}) {
-      if (reserved[1] != null) {
-        throw KvmufException.usage(reserved[0] + " is not yet available: it comes with the trace layer (named rules only for now)");
-      }
+    if (concurrent) {
+      throw KvmufException.usage("--concurrent is not yet available (deterministic replay only: --traces N or --in DIR)");
     }
+    boolean traceMode = traces != null || in != null;
+    if (traces != null && in != null) throw KvmufException.usage("--traces and --in exclude each other");
+    if (traces != null && traces < 1) throw KvmufException.usage("--traces must be at least 1");
+    if (length < 1) throw KvmufException.usage("--length must be at least 1");
     List<Rule> selected;
     try {
       selected = Rules.select(rules);
@@ -107,9 +128,21 @@ public final class ConformCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     if (target == null) throw KvmufException.usage("--target is required: host (this machine's /dev/kvm) or vm (a kernel under QEMU)");
+    if (traceMode) {
+      return switch (target) {
+        case "host" -> hostTraces(uapi);
+        case "vm" -> {
+          if (in != null || outDir != null) {
+            throw KvmufException.usage("--in and --out work with --target host only; with --target vm the guest generates the traces (--traces N --seed S)");
+          }
+          yield vm(List.of("--traces", String.valueOf(traces), "--seed", String.valueOf(seed), "--config", config, "--length", String.valueOf(length)));
+        }
+        default -> throw KvmufException.usage("unknown target '" + target + "'; valid: host, vm");
+      };
+    }
     return switch (target) {
       case "host" -> host(selected, uapi);
-      case "vm" -> vm();
+      case "vm" -> vm(List.of("--rules", rules));
       default -> throw KvmufException.usage("unknown target '" + target + "'; valid: host, vm");
     };
   }
@@ -149,14 +182,54 @@ public final class ConformCommand implements Callable<Integer> {
   }
 
   /** Runs 'conform --target host' inside a VM through the VM runner ('kvmuf vm run'), when this build has it. */
-  private int vm() {
+  private int hostTraces(Optional<UapiProfile> uapi) {
+    List<KernelTraces.Named> named = new ArrayList<>();
+    String source;
+    if (in != null) {
+      for (java.nio.file.Path f : TraceFiles.list(in)) {
+        named.add(new KernelTraces.Named(f.getFileName().toString().replaceFirst("\\.ndjson$", ""), TraceFiles.read(f)));
+      }
+      source = in.toString();
+    } else {
+      kvmuf.model.Config c = TraceFiles.config(config, List.of());
+      kvmuf.trace.Generator g = new kvmuf.trace.Generator(c, kvmuf.trace.Generator.Strategy.RANDOM, seed,
+          kvmuf.trace.Generator.defaultProfile(c), length);
+      for (int k = 0; k < traces; k++) named.add(new KernelTraces.Named(String.format("trace-%06d", k), g.generate(k)));
+      source = "generated: config " + c.name() + ", seed " + seed + ", length " + length;
+    }
+    KernelTraces.requireKvm("conform --target host");
+    UapiProfile p = uapi.orElseGet(ConformCommand::probedProfile);
+    String kernel = KernelTraces.kernel();
+    if (!json) {
+      out().println(ConformReport.header("host", kernel, p.id()));
+      out().println("traces: " + source);
+      out().flush();
+    }
+    KernelTraces.Outcome o = KernelTraces.run(named, uapi, outDir, json ? null : out());
+    if (json) {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("target", "host");
+      m.put("kernel", kernel);
+      m.put("profile", p.id());
+      m.put("source", source);
+      m.putAll(KernelTraces.json(o));
+      out().println(Json.write(m));
+    } else {
+      out().println(KernelTraces.summary(o));
+    }
+    out().flush();
+    return o.diverged() > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;
+  }
+
+  private int vm(List<String> what) {
     CommandLine root = Kvmuf.commandLine();
     if (!root.getSubcommands().containsKey("vm")) {
       throw KvmufException.environment("the VM runner is not available in this build");
     }
     root.setOut(spec.commandLine().getOut());
     root.setErr(spec.commandLine().getErr());
-    List<String> args = new ArrayList<>(List.of("vm", "run", "--", "conform", "--target", "host", "--rules", rules));
+    List<String> args = new ArrayList<>(List.of("vm", "run", "--", "conform", "--target", "host"));
+    args.addAll(what);
     if (profile != null) args.addAll(List.of("--profile", profile));
     if (json) args.add("--json");
     return root.execute(args.toArray(String[]::new));

@@ -30,13 +30,17 @@ import picocli.CommandLine.Option;
       "allowed observations of each step (closing over hidden kernel-internal steps) and the",
       "target's observation must be in it. Reports the first divergence of each trace (step,",
       "line, expected set, observed), invariant violations (mutant configs), and the coverage.",
-      "Targets: model (the Java model itself). Kernel targets come with 'kvmuf conform'.",
+      "Targets: model (the Java model itself); host (this machine's /dev/kvm: a fresh VM per trace,",
+      "see 'kvmuf conform --traces'; a trace stops at its first step the kernel cannot run, counted",
+      "as unsupported, never passed; --record writes NAME.ndjson and NAME.observed.ndjson); vm: use",
+      "'kvmuf conform --target vm --traces N' (the guest generates the same traces from the seed).",
       "",
       "Exit codes: 0 no divergence, 1 divergence or violation, 2 usage error or bad trace."
     })
 public final class TracesReplayCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--target", defaultValue = "model", description = "model (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--target", defaultValue = "model", description = "model or host (default: ${DEFAULT-VALUE}).")
   String target;
 
   @Option(names = "--in", required = true, paramLabel = "DIR|FILE", description = "A trace file or a folder of *.ndjson traces.")
@@ -65,9 +69,14 @@ public final class TracesReplayCommand implements Callable<Integer> {
         case "random" -> ModelTarget.Choice.RANDOM;
         default -> throw KvmufException.usage("unknown choice '" + choice + "'; valid: first, random");
       });
-      case "host", "vm" -> throw KvmufException.usage("target '" + target + "' is not available in traces replay yet; valid: model");
-      default -> throw KvmufException.usage("unknown target '" + target + "'; valid: model");
+      case "host" -> null;
+      case "vm" -> throw KvmufException.usage("traces replay --target vm cannot see this machine's files; run "
+          + "'kvmuf conform --target vm --traces N --seed S --config NAME' (the guest generates the same traces)");
+      default -> throw KvmufException.usage("unknown target '" + target + "'; valid: model, host");
     };
+    if (t == null) {
+      return host();
+    }
     int[] sh = TraceFiles.shard(shard);
     List<Path> all = TraceFiles.list(in);
     List<Path> files = new ArrayList<>();
@@ -160,6 +169,30 @@ public final class TracesReplayCommand implements Callable<Integer> {
       });
     }
     return bad.isEmpty() ? ExitCodes.OK : ExitCodes.VIOLATION;
+  }
+
+  private int host() {
+    List<KernelTraces.Named> named = new ArrayList<>();
+    for (Path f : TraceFiles.list(in)) {
+      named.add(new KernelTraces.Named(f.getFileName().toString().replaceFirst("\\.ndjson$", ""), TraceFiles.read(f)));
+    }
+    KernelTraces.requireKvm("traces replay --target host");
+    java.io.PrintWriter pw = spec.commandLine().getOut();
+    if (!json) {
+      pw.println("traces replay --target host: kernel " + KernelTraces.kernel() + ", " + named.size() + " traces from " + in);
+    }
+    KernelTraces.Outcome o = KernelTraces.run(named, java.util.Optional.empty(), record, json ? null : pw);
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("target", "host");
+      m.put("kernel", KernelTraces.kernel());
+      m.putAll(KernelTraces.json(o));
+      pw.println(Json.write(m));
+    } else {
+      pw.println(KernelTraces.summary(o));
+    }
+    pw.flush();
+    return o.diverged() > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;
   }
 
   record Round(Map<String, Coverage> coverage, List<Replayer.Result> bad, long steps, boolean boundHit, int leftBranch,

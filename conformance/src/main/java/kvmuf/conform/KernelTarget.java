@@ -177,7 +177,7 @@ public final class KernelTarget implements AutoCloseable {
             "unsupported: KvmAccess: the guest agent cannot make KVM itself read guest memory on this target");
         case Step.Install a -> install(a.gfn(), false);
         case Step.UffdInstall a -> install(a.gfn(), true);
-        case Step.UffdRead a -> uffdRead();
+        case Step.UffdRead a -> uffdRead(a.gfn());
         case Step.UffdWake a -> uffdWake(a.gfn());
         case Step.SetBit a -> bitmapStore(a.gfn(), true);
         case Step.ClearBit a -> bitmapStore(a.gfn(), false);
@@ -330,10 +330,17 @@ public final class KernelTarget implements AutoCloseable {
     }
   }
 
-  private Observation uffdRead() {
+  /**
+   * The reader handles the message for {@code gfn}: the model's queue is a set the reader picks from, the
+   * kernel's a FIFO, and a VMM's handler may read several messages before it serves one. So the first
+   * message for {@code gfn} among those read so far (or arriving within the settle time) is handed out; when
+   * none is for {@code gfn}, the oldest one is (a divergence the replay reports).
+   */
+  private Observation uffdRead(int gfn) {
     if (uffd.isEmpty()) return new Observation.Unsupported("unsupported: UffdRead: no userfaultfd covers this target's slot");
-    if (unread.isEmpty()) drainMessages(settle);
-    UffdEvent.Pagefault pf = unread.poll();
+    if (unread.stream().noneMatch(p -> memory.gfnOf(p.address()) == gfn)) drainMessages(settle);
+    UffdEvent.Pagefault pf = unread.stream().filter(p -> memory.gfnOf(p.address()) == gfn).findFirst().orElse(unread.peek());
+    if (pf != null) unread.remove(pf);
     if (pf == null) return new Observation.NoMessage();
     return new Observation.UffdMessage(memory.gfnOf(pf.address()), pf.isMinor());
   }

@@ -27,7 +27,10 @@ public sealed interface Step {
   /** The uffd reader installs gfn {@code gfn} and wakes its waiters: UFFDIO_COPY / UFFDIO_CONTINUE (EEXIST is a result). */
   record UffdInstall(int gfn) implements Step {}
 
-  /** The uffd reader reads one message: {@code read()} on the userfaultfd; {@code gfn} is the one the model expects. */
+  /**
+   * The uffd reader handles one message: {@code read()} on the userfaultfd; {@code gfn} is the one the model expects,
+   * handed out first when the kernel sent it (the model's queue is a set; see {@code KernelTarget}).
+   */
   record UffdRead(int gfn) implements Step {}
 
   /** UFFDIO_WAKE over gfn {@code gfn}. */

@@ -33,13 +33,22 @@ public final class Replayer {
 
   public record Violation(int step, int line, String invariant) {}
 
+  /** The target could not run step {@code step} (a missing capability): the trace stopped there, neither passed nor diverged. */
+  public record Unsupported(int step, int line, String action, String reason) {}
+
   /**
    * @param stepsReplayed steps performed (up to and including a divergent or violating one)
    * @param leftBranchAt the step after which the target no longer followed the trace's branch (-1: never)
    * @param recorded the run as a logged trace (observed lines, up to the first divergence)
    */
   public record Result(Trace trace, int stepsReplayed, Optional<Divergence> divergence, Optional<Violation> violation,
-      boolean boundHit, int leftBranchAt, Trace recorded) {
+      boolean boundHit, int leftBranchAt, Trace recorded, Optional<Unsupported> unsupported, int pagesUnchecked) {
+    public Result(Trace trace, int stepsReplayed, Optional<Divergence> divergence, Optional<Violation> violation,
+        boolean boundHit, int leftBranchAt, Trace recorded) {
+      this(trace, stepsReplayed, divergence, violation, boundHit, leftBranchAt, recorded, Optional.empty(), 0);
+    }
+
+    /** No divergence and no violation (an unsupported step is not a divergence, but see {@link #unsupported}). */
     public boolean ok() {
       return divergence.isEmpty() && violation.isEmpty();
     }
@@ -62,11 +71,22 @@ public final class Replayer {
     Optional<Divergence> div = Optional.empty();
     Optional<Violation> vio = Optional.empty();
     int done = 0;
+    int pagesUnchecked = 0;
+    Optional<Unsupported> unsupported = Optional.empty();
     for (TraceStep s : t.steps()) {
       done++;
       AllowedObservations allowed = model.allowed(states, s.action());
       hit |= allowed.boundHit();
       Optional<StepObservation> got = target.step(s.action());
+      if (got.isEmpty()) {
+        Optional<String> why = target.unsupported();
+        if (why.isPresent()) {
+          // Not run, so neither passed nor diverged: the trace stops here (later steps depend on this one).
+          done--;
+          unsupported = Optional.of(new Unsupported(s.i(), s.line(), s.action().name(), why.get()));
+          break;
+        }
+      }
       got.ifPresent(o -> log.add(TraceStep.observed(s.i(), s.action(), o)));
       if (allowed.enabledIn() == 0) {
         div = Optional.of(new Divergence(s.i(), s.line(), "the model does not enable " + s.action().name() + " here", List.of(), got));
@@ -95,12 +115,16 @@ public final class Replayer {
         break;
       }
       StepObservation o = got.get();
-      var next = allowed.byObservation().get(o);
+      boolean pagesSeen = o.pages4k() != Target.PAGES_NOT_OBSERVED;
+      if (!pagesSeen) {
+        pagesUnchecked++;
+      }
+      var next = pagesSeen ? allowed.byObservation().get(o) : withoutPages(allowed, o);
       if (next == null) {
         div = Optional.of(new Divergence(s.i(), s.line(), "target " + target.name() + " showed an observation the model does not allow", expected, got));
         break;
       }
-      if (!s.observedForm() && onBranch && !o.equals(first(s))) {
+      if (!s.observedForm() && onBranch && !(pagesSeen ? o.equals(first(s)) : samePagesAside(o, first(s)))) {
         onBranch = false;
         leftAt = s.i();
       }
@@ -121,7 +145,25 @@ public final class Replayer {
     }
     TraceHeader h = t.header();
     Trace recorded = new Trace(t.source(), new TraceHeader(h.format(), h.config(), h.seed(), h.profile(), "observed"), log);
-    return new Result(t, done, div, vio, hit, leftAt, recorded);
+    return new Result(t, done, div, vio, hit, leftAt, recorded, unsupported, pagesUnchecked);
+  }
+
+  /** The states after every allowed observation that equals {@code o} but for the mapping counts; null when none does. */
+  private static java.util.Set<State> withoutPages(AllowedObservations allowed, StepObservation o) {
+    java.util.Set<State> out = null;
+    for (var e : allowed.byObservation().entrySet()) {
+      if (samePagesAside(o, e.getKey())) {
+        if (out == null) {
+          out = new java.util.LinkedHashSet<>();
+        }
+        out.addAll(e.getValue());
+      }
+    }
+    return out;
+  }
+
+  private static boolean samePagesAside(StepObservation a, StepObservation b) {
+    return a.result().equals(b.result()) && a.unblocked().equals(b.unblocked());
   }
 
   private static boolean sameSet(List<StepObservation> file, java.util.Set<StepObservation> model) {

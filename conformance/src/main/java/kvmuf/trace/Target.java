@@ -16,9 +16,16 @@ import kvmuf.model.StepObservation;
  * {@code KVM_MEMORY_EXIT_FLAG_USERFAULT} as {@code "USERFAULT"}), a vCPU asleep in userfaultfd as
  * {@code uffd_blocked} at gfn * 4096, ioctl results with the vCPUs they woke as {@code unblocked},
  * uffd messages (MINOR flag), and the pages_4k / pages_2m stats. A step the kernel cannot run must
- * not be reported as passed (DESIGN section 5).
+ * not be reported as passed (DESIGN section 5): it answers empty from {@link #step} and names the
+ * reason in {@link #unsupported}; the replayer then stops that trace there and counts it as
+ * unsupported at that step (the steps before it ran and were compared). A target that cannot read
+ * the stage-2 mapping counts reports {@link #PAGES_NOT_OBSERVED} in both page fields: the replayer
+ * then compares the rest of the observation only and counts the step's pages as unchecked.
  */
 public interface Target extends AutoCloseable {
+  /** pages_4k / pages_2m value meaning "this target did not observe the mapping counts". */
+  int PAGES_NOT_OBSERVED = -1;
+
   /** The name users type after --target. */
   String name();
 
@@ -30,6 +37,15 @@ public interface Target extends AutoCloseable {
    * the action in its current state (the model: the action is not enabled).
    */
   Optional<StepObservation> step(Action action);
+
+  /**
+   * Why the last {@link #step} answered empty when the reason is that this target cannot run the
+   * step (a missing capability, a setup the target cannot build); empty when the step was simply not
+   * enabled. Only meaningful right after a step that answered empty.
+   */
+  default Optional<String> unsupported() {
+    return Optional.empty();
+  }
 
   @Override
   default void close() {}

@@ -35,14 +35,20 @@ class ConformCommandTest {
   }
 
   @Test
-  void traceLayerOptionsAreNotYetAvailableAndSayWhy() {
+  void concurrentIsNotYetAvailableAndBadTraceOptionsAreOneLineUsageErrors() {
+    CheckCommandTest.Run c = run("conform", "--target", "host", "--concurrent");
+    assertThat(c.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(c.err().strip()).startsWith("kvmuf: --concurrent is not yet available").doesNotContain("\n").doesNotContain("Exception");
     for (List<String> args : List.of(
-        List.of("--traces", "100"), List.of("--in", "/tmp/x"), List.of("--seed", "7"), List.of("--config", "small"), List.of("--concurrent"))) {
+        List.of("--traces", "3", "--in", "/tmp/x"), List.of("--traces", "0"), List.of("--traces", "2", "--config", "nope"),
+        List.of("--in", "/nonexistent-kvmuf-dir"))) {
       CheckCommandTest.Run r = run(concat(List.of("conform", "--target", "host"), args));
       assertThat(r.rc()).as(args.toString()).isEqualTo(ExitCodes.USAGE);
-      assertThat(r.err().strip()).as(args.toString()).startsWith("kvmuf: " + args.getFirst() + " is not yet available")
-          .doesNotContain("\n").doesNotContain("Exception");
+      assertThat(r.err().strip()).as(args.toString()).startsWith("kvmuf: ").doesNotContain("\n").doesNotContain("Exception");
     }
+    CheckCommandTest.Run vm = run("conform", "--target", "vm", "--traces", "2", "--out", "/tmp/x");
+    assertThat(vm.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(vm.err()).contains("--target host only");
   }
 
   @Test

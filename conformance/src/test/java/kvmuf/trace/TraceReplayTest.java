@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 class TraceReplayTest {
-  static final List<String> CONFIGS = List.of("small", "small-gmem", "small-dirty", "small-arm64", "small-apf", "apf-uffd", "default");
+  static final List<String> CONFIGS = List.of("small", "small-gmem", "small-dirty", "small-arm64", "small-apf", "apf-uffd", "conform-upstream", "default");
 
   @TestFactory
   Stream<DynamicTest> everyGeneratedTraceReplaysWithoutDivergence() {
