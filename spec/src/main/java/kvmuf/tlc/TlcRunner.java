@@ -50,18 +50,27 @@ public final class TlcRunner {
     }
   }
 
-  public Path toolsJar() {
-    return toolsJar;
-  }
-
   public CheckResult run(String configName, Optional<String> mutant, int workers, Consumer<String> progress) {
     CfgFile cfg = SpecBundle.config(configName);
-    Path dir = null;
-    try {
-      dir = Files.createTempDirectory("kvmuf-tlc-");
-      SpecBundle.extractModules(dir);
+    return inSpecFolder("kvmuf-tlc-", dir -> {
       Files.writeString(dir.resolve("run.cfg"), cfg.withMutants(mutant.stream().toList()));
       return runIn(dir, SpecBundle.MC_MODULE, "run.cfg", configName, mutant, workers, progress);
+    });
+  }
+
+  /** What runs in a spec folder; may write files into it. */
+  @FunctionalInterface
+  interface InSpecFolder<T> {
+    T run(Path dir) throws IOException;
+  }
+
+  /** Runs {@code body} in a fresh temporary folder holding the spec's modules, deleted afterwards. */
+  static <T> T inSpecFolder(String prefix, InSpecFolder<T> body) {
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory(prefix);
+      SpecBundle.extractModules(dir);
+      return body.run(dir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
@@ -119,7 +128,7 @@ public final class TlcRunner {
     }
   }
 
-  static void deleteTree(Path dir) {
+  private static void deleteTree(Path dir) {
     if (dir == null) {
       return;
     }

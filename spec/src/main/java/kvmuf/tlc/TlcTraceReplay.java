@@ -1,9 +1,6 @@
 package kvmuf.tlc;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,20 +31,13 @@ public final class TlcTraceReplay {
   /** True when TLC follows every step of {@code trace} and its last state violates {@code property}. */
   public boolean reproduces(String configName, Optional<String> mutant, List<TraceState> trace, String property) {
     CfgFile cfg = SpecBundle.config(configName);
-    Path dir = null;
-    try {
-      dir = Files.createTempDirectory("kvmuf-replay-");
-      SpecBundle.extractModules(dir);
+    return TlcRunner.inSpecFolder("kvmuf-replay-", dir -> {
       List<String> vcpus = vcpuNames(cfg.constant("Vcpus"));
       Files.writeString(dir.resolve("TraceCheck.tla"), module(vcpus, trace, property));
       Files.writeString(dir.resolve("TraceCheck.cfg"), config(cfg, mutant, vcpus));
       CheckResult r = tlc.runModule(dir, "TraceCheck.tla", "TraceCheck.cfg", configName, mutant);
       return r.verdict() == Verdict.VIOLATION && r.property().equals(Optional.of("NotReproduced"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      TlcRunner.deleteTree(dir);
-    }
+    });
   }
 
   static List<String> vcpuNames(String set) {
