@@ -1,12 +1,10 @@
 package kvmuf.engine;
 
-import java.util.EnumSet;
 import java.util.Optional;
 import java.util.function.Consumer;
 import kvmuf.check.CheckResult;
 import kvmuf.explore.Explorer;
 import kvmuf.model.Config;
-import kvmuf.model.MutantId;
 import kvmuf.spec.ExpectedVerdict;
 import kvmuf.spec.ExpectedVerdicts;
 import kvmuf.tlc.TlcRunner;
@@ -28,10 +26,7 @@ public enum Engine {
   }
 
   public static Explorer explorer(String config, Optional<String> mutant, int workers, Consumer<String> progress) {
-    Config c = Config.load(config);
-    if (mutant.isPresent()) {
-      c = c.withMutants(EnumSet.of(MutantId.valueOf(mutant.get())));
-    }
+    Config c = Config.load(config, mutant);
     // Size the seen-set from the recorded count where the search is expected to complete.
     long hint = mutant.isPresent() ? 0 : ExpectedVerdicts.load().find(config).map(ExpectedVerdict::distinctStates).orElse(0L);
     return new Explorer(c, workers, hint, progress);

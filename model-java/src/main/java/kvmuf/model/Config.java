@@ -66,6 +66,12 @@ public record Config(
     return from(SpecBundle.config(name));
   }
 
+  /** A shipped config, with one catalogued mutant switched on where {@code mutant} names one. */
+  public static Config load(String name, java.util.Optional<String> mutant) {
+    Config c = load(name);
+    return mutant.map(id -> c.withMutants(EnumSet.of(MutantId.valueOf(id)))).orElse(c);
+  }
+
   public static Config from(CfgFile cfg) {
     List<Invariant> invariants = new ArrayList<>();
     for (String inv : cfg.invariants()) {

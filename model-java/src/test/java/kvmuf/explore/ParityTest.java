@@ -2,13 +2,11 @@ package kvmuf.explore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.EnumSet;
 import java.util.Optional;
 import java.util.stream.Stream;
 import kvmuf.check.CheckResult;
 import kvmuf.check.Verdict;
 import kvmuf.model.Config;
-import kvmuf.model.MutantId;
 import kvmuf.spec.ExpectedVerdict;
 import kvmuf.spec.ExpectedVerdicts;
 import kvmuf.spec.Mutant;
@@ -32,11 +30,7 @@ class ParityTest {
   }
 
   private static CheckResult java(String config, Optional<String> mutant) {
-    Config c = Config.load(config);
-    if (mutant.isPresent()) {
-      c = c.withMutants(EnumSet.of(MutantId.valueOf(mutant.get())));
-    }
-    return new Explorer(c, 2, s -> {}).run();
+    return new Explorer(Config.load(config, mutant), 2, s -> {}).run();
   }
 
   @TestFactory
