@@ -68,9 +68,9 @@ public final class Explorer {
     seen.add(State.fingerprint(ig, iv));
     store.add(ig, iv, -1, -1);
     generated = 1;
-    Optional<Invariant> initBad = firstViolated(ig, iv);
-    if (initBad.isPresent()) {
-      return result(t0, Verdict.VIOLATION, initBad.get().name(), 0, 1);
+    int initBad = firstViolated(ig, iv);
+    if (initBad >= 0) {
+      return result(t0, Verdict.VIOLATION, config.invariants().get(initBad).name(), 0, 1);
     }
     int levelStart = 0;
     int depth = 1;
@@ -140,13 +140,15 @@ public final class Explorer {
     return config.symmetry() ? StateBits.canonicalVcpus(v, config.vcpus()) : v;
   }
 
-  private Optional<Invariant> firstViolated(long g, long v) {
-    for (Invariant inv : config.invariants()) {
-      if (!inv.holds(config, g, v)) {
-        return Optional.of(inv);
+  /** The index in the config's order of the first invariant the state breaks, or -1. */
+  private int firstViolated(long g, long v) {
+    List<Invariant> invariants = config.invariants();
+    for (int k = 0; k < invariants.size(); k++) {
+      if (!invariants.get(k).holds(config, g, v)) {
+        return k;
       }
     }
-    return Optional.empty();
+    return -1;
   }
 
   private static Worker join(Future<Worker> f) {
@@ -236,12 +238,9 @@ public final class Explorer {
       v[count] = cv;
       parent[count] = current;
       action[count] = actionCode;
-      List<Invariant> invariants = config.invariants();
-      for (int k = 0; k < invariants.size(); k++) {
-        if (!invariants.get(k).holds(config, ng, cv)) {
-          violations.add(new Violation(count, k, fp));
-          break;
-        }
+      int broken = firstViolated(ng, cv);
+      if (broken >= 0) {
+        violations.add(new Violation(count, broken, fp));
       }
       count++;
     }
