@@ -5,16 +5,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import kvmuf.conform.ConformReport;
 import kvmuf.conform.Rule;
-import kvmuf.conform.RuleContext;
-import kvmuf.conform.RuleResult;
-import kvmuf.conform.RuleRunner;
 import kvmuf.conform.Rules;
-import kvmuf.kvm.Kvm;
 import kvmuf.kvm.UapiProfile;
+import kvmuf.model.Config;
+import kvmuf.model.MutantId;
 import kvmuf.spec.UnknownNameException;
-import kvmuf.sys.Libc;
+import kvmuf.trace.Generator;
+import kvmuf.vm.KernelMutant;
+import kvmuf.vm.ReferenceKernel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,39 +23,51 @@ import picocli.CommandLine.Option;
     name = "conform",
     mixinStandardHelpOptions = true,
     description = {
-      "Check a real kernel against the model: each named rule drives KVM, userfaultfd, memslot flag",
-      "updates, madvise and guest accesses (a tiny guest agent on real vCPUs) through FFM, and compares",
-      "every observation (exit and memory_fault fields, ioctl result and errno, uffd message, value a",
-      "guest read saw, KVM stats page counts) with what the Java model's transitions say (or, where the",
-      "model is silent, what the KVM UAPI documents).",
+      "Check a real kernel against the model. One run does two things:",
+      "- the named rules: each drives KVM, userfaultfd, memslot flag updates, madvise and guest accesses",
+      "  (a tiny guest agent on real vCPUs) through FFM and compares every observation (exit and",
+      "  memory_fault fields, ioctl result and errno, uffd message, value a guest read saw, KVM stats page",
+      "  counts, kernel WARNs) with what the Java model's transitions say (or, where the model is silent,",
+      "  what the KVM UAPI documents);",
+      "- model-generated traces (--traces N, default 100, of config --config), each replayed step by step",
+      "  on a fresh VM, every observation checked against the model's allowed set.",
       "",
-      "Each rule ends as: pass; DIVERGENCE, naming the step with expected and observed; or unsupported,",
-      "with the reason (a missing capability is never a pass). KVM Userfault rules run only on a kernel",
-      "with KVM_CAP_USERFAULT; elsewhere they are unsupported.",
+      "Each rule and trace ends as: pass; DIVERGENCE, naming the step with expected and observed; or",
+      "unsupported, with the reason (a missing capability is never a pass). KVM Userfault rules and steps",
+      "run only on a kernel with KVM_CAP_USERFAULT (e.g. --kernel reference); elsewhere they are unsupported.",
       "",
       "Targets: host (this machine's /dev/kvm); vm (a kernel booted under QEMU by 'kvmuf vm', which",
       "runs 'conform --target host' inside the guest).",
       "",
       "Examples:",
-      "  kvmuf conform --target host",
-      "  kvmuf conform --target host --rules uffd-missing-copy,dontneed-refaults --json",
+      "  kvmuf conform --target vm --json                       # rules + 100 traces on Debian 6.12",
+      "  kvmuf conform --target vm --kernel reference --json    # our KVM Userfault kernel",
+      "  kvmuf conform --target vm --kernel reference --kernel-mutant ALL --json",
+      "  kvmuf conform --target host --rules uffd-missing-copy,dontneed-refaults --traces 0",
+      "  kvmuf conform --target host --rules none --traces 20 --out /tmp/runs",
+      "  kvmuf conform --target vm --model-mutant NoWakeOnEexist   # a changed model rule: divergences",
       "  kvmuf conform --list",
       "",
-      "Exit codes: 0 no divergence, 1 divergence, 2 usage error, 3 environment missing (no /dev/kvm,",
-      "no VM runner)."
+      "Exit codes: 0 no divergence (with --kernel-mutant: every mutant killed), 1 divergence (a mutant",
+      "survived), 2 usage error, 3 environment missing (no /dev/kvm, no VM runner, kernel build failed)."
     },
     footer = {
       "",
-      "Traces (instead of the named rules): --traces N generates N traces of config NAME (default",
-      "conform-upstream: what an upstream kernel can run) with seed S, --in DIR reads *.ndjson traces;",
-      "each is replayed step by step on a fresh VM. A trace stops at its first step the kernel cannot",
-      "run (counted as unsupported, never passed). --out DIR writes each trace and its observed run",
+      "Traces: --traces N generates N traces of config NAME with seed S (default: conform-userfault, the",
+      "KVM Userfault protocol, on a kernel with KVM_CAP_USERFAULT; else conform-upstream, what an upstream",
+      "kernel can run); --in DIR reads *.ndjson traces instead. A trace stops at its first step the kernel cannot run",
+      "(counted as unsupported, never passed). --out DIR writes each trace and its observed run",
       "(NAME.observed.ndjson; pages_4k/pages_2m -1: mapping counts not observed).",
-      "  kvmuf conform --target host --traces 100 --seed 1 --json",
+      "",
+      "Kernel mutants (--kernel reference only): our reference kernel carries seeded bugs switched on at boot;",
+      "--kernel-mutant ID|ALL boots it once per mutant, runs the same rules and traces, and reports each",
+      "mutant killed (its first divergence) or survived.",
       "",
       "--concurrent (free-running vCPU and uffd threads, the log validated): not available yet, exits 2."
     })
 public final class ConformCommand implements Callable<Integer> {
+  static final int DEFAULT_TRACES = 100;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--target", paramLabel = "host|vm", description = "Where the kernel is: host (this machine's /dev/kvm) or vm (under QEMU).")
@@ -66,27 +77,28 @@ public final class ConformCommand implements Callable<Integer> {
       description = "KVM Userfault UAPI to speak: upstream, uf-v1, uf-v2, uf-v3 (default: probed from the kernel).")
   String profile;
 
-  @Option(names = "--rules", paramLabel = "all|NAME,...", defaultValue = "all",
+  @Option(names = "--rules", paramLabel = "all|none|NAME,...", defaultValue = "all",
       description = "Which rules to run (default: ${DEFAULT-VALUE}); see --list.")
   String rules;
 
   @Option(names = "--list", description = "List the rules and what each checks, then exit.")
   boolean list;
 
-  @Option(names = "--json", description = "Print one JSON object instead of text.")
+  @Option(names = "--json", description = "Print one JSON object instead of text (progress lines go to stderr).")
   boolean json;
 
-  @Option(names = "--traces", paramLabel = "N", description = "Replay N model-generated traces instead of the named rules.")
+  @Option(names = "--traces", paramLabel = "N", description = "Replay N model-generated traces (default " + DEFAULT_TRACES + "; 0: none).")
   Integer traces;
 
-  @Option(names = "--in", paramLabel = "DIR|FILE", description = "Replay these *.ndjson traces instead of the named rules (host only).")
+  @Option(names = "--in", paramLabel = "DIR|FILE", description = "Replay these *.ndjson traces instead of generated ones (host only).")
   java.nio.file.Path in;
 
   @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the generated traces (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--config", paramLabel = "NAME", defaultValue = "conform-upstream",
-      description = "Model config of the generated traces (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--config", paramLabel = "NAME",
+      description = "Model config of the generated traces (default: conform-userfault on a kernel with KVM_CAP_USERFAULT, "
+          + "else conform-upstream).")
   String config;
 
   @Option(names = "--length", paramLabel = "L", defaultValue = "50", description = "Most steps per generated trace (default: ${DEFAULT-VALUE}).")
@@ -94,6 +106,23 @@ public final class ConformCommand implements Callable<Integer> {
 
   @Option(names = "--out", paramLabel = "DIR", description = "Write each trace and its observed run (NDJSON) here (host only).")
   java.nio.file.Path outDir;
+
+  @Option(names = "--model-mutant", paramLabel = "ID",
+      description = "Change one model rule on purpose (a mutant of 'kvmuf mutants'): the rules' oracle and the trace generator use it, "
+          + "so conform must report where the kernel parts ways with it.")
+  String modelMutant;
+
+  @Option(names = "--kernel", paramLabel = "reference|SERIES|PKG|PATH",
+      description = "With --target vm: the kernel to boot (see 'kvmuf vm --help'); reference: our KVM Userfault kernel.")
+  String kernel;
+
+  @Option(names = "--kernel-mutant", paramLabel = "ID|ALL",
+      description = "With --kernel reference: boot with this seeded kernel bug (ALL: each in turn) and report it killed or survived.")
+  String kernelMutant;
+
+  @Option(names = "--vm-timeout", paramLabel = "SECONDS", defaultValue = "1800",
+      description = "With --target vm: kill a VM after this many seconds (default: ${DEFAULT-VALUE}).")
+  long vmTimeout;
 
   @Option(names = "--concurrent", hidden = true) boolean concurrent;
 
@@ -106,13 +135,14 @@ public final class ConformCommand implements Callable<Integer> {
     if (concurrent) {
       throw KvmufException.usage("--concurrent is not yet available (deterministic replay only: --traces N or --in DIR)");
     }
-    boolean traceMode = traces != null || in != null;
     if (traces != null && in != null) throw KvmufException.usage("--traces and --in exclude each other");
-    if (traces != null && traces < 1) throw KvmufException.usage("--traces must be at least 1");
+    if (traces != null && traces < 0) throw KvmufException.usage("--traces must be 0 or more");
     if (length < 1) throw KvmufException.usage("--length must be at least 1");
+    if (vmTimeout <= 0) throw KvmufException.usage("--vm-timeout must be a positive number of seconds");
+    int traceCount = in != null ? 0 : traces == null ? DEFAULT_TRACES : traces;
     List<Rule> selected;
     try {
-      selected = Rules.select(rules);
+      selected = rules.equals("none") ? List.of() : Rules.select(rules);
     } catch (UnknownNameException e) {
       throw KvmufException.usage(e.getMessage());
     }
@@ -123,115 +153,108 @@ public final class ConformCommand implements Callable<Integer> {
       throw KvmufException.usage(e.getMessage());
     }
     if (list) {
-      for (Rule r : Rules.all()) out().printf("%-32s %s%n", r.name(), r.summary());
+      for (Rule r : Rules.all()) out().printf("%-34s %s%n", r.name(), r.summary());
       out().flush();
       return ExitCodes.OK;
     }
     if (target == null) throw KvmufException.usage("--target is required: host (this machine's /dev/kvm) or vm (a kernel under QEMU)");
-    if (traceMode) {
-      return switch (target) {
-        case "host" -> hostTraces(uapi);
-        case "vm" -> {
-          if (in != null || outDir != null) {
-            throw KvmufException.usage("--in and --out work with --target host only; with --target vm the guest generates the traces (--traces N --seed S)");
-          }
-          yield vm(List.of("--traces", String.valueOf(traces), "--seed", String.valueOf(seed), "--config", config, "--length", String.valueOf(length)));
-        }
-        default -> throw KvmufException.usage("unknown target '" + target + "'; valid: host, vm");
-      };
+    if (selected.isEmpty() && traceCount == 0 && in == null) {
+      throw KvmufException.usage("nothing to run: --rules none and --traces 0");
     }
+    Optional<MutantId> mutant = modelMutant();
+    if (mutant.isPresent() && in != null) {
+      throw KvmufException.usage("--model-mutant changes the model that generates traces; it does not go with --in");
+    }
+    // Fail on a bad config name here, before a VM boots.
+    if (config != null) TraceFiles.config(config, List.of());
     return switch (target) {
-      case "host" -> host(selected, uapi);
-      case "vm" -> vm(List.of("--rules", rules));
+      case "host" -> {
+        if (kernel != null || kernelMutant != null) {
+          throw KvmufException.usage("--kernel and --kernel-mutant go with --target vm (the host runs its own kernel)");
+        }
+        yield host(selected, traceCount, uapi, mutant);
+      }
+      case "vm" -> {
+        if (in != null || outDir != null) {
+          throw KvmufException.usage("--in and --out work with --target host only; with --target vm the guest generates the traces (--traces N --seed S)");
+        }
+        yield kernelMutant != null ? mutantMatrix() : vm(guestArgs(traceCount));
+      }
       default -> throw KvmufException.usage("unknown target '" + target + "'; valid: host, vm");
     };
   }
 
-  private int host(List<Rule> selected, Optional<UapiProfile> uapi) {
-    String noKvm = Kvm.unavailableReason();
-    if (noKvm != null) throw KvmufException.environment(noKvm.replaceFirst("^unsupported: ", "") + ": conform --target host needs KVM; try --target vm");
-    UapiProfile p = uapi.orElseGet(ConformCommand::probedProfile);
-    RuleContext context = RuleContext.standard(uapi);
-    String[] u = Libc.uname();
-    String kernel = u[2] + " (" + u[4] + ")";
-    if (!json) {
-      out().println(ConformReport.header("host", kernel, p.id()));
-      out().flush();
-    }
-    List<RuleResult> results = new ArrayList<>();
-    for (Rule r : selected) {
-      RuleResult result = RuleRunner.run(r, context);
-      results.add(result);
-      if (!json) {
-        // Each rule's result as soon as it is known: a run on an emulated kernel takes a while.
-        ConformReport.lines(result).forEach(out()::println);
-        out().flush();
-      }
-    }
-    ConformReport report = new ConformReport("host", kernel, p.id(), results);
-    if (json) out().println(Json.write(report.json()));
-    else out().println(report.summary());
-    out().flush();
-    return report.diverged() ? ExitCodes.VIOLATION : ExitCodes.OK;
-  }
-
-  private static UapiProfile probedProfile() {
-    try (Kvm kvm = Kvm.open()) {
-      return UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch"));
+  private Optional<MutantId> modelMutant() {
+    if (modelMutant == null) return Optional.empty();
+    try {
+      return Optional.of(MutantId.valueOf(modelMutant));
+    } catch (IllegalArgumentException e) {
+      throw KvmufException.usage("unknown model mutant '" + modelMutant + "'; valid: "
+          + String.join(", ", java.util.Arrays.stream(MutantId.values()).map(Enum::name).toList()) + " (see 'kvmuf mutants')");
     }
   }
 
-  /** Runs 'conform --target host' inside a VM through the VM runner ('kvmuf vm run'), when this build has it. */
-  private int hostTraces(Optional<UapiProfile> uapi) {
+  private int host(List<Rule> selected, int traceCount, Optional<UapiProfile> uapi, Optional<MutantId> mutant) {
     List<KernelTraces.Named> named = new ArrayList<>();
-    String source;
+    String source = "";
+    String configName = config;
+    if (configName == null && traceCount > 0) {
+      KernelTraces.requireKvm("conform --target host");
+      configName = uapi.orElseGet(HostConform::probedProfile).hasUserfault() ? "conform-userfault" : "conform-upstream";
+    }
     if (in != null) {
       for (java.nio.file.Path f : TraceFiles.list(in)) {
         named.add(new KernelTraces.Named(f.getFileName().toString().replaceFirst("\\.ndjson$", ""), TraceFiles.read(f)));
       }
       source = in.toString();
-    } else {
-      kvmuf.model.Config c = TraceFiles.config(config, List.of());
-      kvmuf.trace.Generator g = new kvmuf.trace.Generator(c, kvmuf.trace.Generator.Strategy.RANDOM, seed,
-          kvmuf.trace.Generator.defaultProfile(c), length);
-      for (int k = 0; k < traces; k++) named.add(new KernelTraces.Named(String.format("trace-%06d", k), g.generate(k)));
-      source = "generated: config " + c.name() + ", seed " + seed + ", length " + length;
+    } else if (traceCount > 0) {
+      Config traceConfig = TraceFiles.config(configName, mutant.map(m -> List.of(m.name())).orElse(List.of()));
+      Generator g = new Generator(traceConfig, Generator.Strategy.RANDOM, seed, Generator.defaultProfile(traceConfig), length);
+      for (int k = 0; k < traceCount; k++) named.add(new KernelTraces.Named(String.format("trace-%06d", k), g.generate(k)));
+      source = "generated: config " + configName + mutant.map(m -> " with model mutant " + m).orElse("") + ", seed " + seed
+          + ", length " + length;
     }
-    KernelTraces.requireKvm("conform --target host");
-    UapiProfile p = uapi.orElseGet(ConformCommand::probedProfile);
-    String kernel = KernelTraces.kernel();
-    if (!json) {
-      out().println(ConformReport.header("host", kernel, p.id()));
-      out().println("traces: " + source);
-      out().flush();
-    }
-    KernelTraces.Outcome o = KernelTraces.run(named, uapi, outDir, json ? null : out());
-    if (json) {
-      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-      m.put("target", "host");
-      m.put("kernel", kernel);
-      m.put("profile", p.id());
-      m.put("source", source);
-      m.putAll(KernelTraces.json(o));
-      out().println(Json.write(m));
-    } else {
-      out().println(KernelTraces.summary(o));
-    }
-    out().flush();
-    return o.diverged() > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;
+    return new HostConform(selected, named, source, uapi, mutant, outDir, json).run(out(), spec.commandLine().getErr());
   }
 
-  private int vm(List<String> what) {
+  /** The arguments of the 'conform --target host' the guest runs. */
+  private List<String> guestArgs(int traceCount) {
+    List<String> a = new ArrayList<>(List.of("conform", "--target", "host", "--rules", rules, "--traces", String.valueOf(traceCount),
+        "--seed", String.valueOf(seed), "--length", String.valueOf(length)));
+    if (config != null) a.addAll(List.of("--config", config));
+    if (modelMutant != null) a.addAll(List.of("--model-mutant", modelMutant));
+    if (profile != null) a.addAll(List.of("--profile", profile));
+    if (json) a.add("--json");
+    return a;
+  }
+
+  /** Runs 'conform --target host' inside a VM through the VM runner ('kvmuf vm run'), when this build has it. */
+  private int vm(List<String> guest) {
     CommandLine root = Kvmuf.commandLine();
     if (!root.getSubcommands().containsKey("vm")) {
       throw KvmufException.environment("the VM runner is not available in this build");
     }
     root.setOut(spec.commandLine().getOut());
     root.setErr(spec.commandLine().getErr());
-    List<String> args = new ArrayList<>(List.of("vm", "run", "--", "conform", "--target", "host"));
-    args.addAll(what);
-    if (profile != null) args.addAll(List.of("--profile", profile));
-    if (json) args.add("--json");
+    List<String> args = new ArrayList<>(List.of("vm", "run", "--timeout", String.valueOf(vmTimeout)));
+    if (kernel != null) args.addAll(List.of("--kernel", kernel));
+    args.add("--");
+    args.addAll(guest);
     return root.execute(args.toArray(String[]::new));
+  }
+
+  private int mutantMatrix() {
+    if (!ReferenceKernel.NAME.equals(kernel)) {
+      throw KvmufException.usage("--kernel-mutant needs --kernel reference (only our reference kernel has the seeded bugs)");
+    }
+    List<KernelMutant> mutants;
+    try {
+      mutants = KernelMutant.select(kernelMutant);
+    } catch (IllegalArgumentException e) {
+      throw KvmufException.usage(e.getMessage());
+    }
+    List<String> guest = new ArrayList<>(guestArgs(traces == null ? DEFAULT_TRACES : traces));
+    if (!json) guest.add("--json"); // the matrix reads the guest's JSON either way
+    return new MutantMatrix(mutants, guest, java.time.Duration.ofSeconds(vmTimeout), json).run(out(), spec.commandLine().getErr());
   }
 }

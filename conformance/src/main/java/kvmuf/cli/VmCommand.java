@@ -4,8 +4,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import kvmuf.vm.JUnitSummary;
+import kvmuf.vm.KernelMutant;
 import kvmuf.vm.Progress;
 import kvmuf.vm.SerialFraming;
 import kvmuf.vm.VmRunner;
@@ -28,11 +30,15 @@ import picocli.CommandLine.Parameters;
     footer = {
       "",
       "Kernels: default is the newest Debian linux-image-6.12.*-cloud-amd64-unsigned known to apt;",
+      "  --kernel reference builds our KVM Userfault kernel (Debian linux-source-6.12 + kernel-reference/",
+      "  patches; about 7 minutes on 2 cores, then cached by a hash of source version, patches, fragment",
+      "  and build script; needs flex bison bc libelf-dev libssl-dev) and --kernel-mutant ID boots it",
+      "  with one seeded bug;",
       "  --kernel 6.1 picks the newest 6.1 cloud kernel; --kernel linux-image-... names a package;",
       "  --kernel PATH [--modules DIR] boots your own build (DIR: its lib/modules/VERSION tree;",
       "  leave it out when KVM is built in).",
       "Guest JVM flags: add some with $KVMUF_GUEST_JAVA_OPTIONS (space-separated).",
-      "Cache: ~/.cache/kvmuf ($KVMUF_CACHE or $XDG_CACHE_HOME/kvmuf if set): kernels/, runtime/,",
+      "Cache: ~/.cache/kvmuf ($KVMUF_CACHE or $XDG_CACHE_HOME/kvmuf if set): kernels/, reference/, runtime/,",
       "  initramfs/ (named by a hash of their inputs; safe to delete).",
       "Needs: qemu-system-x86_64, busybox (static), xz, apt-get/dpkg for packages, a JDK 25.",
       "  apt-get install qemu-system-x86 busybox-static xz-utils",
@@ -50,8 +56,14 @@ public final class VmCommand implements Runnable {
   /** Options every vm subcommand shares. */
   static final class VmOptions {
     @Option(names = "--kernel", paramLabel = "PKG|SERIES|PATH",
-        description = "Kernel to boot: a Debian package name, a series (6.12, 6.1), or a kernel image path. Default: newest 6.12 cloud kernel.")
+        description = "Kernel to boot: reference (our KVM Userfault kernel, built from kernel-reference/ and cached), a Debian package "
+            + "name, a series (6.12, 6.1), or a kernel image path. Default: newest 6.12 cloud kernel.")
     String kernel;
+
+    @Option(names = "--kernel-mutant", paramLabel = "ID",
+        description = "With --kernel reference: switch on one seeded kernel bug at boot (kvm.userfault_mutant=ID): "
+            + "NoZapOnEnable, HugeWhileUserfault, RecoverWithDirtyLog, NoBitmapCheck, WrongExitFlags.")
+    String kernelMutant;
 
     @Option(names = "--modules", paramLabel = "DIR",
         description = "With --kernel PATH: the kernel's modules tree (lib/modules/VERSION); kvm-amd/kvm-intel and their dependencies are loaded from it.")
@@ -68,7 +80,18 @@ public final class VmCommand implements Runnable {
       if (timeout <= 0) {
         throw KvmufException.usage("--timeout must be a positive number of seconds");
       }
-      return new VmSession(kernel, modules, Duration.ofSeconds(timeout), Progress.stderr(quiet || forceQuiet));
+      return new VmSession(kernel, modules, mutant(), Duration.ofSeconds(timeout), Progress.stderr(quiet || forceQuiet));
+    }
+
+    Optional<KernelMutant> mutant() {
+      if (kernelMutant == null) return Optional.empty();
+      try {
+        List<KernelMutant> m = KernelMutant.select(kernelMutant);
+        if (m.size() != 1) throw KvmufException.usage("--kernel-mutant ALL works with 'kvmuf conform --target vm' only; name one mutant here");
+        return Optional.of(m.getFirst());
+      } catch (IllegalArgumentException e) {
+        throw KvmufException.usage(e.getMessage());
+      }
     }
   }
 

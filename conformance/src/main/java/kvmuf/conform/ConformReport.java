@@ -44,10 +44,10 @@ public record ConformReport(String target, String kernel, String profile, List<R
   public static List<String> lines(RuleResult r) {
     List<String> out = new ArrayList<>();
     switch (r.status()) {
-      case PASS -> out.add(String.format("  pass         %-32s (%d steps)", r.rule(), r.kernelSteps()));
-      case UNSUPPORTED -> out.add(String.format("  unsupported  %-32s %s", r.rule(), r.reason().orElse("")));
+      case PASS -> out.add(String.format("  pass         %-34s (%d steps)", r.rule(), r.kernelSteps()));
+      case UNSUPPORTED -> out.add(String.format("  unsupported  %-34s %s", r.rule(), r.reason().orElse("")));
       case DIVERGENCE -> {
-        out.add(String.format("  DIVERGENCE   %-32s", r.rule()));
+        out.add(String.format("  DIVERGENCE   %-34s", r.rule()));
         r.reason().ifPresent(x -> out.add("      " + x));
         r.divergentStep().ifPresent(s -> {
           out.add("      at step " + s.index() + ": " + s.step());

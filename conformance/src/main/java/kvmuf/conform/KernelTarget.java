@@ -25,6 +25,7 @@ import kvmuf.kvm.Vm;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.sys.Errno;
+import kvmuf.sys.KernelLog;
 import kvmuf.sys.Mapping;
 import kvmuf.sys.SyscallException;
 import kvmuf.uffd.MfillResult;
@@ -65,6 +66,8 @@ public final class KernelTarget implements AutoCloseable {
   /** vCPU -> uffd messages seen from its thread so far. */
   private final Map<Integer, Integer> messages = new HashMap<>();
   private KvmStats stats;
+  /** The kernel log's WARNs when this target was made: a later WARN is this target's doing (or a neighbour's). */
+  private final Optional<List<String>> warningsAtOpen = KernelLog.warnings();
   private Duration patience = Duration.ofSeconds(10);
   private Duration settle = Duration.ofMillis(1000);
   private long stepsRun;
@@ -193,6 +196,12 @@ public final class KernelTarget implements AutoCloseable {
         case Step.CreateMemslot a -> createMemslot(a);
         case Step.SetFlags a -> flagsOnly(() -> vm.setUserMemoryRegion2Unchecked(slot.region().withFlags(a.flags())));
         case Step.ReadMappings a -> mappings();
+        case Step.EnableUserfaultAt a -> {
+          requireBitmap();
+          yield flagsOnly(() -> vm.setUserMemoryRegion2Unchecked(
+              slot.region().withFlags(slot.flags() | UapiProfile.KVM_MEM_USERFAULT).withUserfaultBitmap(a.bitmap())));
+        }
+        case Step.ReadKernelWarnings a -> kernelWarnings();
       };
     } catch (UnsupportedFeatureException e) {
       return new Observation.Unsupported(e.getMessage());
@@ -201,10 +210,19 @@ public final class KernelTarget implements AutoCloseable {
 
   // ---------------------------------------------------------------- guest accesses
 
+  /**
+   * The guest reads gfn {@code gfn}. On a vCPU stopped at an exit (the VMM resolved it and re-enters), a read
+   * of the same gfn re-runs the faulting instruction, as a VMM's KVM_RUN after a memory-fault exit does;
+   * a read of another gfn gives the stopped one up first ({@link kvmuf.guest.GuestAgent#abandon}).
+   */
   private Observation access(int v, int gfn) {
     VcpuWorker w = vcpu(v);
-    if (w.busy()) throw new IllegalStateException("Access(v" + v + "): vCPU " + v + " has an access in flight");
     long gpa = gpa(gfn);
+    if (w.busy()) {
+      if (!w.inFlight().isDone()) throw new IllegalStateException("Access(v" + v + "): vCPU " + v + " has an access in flight");
+      if (w.gfn() == gfn) return await(w, w.resume());
+      return await(w, w.restart(gfn, agent -> agent.read(gpa)));
+    }
     return await(w, w.start(gfn, agent -> agent.read(gpa)));
   }
 
@@ -415,6 +433,15 @@ public final class KernelTarget implements AutoCloseable {
     } catch (SyscallException e) {
       return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", e.errnoName().name());
     }
+  }
+
+  private Observation kernelWarnings() {
+    Optional<List<String>> now = KernelLog.warnings();
+    if (now.isEmpty() || warningsAtOpen.isEmpty()) {
+      return new Observation.Unsupported("unsupported: the kernel log (" + KernelLog.DEVICE + ") cannot be read here (needs root)");
+    }
+    List<String> fresh = now.get().subList(Math.min(warningsAtOpen.get().size(), now.get().size()), now.get().size());
+    return new Observation.KernelWarnings(fresh.size(), fresh.isEmpty() ? "" : fresh.getFirst());
   }
 
   private Observation mappings() {

@@ -49,9 +49,11 @@ import kvmuf.trace.TraceHeader;
  * the step's pages as unchecked (the named rule dirty-log-huge-mappings checks 2M mappings where the host
  * can show them).
  *
+ * <p>ResumeVcpu performs no call: it is {@code done}, and the vCPU's next Access re-enters KVM_RUN (the same
+ * gfn re-runs the faulting instruction; another gfn first gives the stopped access up).
+ *
  * <p>Unsupported, per step, never passed: KvmAccess (the guest agent cannot make KVM read), bitmap stores
- * and USERFAULT enables without KVM_CAP_USERFAULT, ResumeVcpu (its kernel result is the retried access,
- * which the model shows on a later step; mapping not implemented), and every step of a trace whose config
+ * and USERFAULT enables without KVM_CAP_USERFAULT, and every step of a trace whose config
  * this kernel cannot set up (kernel async PF, another architecture, guest_memfd with userfaultfd, ...). The
  * replayer stops a trace at its first unsupported step.
  */
@@ -137,7 +139,10 @@ public final class KernelTraceTarget implements Target {
       return unsupported(setupUnsupported);
     }
     if (action instanceof Action.ResumeVcpu) {
-      return unsupported("ResumeVcpu: replaying it on the kernel is not implemented (its result is the retried access)");
+      // The VMM's decision to let the vCPU go on: no call yet. The model's vCPU is idle again and its next
+      // Access is the retried one; the kernel target re-enters KVM_RUN at that Access (same gfn: the
+      // faulting instruction runs again).
+      return Optional.of(observation(new kvmuf.model.Observation.Done(), new TreeMap<>()));
     }
     Optional<Step> step = Steps.of(action, v -> exitGfn.getOrDefault(v, -1));
     if (step.isEmpty()) {

@@ -57,6 +57,9 @@ public sealed interface Observation {
   /** The 2 MiB part of {@link Mappings}: what the model's huge frames predict (it does not count 4K entries). */
   record HugeMappings(long pages2m) implements Observation {}
 
+  /** WARN records the kernel logged since the VM was made; {@code first} is the first one's text ("" when none). */
+  record KernelWarnings(long count, String first) implements Observation {}
+
   /** The kernel cannot run this step (a capability, device or feature is missing): never a pass. */
   record Unsupported(String reason) implements Observation {
     public Unsupported {
@@ -79,6 +82,7 @@ public sealed interface Observation {
       case NoMessage n -> "NoMessage";
       case Mappings m -> "Mappings(pages_4k=" + m.pages4k() + ", pages_2m=" + m.pages2m() + ")";
       case HugeMappings m -> "HugeMappings(pages_2m=" + m.pages2m() + ")";
+      case KernelWarnings k -> "KernelWarnings(" + k.count() + (k.first().isEmpty() ? "" : ", first: " + k.first()) + ")";
       case Unsupported u -> u.reason();
     };
   }

@@ -5,14 +5,18 @@ import java.util.List;
 import kvmuf.conform.rules.DirtyLogHugeMappings;
 import kvmuf.conform.rules.DontneedRefaults;
 import kvmuf.conform.rules.MemslotOverlap;
+import kvmuf.conform.rules.MemslotUnknownFlagEinval;
 import kvmuf.conform.rules.MmioOutsideMemslots;
 import kvmuf.conform.rules.UffdDontwake;
 import kvmuf.conform.rules.UffdEexistWake;
 import kvmuf.conform.rules.UffdMinorContinue;
 import kvmuf.conform.rules.UffdMissingCopy;
+import kvmuf.conform.rules.UserfaultBadBitmapEinval;
 import kvmuf.conform.rules.UserfaultBitAfterMap;
+import kvmuf.conform.rules.UserfaultDirtyLogNoWarn;
 import kvmuf.conform.rules.UserfaultExit;
 import kvmuf.conform.rules.UserfaultFlagEinval;
+import kvmuf.conform.rules.UserfaultHugeMappings;
 import kvmuf.conform.rules.UserfaultResolve;
 import kvmuf.spec.UnknownNameException;
 
@@ -33,7 +37,11 @@ public final class Rules {
         new MemslotOverlap(),
         new UserfaultExit(),
         new UserfaultResolve(),
-        new UserfaultBitAfterMap());
+        new UserfaultBitAfterMap(),
+        new MemslotUnknownFlagEinval(),
+        new UserfaultHugeMappings(),
+        new UserfaultBadBitmapEinval(),
+        new UserfaultDirtyLogNoWarn());
   }
 
   public static List<String> names() {

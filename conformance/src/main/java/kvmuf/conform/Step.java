@@ -7,8 +7,8 @@ package kvmuf.conform;
  * InstallSpte, CommitMemslot) have no record: no API call performs them, the kernel runs them inside
  * another step.
  *
- * <p>Three steps are API calls the model leaves out (one memslot, no stats): {@link CreateMemslot},
- * {@link SetFlags} and {@link ReadMappings}. They are named for the call they make.
+ * <p>Five steps are API calls the model leaves out (one memslot, no stats, no kernel log): {@link CreateMemslot},
+ * {@link SetFlags}, {@link ReadMappings}, {@link EnableUserfaultAt} and {@link ReadKernelWarnings}. They are named for the call they make.
  */
 public sealed interface Step {
   /** vCPU {@code vcpu}'s guest reads gfn {@code gfn} (a load by the guest agent). */
@@ -72,6 +72,15 @@ public sealed interface Step {
   /** Not a model action: KVM_GET_STATS_FD's pages_4k and pages_2m (mapping sizes). */
   record ReadMappings() implements Step {}
 
+  /**
+   * Not a model action: a flags-only update setting KVM_MEM_USERFAULT with {@code bitmap} as the
+   * userfault_bitmap pointer (to see a bad pointer refused; the target's slot bookkeeping does not follow it).
+   */
+  record EnableUserfaultAt(long bitmap) implements Step {}
+
+  /** Not a model action: the kernel log's WARN records since the target's VM was made (/dev/kmsg). */
+  record ReadKernelWarnings() implements Step {}
+
   /** The model's action name (or the call's name for the three steps outside the model). */
   default String name() {
     return getClass().getSimpleName();
@@ -91,6 +100,7 @@ public sealed interface Step {
       case ResumeVcpu a -> "ResumeVcpu(v" + a.vcpu() + ")";
       case CreateMemslot a -> "CreateMemslot(slot " + a.slot() + ", gpa 0x" + Long.toHexString(a.gpa()) + ", " + a.pages() + " pages)";
       case SetFlags a -> "SetFlags(0x" + Integer.toHexString(a.flags()) + ")";
+      case EnableUserfaultAt a -> "EnableUserfaultAt(bitmap 0x" + Long.toHexString(a.bitmap()) + ")";
       default -> name() + "()";
     };
   }

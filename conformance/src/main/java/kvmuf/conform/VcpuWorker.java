@@ -83,6 +83,17 @@ final class VcpuWorker implements AutoCloseable {
     return inFlight;
   }
 
+  /** Gives up the access stopped at an exit and starts {@code access} on {@code gfn} instead. */
+  CompletableFuture<AgentResult> restart(int gfn, Function<GuestAgent, AgentResult> access) {
+    if (inFlight == null || !inFlight.isDone()) throw new IllegalStateException("vCPU " + index + " has no stopped access to give up");
+    this.gfn = gfn;
+    inFlight = CompletableFuture.supplyAsync(() -> {
+      agent.abandon();
+      return access.apply(agent);
+    }, thread);
+    return inFlight;
+  }
+
   /** The access completed (the agent awaits the next command). */
   void completed() {
     inFlight = null;

@@ -17,6 +17,7 @@ import kvmuf.cli.KvmufException;
  * Turns the user's {@code --kernel}/{@code --modules} into a bootable {@link Kernel}.
  *
  * <ul>
+ *   <li>{@code reference}: our KVM Userfault kernel, built from {@code kernel-reference/} ({@link ReferenceKernel});
  *   <li>nothing, or a series ({@code 6.12}, {@code 6.1}): the newest Debian
  *       {@code linux-image-SERIES.*-cloud-amd64-unsigned} apt knows;
  *   <li>a package name ({@code linux-image-6.1.0-47-cloud-amd64-unsigned}): that package;
@@ -34,6 +35,10 @@ public final class KernelSource {
   private KernelSource() {}
 
   public static Kernel resolve(String kernel, String modules, Path cache, Progress progress) {
+    if (ReferenceKernel.NAME.equals(kernel)) {
+      if (modules != null) throw KvmufException.usage("--modules goes with --kernel PATH (the reference kernel has KVM built in)");
+      return ReferenceKernel.resolve(cache, progress);
+    }
     if (kernel != null && (kernel.contains("/") || Files.exists(Path.of(kernel)))) {
       return userKernel(Path.of(kernel), modules);
     }
@@ -43,7 +48,7 @@ public final class KernelSource {
     String spec = kernel == null ? DEFAULT_SERIES : kernel;
     String pkg = SERIES.matcher(spec).matches() ? newestCloudPackage(spec, cache, progress) : spec;
     if (!pkg.startsWith("linux-image-")) {
-      throw KvmufException.usage("--kernel " + spec + ": expected a path, a series like 6.12 or 6.1, "
+      throw KvmufException.usage("--kernel " + spec + ": expected reference, a path, a series like 6.12 or 6.1, "
           + "or a package name like linux-image-6.12.117+deb12-cloud-amd64-unsigned");
     }
     return fromPackage(pkg, cache, progress);

@@ -71,8 +71,15 @@ public final class VmRunner {
     cmd.addAll(List.of("-accel", "tcg,thread=single", "-cpu", "max", "-m", Integer.toString(MEMORY_MIB),
         "-smp", Integer.toString(CPUS), "-nodefaults", "-display", "none", "-serial", "stdio",
         "-no-reboot", "-kernel", kernel.image().toString(), "-initrd", initrd.toString(),
-        "-append", "console=ttyS0 quiet panic=-1"));
+        "-append", String.join(" ", appendLine())));
     return cmd;
+  }
+
+  /** The kernel command line: serial console, quiet, reboot (QEMU exit) at once on a panic, then the kernel's own words. */
+  List<String> appendLine() {
+    List<String> words = new ArrayList<>(List.of("console=ttyS0", "quiet", "panic=-1"));
+    words.addAll(kernel.bootArgs());
+    return words;
   }
 
   /** Runs {@code guestCommand} (argv inside the guest) and streams its output to {@code sink}. */

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -47,10 +48,19 @@ public final class VmSession {
   private final Path cache;
 
   public VmSession(String kernelSpec, String modules, Duration timeout, Progress progress) {
+    this(kernelSpec, modules, Optional.empty(), timeout, progress);
+  }
+
+  /** As above, booting the reference kernel with one of its seeded bugs switched on ({@code kvm.userfault_mutant=ID}). */
+  public VmSession(String kernelSpec, String modules, Optional<KernelMutant> mutant, Duration timeout, Progress progress) {
+    if (mutant.isPresent() && !ReferenceKernel.NAME.equals(kernelSpec)) {
+      throw KvmufException.usage("--kernel-mutant needs --kernel reference (only our reference kernel has the seeded bugs)");
+    }
     this.cache = Cache.root();
     this.progress = progress;
     this.timeout = timeout;
-    this.kernel = KernelSource.resolve(kernelSpec, modules, cache, progress);
+    Kernel k = KernelSource.resolve(kernelSpec, modules, cache, progress);
+    this.kernel = mutant.map(m -> k.withBootArg(m.bootArg(), ", mutant " + m.name())).orElse(k);
     this.qemu = QemuLocator.locate();
   }
 

@@ -40,7 +40,9 @@ class ConformCommandTest {
     assertThat(c.rc()).isEqualTo(ExitCodes.USAGE);
     assertThat(c.err().strip()).startsWith("kvmuf: --concurrent is not yet available").doesNotContain("\n").doesNotContain("Exception");
     for (List<String> args : List.of(
-        List.of("--traces", "3", "--in", "/tmp/x"), List.of("--traces", "0"), List.of("--traces", "2", "--config", "nope"),
+        List.of("--traces", "3", "--in", "/tmp/x"), List.of("--traces", "-1"), List.of("--rules", "none", "--traces", "0"),
+        List.of("--model-mutant", "NoSuchBug"), List.of("--model-mutant", "NoWakeOnEexist", "--in", "/tmp/x"),
+        List.of("--kernel", "reference"), List.of("--kernel-mutant", "NoBitmapCheck"), List.of("--traces", "2", "--config", "nope"),
         List.of("--in", "/nonexistent-kvmuf-dir"))) {
       CheckCommandTest.Run r = run(concat(List.of("conform", "--target", "host"), args));
       assertThat(r.rc()).as(args.toString()).isEqualTo(ExitCodes.USAGE);
@@ -49,6 +51,13 @@ class ConformCommandTest {
     CheckCommandTest.Run vm = run("conform", "--target", "vm", "--traces", "2", "--out", "/tmp/x");
     assertThat(vm.rc()).isEqualTo(ExitCodes.USAGE);
     assertThat(vm.err()).contains("--target host only");
+    assertThat(run("conform", "--target", "host", "--rules", "none", "--traces", "0").err()).contains("nothing to run");
+    CheckCommandTest.Run badMutant = run("conform", "--target", "vm", "--kernel", "reference", "--kernel-mutant", "NoSuchBug");
+    assertThat(badMutant.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(badMutant.err()).contains("valid: ALL, NoZapOnEnable");
+    CheckCommandTest.Run mutantOn612 = run("conform", "--target", "vm", "--kernel", "6.12", "--kernel-mutant", "ALL");
+    assertThat(mutantOn612.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(mutantOn612.err()).contains("needs --kernel reference");
   }
 
   @Test
@@ -80,7 +89,7 @@ class ConformCommandTest {
     String noKvm = Kvm.unavailableReason();
     if (noKvm != null) System.err.println("[skipped] " + noKvm);
     assumeTrue(noKvm == null, noKvm);
-    CheckCommandTest.Run r = run("conform", "--target", "host", "--rules", "mmio-outside-memslots,userfault-exit", "--json");
+    CheckCommandTest.Run r = run("conform", "--target", "host", "--rules", "mmio-outside-memslots,userfault-exit", "--traces", "0", "--json");
     assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
     JsonNode j = r.json();
     assertThat(j.path("target").asText()).isEqualTo("host");
@@ -89,6 +98,8 @@ class ConformCommandTest {
     assertThat(counts.path("diverged").asInt()).isZero();
     assertThat(counts.path("passed").asInt() + counts.path("unsupported").asInt()).isEqualTo(2);
     assertThat(counts.path("stepsRun").asInt()).isPositive();
+    assertThat(j.path("divergences").asInt()).isZero();
+    assertThat(j.has("traces")).as("--traces 0 runs no traces").isFalse();
     JsonNode mmio = j.path("rules").get(0);
     assertThat(mmio.path("rule").asText()).isEqualTo("mmio-outside-memslots");
     assertThat(mmio.path("result").asText()).isEqualTo("pass");
@@ -98,8 +109,31 @@ class ConformCommandTest {
       assertThat(uf.path("reason").asText()).contains("unsupported: KVM_CAP_USERFAULT not offered");
     }
 
-    CheckCommandTest.Run text = run("conform", "--target", "host", "--rules", "mmio-outside-memslots");
-    assertThat(text.out()).contains("pass         mmio-outside-memslots").contains("rules run 1, passed 1, diverged 0, unsupported 0");
+    CheckCommandTest.Run text = run("conform", "--target", "host", "--rules", "mmio-outside-memslots", "--traces", "2");
+    assertThat(text.rc()).as(text.out() + text.err()).isEqualTo(ExitCodes.OK);
+    assertThat(text.out()).contains("pass         mmio-outside-memslots").contains("rules run 1, passed 1, diverged 0, unsupported 0")
+        .contains("traces: 2 (2 passed").contains("divergences: 0");
+  }
+
+  @Test
+  @Tag("kvm")
+  void aModelMutantIsReportedAsADivergenceOfTheRuleItBreaks() throws Exception {
+    String noKvm = Kvm.unavailableReason();
+    if (noKvm != null) System.err.println("[skipped] " + noKvm);
+    assumeTrue(noKvm == null, noKvm);
+    // NoWakeOnEexist: the model forbids the UFFDIO_WAKE a VMM issues after COPY's EEXIST (R2); the kernel has the
+    // vCPU asleep at that point and takes the wake, so the rule must stop there as a divergence.
+    CheckCommandTest.Run r = run("conform", "--target", "host", "--rules", "uffd-eexist-wake", "--traces", "0",
+        "--model-mutant", "NoWakeOnEexist", "--json");
+    assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.VIOLATION);
+    JsonNode j = r.json();
+    assertThat(j.path("modelMutant").asText()).isEqualTo("NoWakeOnEexist");
+    assertThat(j.path("divergences").asInt()).isEqualTo(1);
+    JsonNode rule = j.path("rules").get(0);
+    assertThat(rule.path("result").asText()).isEqualTo("divergence");
+    assertThat(rule.path("reason").asText()).contains("does not allow UffdWake");
+    CheckCommandTest.Run same = run("conform", "--target", "host", "--rules", "uffd-eexist-wake", "--traces", "0", "--json");
+    assertThat(same.rc()).as("the unchanged model agrees with the kernel: " + same.out()).isEqualTo(ExitCodes.OK);
   }
 
   private static String[] concat(List<String> a, List<String> b) {

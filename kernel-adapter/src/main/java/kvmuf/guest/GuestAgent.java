@@ -231,6 +231,20 @@ public final class GuestAgent {
     return afterAccess(vcpu.run());
   }
 
+  /**
+   * Gives up an {@link AgentResult.Interrupted} access instead of retrying it: the vCPU restarts the agent
+   * program from its first instruction (registers as at start) and runs to its next command. A VMM that
+   * resolved an exit but lets the guest go elsewhere does the same to its vCPU state; the faulting
+   * instruction never runs again.
+   */
+  public void abandon() {
+    if (state != State.IN_ACCESS) throw new IllegalStateException("no interrupted access to abandon (state " + state + ")");
+    Regs regs = new Regs();
+    regs.set(Regs.Reg.RIP, program.codeGpa()).set(Regs.Reg.RFLAGS, 2);
+    vcpu.setRegs(regs);
+    expectCommand(vcpu.run(), "restart");
+  }
+
   /** Sends the stop command; returns the exit (KVM_EXIT_HLT when all is well). */
   public Exit stop() {
     requireState(State.AT_COMMAND);

@@ -77,7 +77,7 @@ public final class DirtyLogHugeMappings implements Rule {
    * The guest reads every page of the frame. The kernel's page 0 is the model's gfn 0; pages 1..511 must
    * show what the model's gfn 1 shows when the model reads it ({@code modelGfns} 2), else what gfn 0 showed.
    */
-  private static void touch(RuleRun run, int modelGfns) {
+  static void touch(RuleRun run, int modelGfns) {
     run.expect(new Step.Access(0, 0), new Action.Access(0, 0));
     Expectation rest = run.lastExpected();
     if (modelGfns == 2) rest = Expectation.model(run.oracle().step(new Action.Access(0, 1), run.target().installCall()));

@@ -1,0 +1,77 @@
+package kvmuf.conform.rules;
+
+import java.util.Optional;
+import kvmuf.conform.HostThp;
+import kvmuf.conform.ModelConfigs;
+import kvmuf.conform.Observation;
+import kvmuf.conform.Rule;
+import kvmuf.conform.RuleRun;
+import kvmuf.conform.Step;
+import kvmuf.conform.TargetSetup;
+import kvmuf.model.Action;
+import kvmuf.model.Config;
+import kvmuf.model.Config.SlotKind;
+import kvmuf.model.Config.UffdMode;
+import kvmuf.model.Config.UserfaultUse;
+
+/**
+ * KVM Userfault and huge mappings, counted by KVM's pages_2m (KVM_CAP_USERFAULT kernels only): a THP-backed
+ * 2 MiB slot touched by the guest maps one 2M entry; enabling USERFAULT (one page marked) leaves none (the
+ * model's commit zaps the slot); a fault on a clear page maps 4K only, so no 2M entry covers the marked page,
+ * which still exits; once it is resolved and USERFAULT is disabled, x86 recovers: a re-touch maps 2M again.
+ * As in {@link DirtyLogHugeMappings} the model's frame of 2 gfns stands for the 512 pages: gfn 0 for page 0,
+ * gfn 1 for pages 1..511; the marked page is page 1 (only pages 0 and 1 are touched while it is marked).
+ */
+public final class UserfaultHugeMappings implements Rule {
+  @Override
+  public String name() {
+    return "userfault-huge-mappings";
+  }
+
+  @Override
+  public String summary() {
+    return "with KVM_CAP_USERFAULT, enabling the flag on a slot with a 2M mapping leaves none, faults map 4K only; disabling recovers (x86)";
+  }
+
+  @Override
+  public TargetSetup setup() {
+    return TargetSetup.of(SlotKind.ANON, UffdMode.NONE).prefilled();
+  }
+
+  @Override
+  public Optional<Config> model() {
+    return Optional.of(ModelConfigs.of("conform-userfault-huge", 1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, false, true));
+  }
+
+  @Override
+  public void script(RuleRun run) {
+    String thp = HostThp.mode();
+    if (thp.contains("[never]") || thp.equals("absent")) run.unsupported("transparent huge pages are off on this host (" + thp + ")");
+    long kb = HostThp.anonHugeKb(run.target().hostAddress());
+    if (kb < 2048) run.unsupported("the host gave no transparent huge page for the slot (AnonHugePages " + kb + " kB)");
+    Observation.Mappings base = (Observation.Mappings) run.run(new Step.ReadMappings());
+
+    run.modelOnly(new Action.KvmAccess(0, 0));
+    run.modelOnly(new Action.KvmAccess(0, 1));
+    DirtyLogHugeMappings.touch(run, 2);
+    Observation.Mappings after = (Observation.Mappings) run.run(new Step.ReadMappings());
+    if (after.pages4k() + after.pages2m() == 0) {
+      run.unsupported("this KVM does not count mappings in pages_* stats (pages_4k=0, pages_2m=0 after the guest touched 512 pages)");
+    }
+    run.expectHugeFrames(base.pages2m());
+
+    run.expect(new Step.SetBit(1), new Action.SetBit(1));
+    run.expect(new Step.EnableUserfault(), new Action.EnableUserfault());
+    run.expectHugeFrames(base.pages2m()); // zapped
+    run.expect(new Step.Access(0, 0), new Action.Access(0, 0));
+    run.expectHugeFrames(base.pages2m()); // 4K only: no 2M entry over the marked page
+    run.expect(new Step.Access(0, 1), new Action.Access(0, 1)); // the marked page still exits
+    run.expect(new Step.Install(1), new Action.Install(0));
+    run.expect(new Step.ClearBit(1), new Action.ClearBit(0));
+    run.expect(new Step.ResumeVcpu(0), new Action.ResumeVcpu(0));
+
+    run.expect(new Step.DisableUserfault(), new Action.DisableUserfault());
+    run.expect(new Step.Access(0, 0), new Action.Access(0, 0));
+    run.expectHugeFrames(base.pages2m()); // recovered
+  }
+}
