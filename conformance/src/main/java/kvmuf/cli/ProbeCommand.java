@@ -86,6 +86,8 @@ public final class ProbeCommand implements Callable<Integer> {
     ObjectNode answers = uf.putObject("answers");
     kv.userfaultCandidates().forEach((n, v) -> answers.put(Integer.toString(n), v));
     uf.put("note", kv.note());
+    // Our reference kernel's seeded-bug switch (kvm.userfault_mutant); absent on every other kernel.
+    HostConform.kernelMutant().ifPresent(id -> uf.put("referenceKernelMutant", id));
     return root;
   }
 
@@ -125,6 +127,7 @@ public final class ProbeCommand implements Callable<Integer> {
     b.setLength(b.length() - 1);
     b.append("); UAPI profile ").append(kv.profile().id()).append('\n');
     b.append("  note: ").append(kv.note()).append('\n');
+    HostConform.kernelMutant().ifPresent(id -> b.append("  reference kernel mutant (kvm.userfault_mutant): ").append(id).append('\n'));
     return b.toString();
   }
 }

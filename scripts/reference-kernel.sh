@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The reference-kernel stage of CI: builds our KVM Userfault kernel (Debian linux-source-6.12 plus the
+# patch series in kernel-reference/; cached under ~/.cache/kvmuf/reference by a hash of its inputs), boots
+# it under QEMU, checks that the probe sees KVM_CAP_USERFAULT, and runs conform with the userfault rules and
+# 100 generated traces of config conform-userfault (the post-copy protocol). Exit 1 on any divergence.
+# With --mutants it then boots the kernel once per seeded bug and fails unless every one is killed.
+#
+# Needs: what scripts/vm-tests.sh needs, plus the kernel build's: flex bison bc libelf-dev libssl-dev make gcc.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+. scripts/find-jdk.sh
+t0=$(date +%s)
+
+echo "reference-kernel: kvmuf vm probe --kernel reference --json (builds the kernel when it is not cached)"
+probe=$(./kvmuf vm probe --kernel reference --json)
+echo "$probe"
+if ! grep -q '"capability" *: *243' <<<"$probe" || ! grep -q '"profile" *: *"uf-v3"' <<<"$probe"; then
+  echo "reference-kernel: the probe does not show KVM_CAP_USERFAULT with profile uf-v3" >&2
+  exit 1
+fi
+echo "reference-kernel: built and probed in $(( $(date +%s) - t0 )) s"
+
+echo "reference-kernel: kvmuf conform --target vm --kernel reference --traces 100 --seed 1"
+./kvmuf conform --target vm --kernel reference --traces 100 --seed 1
+
+if [ "${1:-}" = "--mutants" ]; then
+  echo "reference-kernel: kvmuf conform --target vm --kernel reference --kernel-mutant ALL --traces ${KVMUF_MUTANT_TRACES:-20} --seed 1"
+  ./kvmuf conform --target vm --kernel reference --kernel-mutant ALL --traces "${KVMUF_MUTANT_TRACES:-20}" --seed 1
+fi
+echo "reference-kernel: stage took $(( $(date +%s) - t0 )) s"
