@@ -116,4 +116,43 @@ class ConformModelOracleTest {
         .isInstanceOf(ModelOracle.ModelRefusal.class)
         .hasMessageContaining("UffdWake");
   }
+
+  @Test
+  void userfaultZapsTheHugeMappingAllowsOnly4kAndDisablingRecovers() {
+    // userfault-huge-mappings' script: the frame mapped huge, one gfn marked, enable, touch, resolve, disable.
+    ModelOracle m = oracle(1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, false, true);
+    m.step(new Action.KvmAccess(0, 0), "write");
+    m.step(new Action.KvmAccess(0, 1), "write");
+    m.step(new Action.Access(0, 0), "write");
+    m.step(new Action.Access(0, 1), "write");
+    assertThat(m.hugeFrames()).as("both gfns present, nothing marked: one huge frame").isEqualTo(1);
+    m.step(new Action.SetBit(1), "write");
+    assertThat(m.step(new Action.EnableUserfault(), "write")).isEqualTo(Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok"));
+    assertThat(m.hugeFrames()).as("zapped on enable").isZero();
+    assertThat(m.step(new Action.Access(0, 0), "write")).isEqualTo(new Observation.Value(ValueClass.ZERO));
+    assertThat(m.hugeFrames()).as("4K only while USERFAULT is on").isZero();
+    assertThat(m.step(new Action.Access(0, 1), "write"))
+        .isEqualTo(new Observation.MemoryFault(KernelTarget.gpa(1), 4096, UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT));
+    m.step(new Action.Install(0), "write");
+    m.step(new Action.ClearBit(0), "write");
+    assertThat(m.step(new Action.ResumeVcpu(0), "write")).isEqualTo(new Observation.Value(ValueClass.FETCHED));
+    assertThat(m.step(new Action.DisableUserfault(), "write")).isEqualTo(Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok"));
+    m.step(new Action.Access(0, 0), "write");
+    assertThat(m.hugeFrames()).as("x86 recovers once USERFAULT is off").isEqualTo(1);
+  }
+
+  @Test
+  void disablingUserfaultWhileDirtyLoggingRecoversNothing() {
+    ModelOracle m = oracle(1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, true, false);
+    assertThat(m.step(new Action.EnableDirtyLog(), "write")).isEqualTo(Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok"));
+    m.step(new Action.SetBit(0), "write");
+    m.step(new Action.EnableUserfault(), "write");
+    assertThat(m.step(new Action.Access(0, 0), "write"))
+        .isEqualTo(new Observation.MemoryFault(KernelTarget.gpa(0), 4096, UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT));
+    m.step(new Action.Install(0), "write");
+    m.step(new Action.ClearBit(0), "write");
+    assertThat(m.step(new Action.ResumeVcpu(0), "write")).isEqualTo(new Observation.Value(ValueClass.FETCHED));
+    assertThat(m.step(new Action.DisableUserfault(), "write")).isEqualTo(Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok"));
+    assertThat(m.hugeFrames()).isZero();
+  }
 }
