@@ -63,7 +63,12 @@ import picocli.CommandLine.Option;
       "--kernel-mutant ID|ALL boots it once per mutant, runs the same rules and traces, and reports each",
       "mutant killed (its first divergence) or survived.",
       "",
-      "--concurrent (free-running vCPU and uffd threads, the log validated): not available yet, exits 2."
+      "Concurrent (--concurrent): N runs (--traces N, default 10) of a seeded workload of config NAME: vCPU",
+      "threads reading the model's gfns, a uffd handler thread (UFFDIO_COPY, or COPY with DONTWAKE then",
+      "UFFDIO_WAKE; EEXIST then WAKE), a VMM thread toggling dirty logging, all running freely. Every call",
+      "goes into one log in an order consistent with causality, checked as 'kvmuf traces validate' checks",
+      "it; --out DIR writes each as NAME.concurrent.ndjson, which 'kvmuf traces validate' re-checks.",
+      "  kvmuf conform --target host --concurrent --traces 50 --seed 1 --out logs/"
     })
 public final class ConformCommand implements Callable<Integer> {
   static final int DEFAULT_TRACES = 100;
@@ -124,7 +129,8 @@ public final class ConformCommand implements Callable<Integer> {
       description = "With --target vm: kill a VM after this many seconds (default: ${DEFAULT-VALUE}).")
   long vmTimeout;
 
-  @Option(names = "--concurrent", hidden = true) boolean concurrent;
+  @Option(names = "--concurrent", description = "Free-running vCPU, uffd and VMM threads; each run's log is validated against the model (see below).")
+  boolean concurrent;
 
   private PrintWriter out() {
     return spec.commandLine().getOut();
@@ -132,9 +138,7 @@ public final class ConformCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (concurrent) {
-      throw KvmufException.usage("--concurrent is not yet available (deterministic replay only: --traces N or --in DIR)");
-    }
+    if (concurrent) return ConcurrentConformCli.run(this);
     if (traces != null && in != null) throw KvmufException.usage("--traces and --in exclude each other");
     if (traces != null && traces < 0) throw KvmufException.usage("--traces must be 0 or more");
     if (length < 1) throw KvmufException.usage("--length must be at least 1");
@@ -229,7 +233,7 @@ public final class ConformCommand implements Callable<Integer> {
   }
 
   /** Runs 'conform --target host' inside a VM through the VM runner ('kvmuf vm run'), when this build has it. */
-  private int vm(List<String> guest) {
+  int vm(List<String> guest) {
     CommandLine root = Kvmuf.commandLine();
     if (!root.getSubcommands().containsKey("vm")) {
       throw KvmufException.environment("the VM runner is not available in this build");

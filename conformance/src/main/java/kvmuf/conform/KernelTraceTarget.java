@@ -112,7 +112,7 @@ public final class KernelTraceTarget implements Target {
   }
 
   /** Why this kernel target cannot replay config {@code c} at all, or null. */
-  static String unsupportedConfig(Config c) {
+  public static String unsupportedConfig(Config c) {
     if (c.asyncPf() == Config.AsyncPf.KERNEL) {
       return "config " + c.name() + " has AsyncPf = kernel: whether KVM takes an async page fault is not under the VMM's control";
     }

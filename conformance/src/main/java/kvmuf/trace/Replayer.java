@@ -100,7 +100,8 @@ public final class Replayer {
       }
       if (s.observedForm()) {
         AllowedObservations logAllowed = model.allowed(logStates, s.action());
-        var logNext = logAllowed.byObservation().get(s.observed());
+        var logNext = s.observed().pages4k() == Target.PAGES_NOT_OBSERVED ? withoutPages(logAllowed, s.observed())
+            : logAllowed.byObservation().get(s.observed());
         if (logNext == null) {
           div = Optional.of(new Divergence(s.i(), s.line(), logAllowed.enabledIn() == 0
                   ? "the logged run's step is not enabled in the model after its earlier steps"

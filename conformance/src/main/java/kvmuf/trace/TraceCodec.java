@@ -524,6 +524,11 @@ public final class TraceCodec {
       }
       long p4 = f.integer("pages_4k");
       long p2 = f.integer("pages_2m");
+      boolean notObserved = p4 == Target.PAGES_NOT_OBSERVED && p2 == Target.PAGES_NOT_OBSERVED;
+      if (notObserved && prefix.equals("observed.")) {
+        // A logged run of a target that cannot read the mapping counts: both -1, compared by nobody.
+        return new StepObservation(result, unblocked, Target.PAGES_NOT_OBSERVED, Target.PAGES_NOT_OBSERVED);
+      }
       if (p4 < 0 || p4 > config.numGfns()) {
         throw new TraceFormatException(file, line, prefix + "pages_4k", p4 + " out of range 0.." + config.numGfns());
       }

@@ -22,7 +22,7 @@ import kvmuf.model.StepObservation;
  * {@link #WINDOW} lines ahead); a line is explained when, in some reachable state, its actor's call
  * has returned with the logged observation.
  *
- * <p>Compared per line: the actor's own result, the mapping sizes, and each logged
+ * <p>Compared per line: the actor's own result, the mapping sizes (unless logged as not observed, -1), and each logged
  * {@code unblocked} entry (that actor's earlier call must have returned with that result by then).
  * A log may omit {@code unblocked} entries: in a concurrent log each thread may log only its own
  * call's return.
@@ -148,9 +148,16 @@ public final class Validator {
     return new Result(t, steps.size(), -1, -1, anyHit, most, Optional.empty(), List.of());
   }
 
-  /** The model's observation explains the logged one: same result and sizes, logged unblocked entries present. */
+  /**
+   * The model's observation explains the logged one: same result, same sizes (unless the log says it did not
+   * observe them: {@link Target#PAGES_NOT_OBSERVED}), logged unblocked entries present.
+   */
   static boolean explains(StepObservation model, StepObservation logged) {
-    if (!model.result().equals(logged.result()) || model.pages4k() != logged.pages4k() || model.pages2m() != logged.pages2m()) {
+    if (!model.result().equals(logged.result())) {
+      return false;
+    }
+    boolean pagesLogged = logged.pages4k() != Target.PAGES_NOT_OBSERVED;
+    if (pagesLogged && (model.pages4k() != logged.pages4k() || model.pages2m() != logged.pages2m())) {
       return false;
     }
     for (var e : logged.unblocked().entrySet()) {

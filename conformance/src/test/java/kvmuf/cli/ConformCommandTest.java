@@ -31,14 +31,34 @@ class ConformCommandTest {
     CheckCommandTest.Run r = run("conform", "--help");
     assertThat(r.rc()).isEqualTo(ExitCodes.OK);
     assertThat(r.out()).contains("--target").contains("--rules").contains("--profile").contains("--json")
-        .contains("unsupported").contains("--traces N").contains("--concurrent").contains("not available yet");
+        .contains("unsupported").contains("--traces N").contains("--concurrent").doesNotContain("not available")
+        .contains("kvmuf conform --target host --concurrent --traces 50 --seed 1").contains("NAME.concurrent.ndjson");
   }
 
   @Test
-  void concurrentIsNotYetAvailableAndBadTraceOptionsAreOneLineUsageErrors() {
-    CheckCommandTest.Run c = run("conform", "--target", "host", "--concurrent");
-    assertThat(c.rc()).isEqualTo(ExitCodes.USAGE);
-    assertThat(c.err().strip()).startsWith("kvmuf: --concurrent is not yet available").doesNotContain("\n").doesNotContain("Exception");
+  void concurrentWithOptionsOfOtherModesIsAOneLineUsageError() {
+    for (String other : List.of("--in", "--rules", "--length")) {
+      String value = other.equals("--length") ? "5" : other.equals("--rules") ? "uffd-missing-copy" : "/tmp/x";
+      CheckCommandTest.Run c = run("conform", "--target", "host", "--concurrent", other, value);
+      assertThat(c.rc()).as(other).isEqualTo(ExitCodes.USAGE);
+      assertThat(c.err().strip()).as(other).startsWith("kvmuf: --concurrent runs seeded workloads of its own").endsWith("does not take " + other)
+          .doesNotContain("\n").doesNotContain("Exception");
+    }
+    for (List<String> args : List.of(List.of("--traces", "0"), List.of("--config", "nope"), List.of("--profile", "uf-v9"))) {
+      CheckCommandTest.Run r = run(concat(List.of("conform", "--target", "host", "--concurrent"), args));
+      assertThat(r.rc()).as(args.toString()).isEqualTo(ExitCodes.USAGE);
+      assertThat(r.err().strip()).as(args.toString()).startsWith("kvmuf: ").doesNotContain("\n").doesNotContain("Exception");
+    }
+    CheckCommandTest.Run noTarget = run("conform", "--concurrent");
+    assertThat(noTarget.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(noTarget.err()).contains("--target is required");
+    CheckCommandTest.Run vm = run("conform", "--target", "vm", "--concurrent", "--out", "/tmp/x");
+    assertThat(vm.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(vm.err()).contains("--target host only");
+  }
+
+  @Test
+  void badTraceOptionsAreOneLineUsageErrors() {
     for (List<String> args : List.of(
         List.of("--traces", "3", "--in", "/tmp/x"), List.of("--traces", "-1"), List.of("--rules", "none", "--traces", "0"),
         List.of("--model-mutant", "NoSuchBug"), List.of("--model-mutant", "NoWakeOnEexist", "--in", "/tmp/x"),

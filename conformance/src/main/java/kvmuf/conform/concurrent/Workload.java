@@ -1,0 +1,92 @@
+package kvmuf.conform.concurrent;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import kvmuf.model.Action;
+import kvmuf.model.Config;
+
+/**
+ * What the threads of one concurrent run do, a function of (model config, seed, run index) only:
+ * <ul>
+ *   <li>each vCPU thread: 1 .. {@code Accesses} guest reads of the model's gfns (the model's {@code Access} is a
+ *       read; its budget is {@code Accesses} per vCPU);</li>
+ *   <li>the uffd handler: per gfn, how it resolves that gfn's fault ({@link Resolution});</li>
+ *   <li>the VMM thread, where the config has {@code DirtyLog}: nothing, EnableDirtyLog, or EnableDirtyLog then
+ *       DisableDirtyLog (the model enables dirty logging at most once);</li>
+ *   <li>per thread (vCPUs, then the VMM) a head start in busy-wait iterations, so that the seeds spread the
+ *       threads' start over a few microseconds and the interleavings vary.</li>
+ * </ul>
+ * What the threads then do to each other is up to the kernel and the scheduler: the seed fixes the workload,
+ * not the interleaving.
+ */
+public record Workload(List<List<Integer>> reads, List<Resolution> resolutions, List<Action> vmm, List<Integer> spins) {
+  /** Busy-wait iterations of the longest head start. */
+  static final int MAX_SPIN = 50_000;
+
+  public Workload {
+    reads = reads.stream().map(List::copyOf).toList();
+    resolutions = List.copyOf(resolutions);
+    vmm = List.copyOf(vmm);
+    spins = List.copyOf(spins);
+  }
+
+  public static Workload of(Config c, long seed, int run) {
+    SplittableRandom rnd = stream(seed, run);
+    List<List<Integer>> reads = new ArrayList<>();
+    for (int v = 0; v < c.vcpus(); v++) {
+      int n = 1 + rnd.nextInt(c.accesses());
+      List<Integer> gfns = new ArrayList<>();
+      for (int k = 0; k < n; k++) gfns.add(rnd.nextInt(c.numGfns()));
+      reads.add(gfns);
+    }
+    List<Resolution> res = new ArrayList<>();
+    for (int g = 0; g < c.numGfns(); g++) res.add(Resolution.values()[rnd.nextInt(Resolution.values().length)]);
+    List<Action> vmm = new ArrayList<>();
+    if (c.dirtyLog()) {
+      int ops = rnd.nextInt(3);
+      if (ops >= 1) vmm.add(new Action.EnableDirtyLog());
+      if (ops >= 2) vmm.add(new Action.DisableDirtyLog());
+    }
+    List<Integer> spins = new ArrayList<>();
+    for (int t = 0; t <= c.vcpus(); t++) spins.add(rnd.nextInt(MAX_SPIN + 1));
+    return new Workload(reads, res, vmm, spins);
+  }
+
+  /** The random stream of run {@code run}: a function of (seed, run) only. */
+  static SplittableRandom stream(long seed, int run) {
+    long h = seed * 0x9E3779B97F4A7C15L + run * 0xC2B2AE3D27D4EB4FL + 0x636F6E63L; // "conc": apart from the trace generator's streams
+    h ^= h >>> 31;
+    return new SplittableRandom(h);
+  }
+
+  public int vcpus() {
+    return reads.size();
+  }
+
+  /** Head start of vCPU {@code v}'s thread. */
+  int vcpuSpin(int v) {
+    return spins.get(v);
+  }
+
+  int vmmSpin() {
+    return spins.get(reads.size());
+  }
+
+  /** The guest accesses of all vCPUs together. */
+  public int accesses() {
+    return reads.stream().mapToInt(List::size).sum();
+  }
+
+  /** One line for reports, e.g. {@code vcpu0 reads g0 g1; vcpu1 reads g1; g0 UFFDIO_COPY; g1 ...; vmm EnableDirtyLog}. */
+  public String describe() {
+    List<String> parts = new ArrayList<>();
+    for (int v = 0; v < reads.size(); v++) {
+      parts.add("vcpu" + v + " reads " + reads.get(v).stream().map(g -> "g" + g).collect(Collectors.joining(" ")));
+    }
+    for (int g = 0; g < resolutions.size(); g++) parts.add("g" + g + " " + resolutions.get(g).calls);
+    parts.add("vmm " + (vmm.isEmpty() ? "idle" : vmm.stream().map(Action::name).collect(Collectors.joining(" "))));
+    return String.join("; ", parts);
+  }
+}

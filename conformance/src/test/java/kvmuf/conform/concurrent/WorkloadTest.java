@@ -1,0 +1,56 @@
+package kvmuf.conform.concurrent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import kvmuf.model.Action;
+import kvmuf.model.Config;
+import org.junit.jupiter.api.Test;
+
+/** Seeded workloads: a function of (config, seed, run), within what the model allows. */
+class WorkloadTest {
+  @Test
+  void theSameSeedAndRunGiveTheSameWorkloadAndRunsDiffer() {
+    Config c = Config.load("conform-upstream");
+    assertThat(Workload.of(c, 3, 7)).isEqualTo(Workload.of(c, 3, 7));
+    Set<Workload> distinct = new HashSet<>();
+    for (int k = 0; k < 20; k++) distinct.add(Workload.of(c, 3, k));
+    assertThat(distinct.size()).isGreaterThan(10);
+    assertThat(Workload.of(c, 4, 0)).isNotEqualTo(Workload.of(c, 3, 0));
+  }
+
+  @Test
+  void workloadsStayWithinTheModelsBudgetsGfnsAndMemslotRules() {
+    for (String name : List.of("conform-upstream", "small", "small-gmem")) {
+      Config c = Config.load(name);
+      Set<List<Action>> vmmSeen = new HashSet<>();
+      for (int k = 0; k < 200; k++) {
+        Workload w = Workload.of(c, 1, k);
+        assertThat(w.vcpus()).isEqualTo(c.vcpus());
+        for (List<Integer> reads : w.reads()) {
+          assertThat(reads.size()).isBetween(1, c.accesses());
+          assertThat(reads).allSatisfy(g -> assertThat(g).isBetween(0, c.numGfns() - 1));
+        }
+        assertThat(w.resolutions()).hasSize(c.numGfns());
+        assertThat(w.spins()).hasSize(c.vcpus() + 1).allSatisfy(x -> assertThat(x).isBetween(0, Workload.MAX_SPIN));
+        vmmSeen.add(w.vmm());
+      }
+      // the model enables dirty logging at most once, and disables it only once enabled
+      Set<List<Action>> allowed = c.dirtyLog()
+          ? Set.of(List.of(), List.of(new Action.EnableDirtyLog()), List.of(new Action.EnableDirtyLog(), new Action.DisableDirtyLog()))
+          : Set.of(List.of());
+      assertThat(vmmSeen).as(name).isEqualTo(allowed);
+    }
+  }
+
+  @Test
+  void describeNamesEveryThreadsPart() {
+    Workload w = new Workload(List.of(List.of(0, 1), List.of(1)), List.of(Resolution.COPY, Resolution.COPY_DONTWAKE_THEN_WAKE),
+        List.of(new Action.EnableDirtyLog()), List.of(0, 0, 0));
+    assertThat(w.describe()).isEqualTo(
+        "vcpu0 reads g0 g1; vcpu1 reads g1; g0 UFFDIO_COPY; g1 UFFDIO_COPY(DONTWAKE)+UFFDIO_WAKE; vmm EnableDirtyLog");
+    assertThat(w.accesses()).isEqualTo(3);
+  }
+}
