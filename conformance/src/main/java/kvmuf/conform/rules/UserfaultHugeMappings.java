@@ -1,9 +1,7 @@
 package kvmuf.conform.rules;
 
 import java.util.Optional;
-import kvmuf.conform.HostThp;
 import kvmuf.conform.ModelConfigs;
-import kvmuf.conform.Observation;
 import kvmuf.conform.Rule;
 import kvmuf.conform.RuleRun;
 import kvmuf.conform.Step;
@@ -19,8 +17,8 @@ import kvmuf.model.Config.UserfaultUse;
  * 2 MiB slot touched by the guest maps one 2M entry; enabling USERFAULT (one page marked) leaves none (the
  * model's commit zaps the slot); a fault on a clear page maps 4K only, so no 2M entry covers the marked page,
  * which still exits; once it is resolved and USERFAULT is disabled, x86 recovers: a re-touch maps 2M again.
- * As in {@link DirtyLogHugeMappings} the model's frame of 2 gfns stands for the 512 pages: gfn 0 for page 0,
- * gfn 1 for pages 1..511; the marked page is page 1 (only pages 0 and 1 are touched while it is marked).
+ * The model's gfn 1 stands for pages 1..511 ({@link HugeFrame}); the marked page is page 1 (only pages 0 and 1
+ * are touched while it is marked).
  */
 public final class UserfaultHugeMappings implements Rule {
   @Override
@@ -45,26 +43,13 @@ public final class UserfaultHugeMappings implements Rule {
 
   @Override
   public void script(RuleRun run) {
-    String thp = HostThp.mode();
-    if (thp.contains("[never]") || thp.equals("absent")) run.unsupported("transparent huge pages are off on this host (" + thp + ")");
-    long kb = HostThp.anonHugeKb(run.target().hostAddress());
-    if (kb < 2048) run.unsupported("the host gave no transparent huge page for the slot (AnonHugePages " + kb + " kB)");
-    Observation.Mappings base = (Observation.Mappings) run.run(new Step.ReadMappings());
-
-    run.modelOnly(new Action.KvmAccess(0, 0));
-    run.modelOnly(new Action.KvmAccess(0, 1));
-    DirtyLogHugeMappings.touch(run, 2);
-    Observation.Mappings after = (Observation.Mappings) run.run(new Step.ReadMappings());
-    if (after.pages4k() + after.pages2m() == 0) {
-      run.unsupported("this KVM does not count mappings in pages_* stats (pages_4k=0, pages_2m=0 after the guest touched 512 pages)");
-    }
-    run.expectHugeFrames(base.pages2m());
+    long base2m = HugeFrame.mapped(run).pages2m();
 
     run.expect(new Step.SetBit(1), new Action.SetBit(1));
     run.expect(new Step.EnableUserfault(), new Action.EnableUserfault());
-    run.expectHugeFrames(base.pages2m()); // zapped
+    run.expectHugeFrames(base2m); // zapped
     run.expect(new Step.Access(0, 0), new Action.Access(0, 0));
-    run.expectHugeFrames(base.pages2m()); // 4K only: no 2M entry over the marked page
+    run.expectHugeFrames(base2m); // 4K only: no 2M entry over the marked page
     run.expect(new Step.Access(0, 1), new Action.Access(0, 1)); // the marked page still exits
     run.expect(new Step.Install(1), new Action.Install(0));
     run.expect(new Step.ClearBit(1), new Action.ClearBit(0));
@@ -72,6 +57,6 @@ public final class UserfaultHugeMappings implements Rule {
 
     run.expect(new Step.DisableUserfault(), new Action.DisableUserfault());
     run.expect(new Step.Access(0, 0), new Action.Access(0, 0));
-    run.expectHugeFrames(base.pages2m()); // recovered
+    run.expectHugeFrames(base2m); // recovered
   }
 }
