@@ -95,8 +95,10 @@ done
 if [ -n "$(find "$SRC" -name '*.rej' -print -quit)" ]; then die "rejects left in $SRC"; fi
 
 # 3. Configuration: tinyconfig + fragment, then verify every fragment line.
+# Reproducible build identity: the timestamp is the source tree's own (tar keeps mtimes), not now.
 export KBUILD_BUILD_USER=kvmuf KBUILD_BUILD_HOST=kernel-reference KBUILD_BUILD_VERSION=1
-export KBUILD_BUILD_TIMESTAMP="$PACKAGE $VERSION"
+KBUILD_BUILD_TIMESTAMP=$(date -u -d "@$(stat -c %Y "$SRC/Makefile")" '+%a %b %e %H:%M:%S UTC %Y')
+export KBUILD_BUILD_TIMESTAMP
 OBJ=$WORK/obj
 mkdir -p "$OBJ"
 FRAG_CLEAN=$WORK/fragment.config
