@@ -116,6 +116,14 @@ public final class KernelTraceTarget implements Target {
     if (c.asyncPf() == Config.AsyncPf.KERNEL) {
       return "config " + c.name() + " has AsyncPf = kernel: whether KVM takes an async page fault is not under the VMM's control";
     }
+    if (c.userfaultUse() == Config.UserfaultUse.START) {
+      return "config " + c.name() + " has UserfaultUse = start (USERFAULT on and every bit set before the first step): "
+          + "this target creates its slot without USERFAULT and marks gfns only as SetBit steps (configs with \"late\")";
+    }
+    if (c.maxInvalidate() > 0) {
+      return "config " + c.name() + " allows invalidations: the model's retry of an access an invalidation raced with "
+          + "is invisible on a real vCPU, whose re-executed access just completes (not folded into the next step yet)";
+    }
     if (c.arch() != ModelConfigs.hostArch()) {
       return "config " + c.name() + " is for " + c.arch() + ", this host is " + ModelConfigs.hostArch();
     }
