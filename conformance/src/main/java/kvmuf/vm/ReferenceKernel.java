@@ -91,6 +91,7 @@ public final class ReferenceKernel {
         for (String line = r.readLine(); line != null; line = r.readLine()) {
           w.write(line);
           w.newLine();
+          w.flush(); // the log is where a user looks during a 7-minute build
           if (line.startsWith(PREFIX)) progress.say(line);
           tail.addLast(line);
           if (tail.size() > 15) tail.removeFirst();
