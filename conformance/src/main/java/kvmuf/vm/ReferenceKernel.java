@@ -34,9 +34,10 @@ public final class ReferenceKernel {
     String version = sourceVersion();
     Cache.Key key = new Cache.Key().add(SOURCE_PACKAGE).add(version);
     for (Path f : buildInputs(dir)) key.add(dir.relativize(f).toString()).addFile(f);
-    Path entry = cache.resolve("reference").resolve(key.hex());
+    String hex = key.hex(); // digest() resets the key: take it once
+    Path entry = cache.resolve("reference").resolve(hex);
     Path image = entry.resolve("bzImage");
-    String label = "reference kernel (" + SOURCE_PACKAGE + " " + version + " + kernel-reference/, " + key.hex().substring(0, 12) + ")";
+    String label = "reference kernel (" + SOURCE_PACKAGE + " " + version + " + kernel-reference/, " + hex + ")";
     if (!Files.isRegularFile(image)) build(dir, entry, progress, label);
     else progress.say("using cached " + label);
     return new Kernel(image, Optional.empty(), label);
