@@ -82,7 +82,11 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
           + "', not " + m.name() + ": is this our reference kernel?");
     }
     Optional<Map<String, Object>> first = firstDivergence(j);
-    if (r.exitCode() == ExitCodes.VIOLATION && first.isPresent()) return new Verdict(m, "killed", first, "");
+    if (r.exitCode() == ExitCodes.VIOLATION && first.isPresent()) {
+      return new Verdict(m, "killed", first, String.format("diverged: %d of %d rules, %d of %d traces",
+          j.path("counts").path("diverged").asInt(), j.path("counts").path("rulesRun").asInt(),
+          j.path("traces").path("counts").path("diverged").asInt(), j.path("traces").path("counts").path("traces").asInt()));
+    }
     if (r.exitCode() == ExitCodes.OK) {
       return new Verdict(m, "survived", Optional.empty(), "no divergence in " + j.path("counts").path("rulesRun").asInt() + " rules and "
           + j.path("traces").path("counts").path("traces").asInt() + " traces");
@@ -121,8 +125,8 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
       case "killed" -> {
         Map<String, Object> d = v.firstDivergence().orElseThrow();
         String where = d.containsKey("rule") ? "rule " + d.get("rule") : "trace " + d.get("trace");
-        yield String.format("  killed    %-20s %s, step %s %s: expected %s, observed %s", v.mutant().name(), where, d.get("step"),
-            d.get("action"), d.get("expected"), d.get("observed"));
+        yield String.format("  killed    %-20s %s, step %s %s: expected %s, observed %s (%s)", v.mutant().name(), where, d.get("step"),
+            d.get("action"), d.get("expected"), d.get("observed"), v.detail());
       }
       case "survived" -> String.format("  SURVIVED  %-20s %s", v.mutant().name(), v.detail());
       default -> String.format("  ERROR     %-20s %s", v.mutant().name(), v.detail());

@@ -24,9 +24,10 @@ class MutantMatrixTest {
     Map<String, Object> d = MutantMatrix.firstDivergence(j).orElseThrow();
     assertThat(d).containsEntry("rule", "userfault-exit").containsEntry("step", 3).containsEntry("action", "Access(v0, g0)")
         .containsEntry("observed", "Value(zero)");
-    String line = MutantMatrix.line(new MutantMatrix.Verdict(KernelMutant.NoBitmapCheck, "killed", Optional.of(d), ""));
+    String line = MutantMatrix.line(new MutantMatrix.Verdict(KernelMutant.NoBitmapCheck, "killed", Optional.of(d), "diverged: 4 of 16 rules, 61 of 100 traces"));
     assertThat(line).contains("killed").contains("NoBitmapCheck").contains("rule userfault-exit, step 3")
-        .contains("expected MemoryFault(gpa=0x200000, size=4096, flags=0x10), observed Value(zero)");
+        .contains("expected MemoryFault(gpa=0x200000, size=4096, flags=0x10), observed Value(zero)")
+        .endsWith("(diverged: 4 of 16 rules, 61 of 100 traces)");
   }
 
   @Test
