@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
       "",
       "Kernels: default is the newest Debian linux-image-6.12.*-cloud-amd64-unsigned known to apt;",
       "  --kernel reference builds our KVM Userfault kernel (Debian linux-source-6.12 + kernel-reference/",
-      "  patches; about 7 minutes on 2 cores, then cached by a hash of source version, patches, fragment",
+      "  patches; about 5 minutes on 2 cores, then cached by a hash of source version, patches, fragment",
       "  and build script; needs flex bison bc libelf-dev libssl-dev) and --kernel-mutant ID boots it",
       "  with one seeded bug;",
       "  --kernel 6.1 picks the newest 6.1 cloud kernel; --kernel linux-image-... names a package;",

@@ -77,7 +77,7 @@ public final class ReferenceKernel {
   }
 
   private static void build(Path dir, Path entry, Progress progress, String label) {
-    progress.say("building the " + label + ": download, patch, configure, make bzImage (about 7 minutes on 2 cores)");
+    progress.say("building the " + label + ": download, patch, configure, make bzImage (about 5 minutes on 2 cores)");
     Path work = entry.resolveSibling(entry.getFileName() + ".building");
     Path log = entry.resolveSibling(entry.getFileName() + ".build.log");
     Deque<String> tail = new ArrayDeque<>();
