@@ -13,7 +13,6 @@ import kvmuf.conform.ConformReport;
 import kvmuf.conform.concurrent.ConcurrentConform;
 import kvmuf.conform.concurrent.ConcurrentConform.RunResult;
 import kvmuf.conform.concurrent.ConcurrentConform.Verdict;
-import kvmuf.kvm.Kvm;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Config;
 import kvmuf.trace.TraceCodec;
@@ -87,7 +86,7 @@ final class ConcurrentConformCli {
         throw KvmufException.usage(c.outDir + ": cannot create: " + e.getMessage());
       }
     }
-    String profile = uapi.orElseGet(ConcurrentConformCli::probedProfile).id();
+    String profile = uapi.orElseGet(HostConform::probedProfile).id();
     String kernel = KernelTraces.kernel();
     String source = "config " + config.name() + ", seed " + c.seed + ", " + runs + " runs";
     PrintWriter out = c.spec.commandLine().getOut();
@@ -121,12 +120,6 @@ final class ConcurrentConformCli {
     }
     out.flush();
     return o.count(Verdict.DIVERGENT) > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;
-  }
-
-  private static UapiProfile probedProfile() {
-    try (Kvm kvm = Kvm.open()) {
-      return UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch"));
-    }
   }
 
   /** A run's lines: pass, unsupported with the reason, or DIVERGENCE with the first unexplained step, expected and observed. */
