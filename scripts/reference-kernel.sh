@@ -10,6 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 . scripts/find-jdk.sh
+. scripts/vm-step.sh
 t0=$(date +%s)
 
 echo "reference-kernel: kvmuf vm probe --kernel reference --json (builds the kernel when it is not cached)"
@@ -21,11 +22,21 @@ if ! grep -q '"capability" *: *243' <<<"$probe" || ! grep -q '"profile" *: *"uf-
 fi
 echo "reference-kernel: built and probed in $(( $(date +%s) - t0 )) s"
 
+# The tests tagged kvm on this kernel too: the adapter's KVM Userfault tests and the userfault rule tests run
+# here instead of being skipped. Needs the test build of scripts/vm-tests.sh (mvn -Pvm-tests), which CI runs first.
+if [ -f conformance/target/vm-tests/junit-platform-console-standalone.jar ]; then
+  echo "reference-kernel: running the tests tagged kvm inside the VM"
+  vm_step ./kvmuf vm test --kernel reference --launcher conformance/target/vm-tests/junit-platform-console-standalone.jar \
+    --class-path "$(scripts/kvm-test-classpath.sh)"
+else
+  echo "reference-kernel: no test build (run scripts/vm-tests.sh first); the kvm-tagged tests are not run on this kernel"
+fi
+
 echo "reference-kernel: kvmuf conform --target vm --kernel reference --traces 100 --seed 1"
-./kvmuf conform --target vm --kernel reference --traces 100 --seed 1
+vm_step ./kvmuf conform --target vm --kernel reference --traces 100 --seed 1
 
 if [ "${1:-}" = "--mutants" ]; then
   echo "reference-kernel: kvmuf conform --target vm --kernel reference --kernel-mutant ALL --traces ${KVMUF_MUTANT_TRACES:-20} --seed 1"
-  ./kvmuf conform --target vm --kernel reference --kernel-mutant ALL --traces "${KVMUF_MUTANT_TRACES:-20}" --seed 1
+  vm_step ./kvmuf conform --target vm --kernel reference --kernel-mutant ALL --traces "${KVMUF_MUTANT_TRACES:-20}" --seed 1
 fi
 echo "reference-kernel: stage took $(( $(date +%s) - t0 )) s"

@@ -18,33 +18,9 @@ echo "vm-tests: building the kit, test classes and the JUnit console launcher; b
 # -Dtest=NONE: the unit tests ran in 'mvn verify' already; failsafe's VmBootIT still runs.
 mvn -B -q -pl conformance -am -Pvm-tests -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false verify
 
-# Runs a kvmuf command that boots the VM. Emulated nested SVM under QEMU TCG has been seen to panic
-# the guest kernel at random; such a panic (and only that) is retried once, and said so in the log.
-# A failed test, a divergence or a second panic still fails the stage.
-vm_step() {
-  local log rc
-  log=$(mktemp)
-  set +e
-  "$@" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  set -e
-  if [ "$rc" != 0 ] && grep -q "guest kernel panicked" "$log"; then
-    echo "vm-tests: the emulated guest kernel panicked (see above); retrying this step once"
-    set +e
-    "$@"
-    rc=$?
-    set -e
-  fi
-  rm -f "$log"
-  return "$rc"
-}
+. scripts/vm-step.sh
 
-cp=""
-# conformance/target/classes: the conform rules tested by the kvm-tagged Conform*Test classes.
-for d in kernel-adapter/target/test-classes conformance/target/test-classes conformance/target/classes; do
-  [ -d "$d" ] && cp="$cp${cp:+:}$d"
-done
-for j in conformance/target/vm-tests/lib/*.jar; do cp="$cp:$j"; done
+cp=$(scripts/kvm-test-classpath.sh)
 
 echo "vm-tests: running the tests tagged kvm inside the VM"
 vm_step ./kvmuf vm test "${kernel_args[@]}" --launcher conformance/target/vm-tests/junit-platform-console-standalone.jar \

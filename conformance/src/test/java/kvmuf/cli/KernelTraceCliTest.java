@@ -27,7 +27,8 @@ class KernelTraceCliTest {
   @Test
   void conformTracesPrintsCountsAndWritesObservedRunsNextToTheExpectations() throws Exception {
     needKvm();
-    CheckCommandTest.Run r = CheckCommandTest.run("conform", "--target", "host", "--rules", "none", "--traces", "3", "--seed", "1", "--json",
+    CheckCommandTest.Run r = CheckCommandTest.run("conform", "--target", "host", "--rules", "none", "--traces", "3", "--seed", "1",
+        "--config", "conform-upstream", "--json",
         "--out", dir.toString());
     assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
     JsonNode c = r.json().path("traces").path("counts");

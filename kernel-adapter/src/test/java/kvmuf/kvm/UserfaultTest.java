@@ -30,8 +30,9 @@ class UserfaultTest {
       String reason = "unsupported: KVM_CAP_USERFAULT not offered by this kernel";
       if (!profile.hasUserfault()) System.err.println("[skipped] " + reason);
       assumeTrue(profile.hasUserfault(), reason);
-      try (Vm vm = kvm.createVm(0, profile);
-          UserfaultBitmap bitmap = new UserfaultBitmap(16)) {
+      // The bitmap first: resources close in reverse, so the VM (and its slot using the bitmap) goes first.
+      try (UserfaultBitmap bitmap = new UserfaultBitmap(16);
+          Vm vm = kvm.createVm(0, profile)) {
         GuestAgent agent = GuestAgent.install(vm, vm.createVcpu(0));
         Mapping mem = vm.mapAnonymous(16 * PAGE, false);
         bitmap.set(3);
