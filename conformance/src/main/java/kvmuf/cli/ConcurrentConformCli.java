@@ -1,8 +1,6 @@
 package kvmuf.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,13 +77,7 @@ final class ConcurrentConformCli {
   private int host(Config config, int runs, Optional<UapiProfile> uapi) {
     KernelTraces.requireKvm("conform --target host --concurrent");
     Optional<Path> outDir = Optional.ofNullable(c.outDir);
-    if (c.outDir != null) {
-      try {
-        Files.createDirectories(c.outDir);
-      } catch (IOException e) {
-        throw KvmufException.usage(c.outDir + ": cannot create: " + e.getMessage());
-      }
-    }
+    if (c.outDir != null) TraceFiles.createOutDir(c.outDir);
     String profile = uapi.orElseGet(HostConform::probedProfile).id();
     String kernel = KernelTraces.kernel();
     String source = "config " + config.name() + ", seed " + c.seed + ", " + runs + " runs";

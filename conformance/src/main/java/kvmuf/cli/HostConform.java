@@ -42,19 +42,20 @@ record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, String tra
       modelMutant.ifPresent(m -> out.println("model mutant: " + m + " (the model is changed on purpose: divergences are expected)"));
       out.flush();
     }
+    // Per-rule and per-trace lines as they come: the report itself with text, progress on stderr with --json.
+    PrintWriter progress = json ? err : out;
     List<RuleResult> results = new ArrayList<>();
     for (Rule r : rules) {
       RuleResult result = RuleRunner.run(r, context);
       results.add(result);
-      PrintWriter w = json ? err : out;
-      ConformReport.lines(result).forEach(w::println);
-      w.flush();
+      ConformReport.lines(result).forEach(progress::println);
+      progress.flush();
     }
     ConformReport report = new ConformReport("host", kernel, p.id(), results);
     KernelTraces.Outcome o = null;
     if (!traces.isEmpty()) {
-      (json ? err : out).println("traces: " + traceSource);
-      o = KernelTraces.run(traces, profile, outDir, json ? err : out);
+      progress.println("traces: " + traceSource);
+      o = KernelTraces.run(traces, profile, outDir, progress);
     }
     int divergences = (int) report.count(RuleResult.Status.DIVERGENCE) + (o == null ? 0 : o.diverged());
     if (json) {

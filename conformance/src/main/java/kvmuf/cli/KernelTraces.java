@@ -1,8 +1,6 @@
 package kvmuf.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,13 +46,7 @@ final class KernelTraces {
   }
 
   static Outcome run(List<Named> traces, Optional<UapiProfile> profile, Path out, PrintWriter progress) {
-    if (out != null) {
-      try {
-        Files.createDirectories(out);
-      } catch (IOException e) {
-        throw KvmufException.usage(out + ": cannot create: " + e.getMessage());
-      }
-    }
+    if (out != null) TraceFiles.createOutDir(out);
     List<Replayer.Result> results = new ArrayList<>();
     List<String> names = new ArrayList<>();
     int passed = 0;

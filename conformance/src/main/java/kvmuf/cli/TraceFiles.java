@@ -36,6 +36,15 @@ final class TraceFiles {
     return List.of(in);
   }
 
+  /** Creates an output folder (--out, --record) and its parents; a folder that cannot be made is a usage error. */
+  static void createOutDir(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw KvmufException.usage(dir + ": cannot create: " + e.getMessage());
+    }
+  }
+
   static Trace read(Path file) {
     try {
       return TraceCodec.read(file);

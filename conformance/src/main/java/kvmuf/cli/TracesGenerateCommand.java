@@ -1,7 +1,5 @@
 package kvmuf.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,11 +77,7 @@ public final class TracesGenerateCommand implements Callable<Integer> {
     if (!Generator.profiles().contains(prof)) {
       throw KvmufException.usage("unknown profile '" + prof + "'; valid: " + String.join(", ", Generator.profiles()));
     }
-    try {
-      Files.createDirectories(out);
-    } catch (IOException e) {
-      throw KvmufException.usage(out + ": cannot create: " + e.getMessage());
-    }
+    TraceFiles.createOutDir(out);
     boolean progress = TraceFiles.progress(json);
     Generator g = new Generator(c, s, seed, prof, length);
     long t0 = System.nanoTime();

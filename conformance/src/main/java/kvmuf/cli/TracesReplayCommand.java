@@ -1,7 +1,5 @@
 package kvmuf.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,13 +87,7 @@ public final class TracesReplayCommand implements Callable<Integer> {
     for (Path f : files) {
       traces.add(TraceFiles.read(f));
     }
-    if (record != null) {
-      try {
-        Files.createDirectories(record);
-      } catch (IOException e) {
-        throw KvmufException.usage(record + ": cannot create: " + e.getMessage());
-      }
-    }
+    if (record != null) TraceFiles.createOutDir(record);
     if (rounds < 1) {
       throw KvmufException.usage("--rounds must be at least 1");
     }
