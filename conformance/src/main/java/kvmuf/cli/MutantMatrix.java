@@ -23,7 +23,9 @@ import kvmuf.vm.VmSession;
  */
 record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration timeout, boolean json) {
 
-  record Verdict(KernelMutant mutant, String result, Optional<Map<String, Object>> firstDivergence, String detail) {}
+  enum Result { KILLED, SURVIVED, ERROR }
+
+  record Verdict(KernelMutant mutant, Result result, Optional<Map<String, Object>> firstDivergence, String detail) {}
 
   int run(PrintWriter out, PrintWriter err) {
     List<Verdict> verdicts = new ArrayList<>();
@@ -39,20 +41,24 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
         out.flush();
       }
     }
-    long killed = verdicts.stream().filter(v -> v.result().equals("killed")).count();
+    long killed = count(verdicts, Result.KILLED);
     if (json) {
       Map<String, Object> root = new LinkedHashMap<>();
       root.put("kernel", ReferenceKernel.NAME);
       root.put("mutants", verdicts.stream().map(MutantMatrix::json).toList());
       root.put("killed", killed);
-      root.put("survived", verdicts.stream().filter(v -> v.result().equals("survived")).count());
-      root.put("errors", verdicts.stream().filter(v -> v.result().equals("error")).count());
+      root.put("survived", count(verdicts, Result.SURVIVED));
+      root.put("errors", count(verdicts, Result.ERROR));
       out.println(Json.write(root));
     } else {
       out.printf("kernel mutants: %d, killed %d, survived or not tested %d%n", verdicts.size(), killed, verdicts.size() - killed);
     }
     out.flush();
     return killed == verdicts.size() ? ExitCodes.OK : ExitCodes.VIOLATION;
+  }
+
+  private static long count(List<Verdict> verdicts, Result r) {
+    return verdicts.stream().filter(v -> v.result() == r).count();
   }
 
   private Verdict one(KernelMutant m, PrintWriter err) {
@@ -69,29 +75,29 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
         }
       });
     } catch (KvmufException e) {
-      return new Verdict(m, "error", Optional.empty(), e.getMessage());
+      return new Verdict(m, Result.ERROR, Optional.empty(), e.getMessage());
     }
     JsonNode j;
     try {
       j = Json.mapper().readTree(stdout.toString());
     } catch (java.io.IOException e) {
-      return new Verdict(m, "error", Optional.empty(), "guest conform exited " + r.exitCode() + " without a JSON report");
+      return new Verdict(m, Result.ERROR, Optional.empty(), "guest conform exited " + r.exitCode() + " without a JSON report");
     }
     if (!j.path("kernelMutant").asText("").equals(m.name())) {
-      return new Verdict(m, "error", Optional.empty(), "the guest kernel reports mutant '" + j.path("kernelMutant").asText("(none)")
+      return new Verdict(m, Result.ERROR, Optional.empty(), "the guest kernel reports mutant '" + j.path("kernelMutant").asText("(none)")
           + "', not " + m.name() + ": is this our reference kernel?");
     }
     Optional<Map<String, Object>> first = firstDivergence(j);
     if (r.exitCode() == ExitCodes.VIOLATION && first.isPresent()) {
-      return new Verdict(m, "killed", first, String.format("diverged: %d of %d rules, %d of %d traces",
+      return new Verdict(m, Result.KILLED, first, String.format("diverged: %d of %d rules, %d of %d traces",
           j.path("counts").path("diverged").asInt(), j.path("counts").path("rulesRun").asInt(),
           j.path("traces").path("counts").path("diverged").asInt(), j.path("traces").path("counts").path("traces").asInt()));
     }
     if (r.exitCode() == ExitCodes.OK) {
-      return new Verdict(m, "survived", Optional.empty(), "no divergence in " + j.path("counts").path("rulesRun").asInt() + " rules and "
+      return new Verdict(m, Result.SURVIVED, Optional.empty(), "no divergence in " + j.path("counts").path("rulesRun").asInt() + " rules and "
           + j.path("traces").path("counts").path("traces").asInt() + " traces");
     }
-    return new Verdict(m, "error", Optional.empty(), "guest conform exited " + r.exitCode());
+    return new Verdict(m, Result.ERROR, Optional.empty(), "guest conform exited " + r.exitCode());
   }
 
   /** The first divergent rule (its divergent step), else the first divergent trace. */
@@ -122,14 +128,14 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
 
   static String line(Verdict v) {
     return switch (v.result()) {
-      case "killed" -> {
+      case KILLED -> {
         Map<String, Object> d = v.firstDivergence().orElseThrow();
         String where = d.containsKey("rule") ? "rule " + d.get("rule") : "trace " + d.get("trace");
         yield String.format("  killed    %-20s %s, step %s %s: expected %s, observed %s (%s)", v.mutant().name(), where, d.get("step"),
             d.get("action"), d.get("expected"), d.get("observed"), v.detail());
       }
-      case "survived" -> String.format("  SURVIVED  %-20s %s", v.mutant().name(), v.detail());
-      default -> String.format("  ERROR     %-20s %s", v.mutant().name(), v.detail());
+      case SURVIVED -> String.format("  SURVIVED  %-20s %s", v.mutant().name(), v.detail());
+      case ERROR -> String.format("  ERROR     %-20s %s", v.mutant().name(), v.detail());
     };
   }
 
@@ -137,7 +143,7 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("mutant", v.mutant().name());
     m.put("bug", v.mutant().bug);
-    m.put("result", v.result());
+    m.put("result", v.result().name().toLowerCase(java.util.Locale.ROOT));
     v.firstDivergence().ifPresent(d -> m.put("firstDivergence", d));
     if (!v.detail().isEmpty()) m.put("detail", v.detail());
     return m;

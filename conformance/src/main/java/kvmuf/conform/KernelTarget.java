@@ -66,8 +66,8 @@ public final class KernelTarget implements AutoCloseable {
   /** vCPU -> uffd messages seen from its thread so far. */
   private final Map<Integer, Integer> messages = new HashMap<>();
   private KvmStats stats;
-  /** The kernel log's WARNs when this target was made: a later WARN is this target's doing (or a neighbour's). */
-  private final Optional<List<String>> warningsAtOpen = KernelLog.warnings();
+  /** WARN records in the kernel log at the last ReadKernelWarnings (-1: not read yet); read only by rules that ask. */
+  private int warningsSeen = -1;
   private Duration patience = Duration.ofSeconds(10);
   private Duration settle = Duration.ofMillis(1000);
   private long stepsRun;
@@ -437,10 +437,12 @@ public final class KernelTarget implements AutoCloseable {
 
   private Observation kernelWarnings() {
     Optional<List<String>> now = KernelLog.warnings();
-    if (now.isEmpty() || warningsAtOpen.isEmpty()) {
+    if (now.isEmpty()) {
       return new Observation.Unsupported("unsupported: the kernel log (" + KernelLog.DEVICE + ") cannot be read here (needs root)");
     }
-    List<String> fresh = now.get().subList(Math.min(warningsAtOpen.get().size(), now.get().size()), now.get().size());
+    List<String> all = now.get();
+    List<String> fresh = all.subList(Math.min(Math.max(warningsSeen, 0), all.size()), all.size());
+    warningsSeen = all.size();
     return new Observation.KernelWarnings(fresh.size(), fresh.isEmpty() ? "" : fresh.getFirst());
   }
 

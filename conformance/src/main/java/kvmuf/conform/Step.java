@@ -78,7 +78,10 @@ public sealed interface Step {
    */
   record EnableUserfaultAt(long bitmap) implements Step {}
 
-  /** Not a model action: the kernel log's WARN records since the target's VM was made (/dev/kmsg). */
+  /**
+   * Not a model action: the kernel log's WARN records (/dev/kmsg) since this target's previous ReadKernelWarnings;
+   * the first one sees every WARN in the log, so a rule takes it, unchecked, as its baseline.
+   */
   record ReadKernelWarnings() implements Step {}
 
   /** The model's action name (or the call's name for the three steps outside the model). */

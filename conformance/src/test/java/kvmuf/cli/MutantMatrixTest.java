@@ -24,7 +24,7 @@ class MutantMatrixTest {
     Map<String, Object> d = MutantMatrix.firstDivergence(j).orElseThrow();
     assertThat(d).containsEntry("rule", "userfault-exit").containsEntry("step", 3).containsEntry("action", "Access(v0, g0)")
         .containsEntry("observed", "Value(zero)");
-    String line = MutantMatrix.line(new MutantMatrix.Verdict(KernelMutant.NoBitmapCheck, "killed", Optional.of(d), "diverged: 4 of 16 rules, 61 of 100 traces"));
+    String line = MutantMatrix.line(new MutantMatrix.Verdict(KernelMutant.NoBitmapCheck, MutantMatrix.Result.KILLED, Optional.of(d), "diverged: 4 of 16 rules, 61 of 100 traces"));
     assertThat(line).contains("killed").contains("NoBitmapCheck").contains("rule userfault-exit, step 3")
         .contains("expected MemoryFault(gpa=0x200000, size=4096, flags=0x10), observed Value(zero)")
         .endsWith("(diverged: 4 of 16 rules, 61 of 100 traces)");
