@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import kvmuf.guest.AgentResult;
-import kvmuf.guest.GuestAgent;
 import kvmuf.kvm.Exit;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.KvmCap;
@@ -32,6 +30,8 @@ import kvmuf.uffd.MfillResult;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.UffdFeature;
 import kvmuf.uffd.Userfaultfd;
+import kvmuf.x86.guest.AgentResult;
+import kvmuf.x86.guest.GuestAgent;
 
 /**
  * The real kernel as a conformance target: each {@link Step} becomes the KVM ioctl, userfaultfd call, bitmap
@@ -213,7 +213,7 @@ public final class KernelTarget implements AutoCloseable {
   /**
    * The guest reads gfn {@code gfn}. On a vCPU stopped at an exit (the VMM resolved it and re-enters), a read
    * of the same gfn re-runs the faulting instruction, as a VMM's KVM_RUN after a memory-fault exit does;
-   * a read of another gfn gives the stopped one up first ({@link kvmuf.guest.GuestAgent#abandon}).
+   * a read of another gfn gives the stopped one up first ({@link kvmuf.x86.guest.GuestAgent#abandon}).
    */
   private Observation access(int v, int gfn) {
     VcpuWorker w = vcpu(v);

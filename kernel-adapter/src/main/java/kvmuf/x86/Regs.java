@@ -1,9 +1,12 @@
-package kvmuf.kvm;
+package kvmuf.x86;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** A copy of struct kvm_regs (KVM_GET_REGS / KVM_SET_REGS): the general registers, rip and rflags. */
+/**
+ * A copy of struct kvm_regs ({@link X86Uapi#REGS}; {@code Vcpu#getRegs} issues KVM_GET_REGS,
+ * {@code Vcpu#setRegs} KVM_SET_REGS): the general registers, rip and rflags.
+ */
 public final class Regs {
   /** Field order of struct kvm_regs. */
   public enum Reg {
@@ -21,11 +24,13 @@ public final class Regs {
     return this;
   }
 
-  void readFrom(MemorySegment s) {
+  /** Loads every register from a struct kvm_regs (what KVM_GET_REGS filled). */
+  public void readFrom(MemorySegment s) {
     for (int i = 0; i < values.length; i++) values[i] = s.getAtIndex(ValueLayout.JAVA_LONG, i);
   }
 
-  void writeTo(MemorySegment s) {
+  /** Stores every register into a struct kvm_regs (what KVM_SET_REGS reads). */
+  public void writeTo(MemorySegment s) {
     for (int i = 0; i < values.length; i++) s.setAtIndex(ValueLayout.JAVA_LONG, i, values[i]);
   }
 }

@@ -1,18 +1,17 @@
-package kvmuf.sys;
+package kvmuf.uapi;
 
-import static kvmuf.kvm.KvmLayouts.offset;
+import static kvmuf.uapi.Structs.offset;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import kvmuf.kvm.KvmLayouts;
 import kvmuf.kvm.UapiProfile;
-import kvmuf.uffd.UffdLayouts;
+import kvmuf.x86.X86Uapi;
 import org.junit.jupiter.api.Test;
 
 /** Struct sizes and field offsets the adapter depends on, against the C headers. */
 class LayoutsTest {
   @Test
   void memoryRegion2Has160BytesAndTheUserfaultBitmapAt48() {
-    var l = KvmLayouts.USERSPACE_MEMORY_REGION2;
+    var l = KvmUapi.USERSPACE_MEMORY_REGION2;
     assertThat(l.byteSize()).isEqualTo(160);
     assertThat(offset(l, "slot")).isEqualTo(0);
     assertThat(offset(l, "flags")).isEqualTo(4);
@@ -28,24 +27,24 @@ class LayoutsTest {
 
   @Test
   void smallKvmStructs() {
-    assertThat(KvmLayouts.USERSPACE_MEMORY_REGION.byteSize()).isEqualTo(32);
-    assertThat(KvmLayouts.CREATE_GUEST_MEMFD.byteSize()).isEqualTo(64);
-    assertThat(KvmLayouts.DIRTY_LOG.byteSize()).isEqualTo(16);
-    assertThat(KvmLayouts.ENABLE_CAP.byteSize()).isEqualTo(104);
-    assertThat(KvmLayouts.REGS.byteSize()).isEqualTo(144);
-    assertThat(offset(KvmLayouts.REGS, "rip")).isEqualTo(128);
-    assertThat(KvmLayouts.SEGMENT.byteSize()).isEqualTo(24);
-    assertThat(KvmLayouts.DTABLE.byteSize()).isEqualTo(16);
-    assertThat(KvmLayouts.SREGS.byteSize()).isEqualTo(312);
-    assertThat(offset(KvmLayouts.SREGS, "cr0")).isEqualTo(224);
-    assertThat(offset(KvmLayouts.SREGS, "efer")).isEqualTo(264);
-    assertThat(KvmLayouts.STATS_HEADER.byteSize()).isEqualTo(24);
-    assertThat(KvmLayouts.STATS_DESC.byteSize()).isEqualTo(16);
+    assertThat(KvmUapi.USERSPACE_MEMORY_REGION.byteSize()).isEqualTo(32);
+    assertThat(KvmUapi.CREATE_GUEST_MEMFD.byteSize()).isEqualTo(64);
+    assertThat(KvmUapi.DIRTY_LOG.byteSize()).isEqualTo(16);
+    assertThat(KvmUapi.ENABLE_CAP.byteSize()).isEqualTo(104);
+    assertThat(X86Uapi.REGS.byteSize()).isEqualTo(144);
+    assertThat(offset(X86Uapi.REGS, "rip")).isEqualTo(128);
+    assertThat(X86Uapi.SEGMENT.byteSize()).isEqualTo(24);
+    assertThat(X86Uapi.DTABLE.byteSize()).isEqualTo(16);
+    assertThat(X86Uapi.SREGS.byteSize()).isEqualTo(312);
+    assertThat(offset(X86Uapi.SREGS, "cr0")).isEqualTo(224);
+    assertThat(offset(X86Uapi.SREGS, "efer")).isEqualTo(264);
+    assertThat(KvmUapi.STATS_HEADER.byteSize()).isEqualTo(24);
+    assertThat(KvmUapi.STATS_DESC.byteSize()).isEqualTo(16);
   }
 
   @Test
   void kvmRunExitFields() {
-    var r = KvmLayouts.RUN;
+    var r = KvmUapi.RUN;
     assertThat(offset(r, "immediate_exit")).isEqualTo(1);
     assertThat(offset(r, "exit_reason")).isEqualTo(8);
     assertThat(offset(r, "exit")).isEqualTo(32);
@@ -68,18 +67,18 @@ class LayoutsTest {
 
   @Test
   void uffdStructs() {
-    assertThat(UffdLayouts.API.byteSize()).isEqualTo(24);
-    assertThat(UffdLayouts.RANGE.byteSize()).isEqualTo(16);
-    assertThat(UffdLayouts.REGISTER.byteSize()).isEqualTo(32);
-    assertThat(UffdLayouts.COPY.byteSize()).isEqualTo(40);
-    assertThat(offset(UffdLayouts.COPY, "copy")).isEqualTo(32);
-    assertThat(UffdLayouts.ZEROPAGE.byteSize()).isEqualTo(32);
-    assertThat(UffdLayouts.CONTINUE.byteSize()).isEqualTo(32);
-    assertThat(UffdLayouts.WRITEPROTECT.byteSize()).isEqualTo(24);
-    assertThat(UffdLayouts.MSG.byteSize()).isEqualTo(32);
-    assertThat(offset(UffdLayouts.MSG, "arg", "pagefault", "flags")).isEqualTo(8);
-    assertThat(offset(UffdLayouts.MSG, "arg", "pagefault", "address")).isEqualTo(16);
-    assertThat(offset(UffdLayouts.MSG, "arg", "pagefault", "ptid")).isEqualTo(24);
+    assertThat(UffdUapi.API.byteSize()).isEqualTo(24);
+    assertThat(UffdUapi.RANGE.byteSize()).isEqualTo(16);
+    assertThat(UffdUapi.REGISTER.byteSize()).isEqualTo(32);
+    assertThat(UffdUapi.COPY.byteSize()).isEqualTo(40);
+    assertThat(offset(UffdUapi.COPY, "copy")).isEqualTo(32);
+    assertThat(UffdUapi.ZEROPAGE.byteSize()).isEqualTo(32);
+    assertThat(UffdUapi.CONTINUE.byteSize()).isEqualTo(32);
+    assertThat(UffdUapi.WRITEPROTECT.byteSize()).isEqualTo(24);
+    assertThat(UffdUapi.MSG.byteSize()).isEqualTo(32);
+    assertThat(offset(UffdUapi.MSG, "arg", "pagefault", "flags")).isEqualTo(8);
+    assertThat(offset(UffdUapi.MSG, "arg", "pagefault", "address")).isEqualTo(16);
+    assertThat(offset(UffdUapi.MSG, "arg", "pagefault", "ptid")).isEqualTo(24);
   }
 
   @Test

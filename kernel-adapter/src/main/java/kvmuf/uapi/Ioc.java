@@ -1,4 +1,4 @@
-package kvmuf.sys;
+package kvmuf.uapi;
 
 import java.lang.foreign.MemoryLayout;
 

@@ -1,4 +1,4 @@
-package kvmuf.guest;
+package kvmuf.x86.guest;
 
 import kvmuf.kvm.Exit;
 

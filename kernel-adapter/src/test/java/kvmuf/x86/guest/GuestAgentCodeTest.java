@@ -1,4 +1,4 @@
-package kvmuf.guest;
+package kvmuf.x86.guest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

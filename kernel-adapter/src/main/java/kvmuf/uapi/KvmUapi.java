@@ -1,4 +1,4 @@
-package kvmuf.kvm;
+package kvmuf.uapi;
 
 import static java.lang.foreign.MemoryLayout.paddingLayout;
 import static java.lang.foreign.MemoryLayout.sequenceLayout;
@@ -8,19 +8,41 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static kvmuf.uapi.Ioc.io;
+import static kvmuf.uapi.Ioc.iow;
+import static kvmuf.uapi.Ioc.iowr;
 
 import java.lang.foreign.GroupLayout;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.StructLayout;
 
 /**
- * The KVM UAPI structs (include/uapi/linux/kvm.h, x86_64) as FFM layouts. Field names follow the C
- * header so a reader can check them against it; the tests assert sizes and offsets, and the ioctl request
- * numbers in {@link kvmuf.sys.Ioctls} are computed from these sizes.
+ * The arch-neutral KVM UAPI (include/uapi/linux/kvm.h): each struct as an FFM layout and, beside it, the
+ * ioctl request numbers that take it, computed from the layout's size exactly as the header's
+ * {@code _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)} does. Field names follow the C header so a
+ * reader can check them against it; LayoutsTest asserts sizes and offsets, IoctlsTest every number. The
+ * x86_64 register structs and their ioctls are in {@code kvmuf.x86.X86Uapi}.
+ *
+ * <p>Nothing of the kit is imported here: {@code sys}, {@code kvm}, {@code uffd} and {@code gmem} sit on top.
  */
-public final class KvmLayouts {
-  private KvmLayouts() {}
+public final class KvmUapi {
+  private KvmUapi() {}
+
+  /** The ioctl type ("magic") of every KVM ioctl. */
+  public static final int KVMIO = 0xAE;
+
+  // --- System ioctls (/dev/kvm) and ioctls without an argument struct. ---
+
+  public static final long KVM_GET_API_VERSION = io(KVMIO, 0x00);
+  public static final long KVM_CREATE_VM = io(KVMIO, 0x01);
+  /** On the system fd and on a VM fd; the argument is the capability number. */
+  public static final long KVM_CHECK_EXTENSION = io(KVMIO, 0x03);
+  public static final long KVM_GET_VCPU_MMAP_SIZE = io(KVMIO, 0x04);
+  /** On a VM fd; the argument is the vCPU id, the result the vCPU fd. */
+  public static final long KVM_CREATE_VCPU = io(KVMIO, 0x41);
+  /** On a VM fd; returns the binary stats fd (header {@link #STATS_HEADER}, descriptors {@link #STATS_DESC}). */
+  public static final long KVM_GET_STATS_FD = io(KVMIO, 0xce);
+  /** On a vCPU fd; exits are decoded from {@link #RUN}. */
+  public static final long KVM_RUN = io(KVMIO, 0x80);
 
   /** struct kvm_userspace_memory_region (32 bytes). */
   public static final StructLayout USERSPACE_MEMORY_REGION =
@@ -30,6 +52,8 @@ public final class KvmLayouts {
           JAVA_LONG.withName("guest_phys_addr"),
           JAVA_LONG.withName("memory_size"),
           JAVA_LONG.withName("userspace_addr"));
+
+  public static final long KVM_SET_USER_MEMORY_REGION = iow(KVMIO, 0x46, USERSPACE_MEMORY_REGION);
 
   /**
    * struct kvm_userspace_memory_region2 (160 bytes). Upstream ends with {@code pad2[14]}; the KVM
@@ -49,14 +73,22 @@ public final class KvmLayouts {
           JAVA_LONG.withName("userfault_bitmap"),
           sequenceLayout(13, JAVA_LONG).withName("pad2"));
 
+  /** KVM_CAP_USER_MEMORY2 (Linux 6.8+): the only memslot ioctl that can carry KVM Userfault. */
+  public static final long KVM_SET_USER_MEMORY_REGION2 = iow(KVMIO, 0x49, USERSPACE_MEMORY_REGION2);
+
   /** struct kvm_create_guest_memfd (64 bytes). */
   public static final StructLayout CREATE_GUEST_MEMFD =
       structLayout(
           JAVA_LONG.withName("size"), JAVA_LONG.withName("flags"), sequenceLayout(6, JAVA_LONG).withName("reserved"));
 
+  /** On a VM fd; returns the guest_memfd. */
+  public static final long KVM_CREATE_GUEST_MEMFD = iowr(KVMIO, 0xd4, CREATE_GUEST_MEMFD);
+
   /** struct kvm_dirty_log (16 bytes): the bitmap pointer sits in a union with a __u64 padding. */
   public static final StructLayout DIRTY_LOG =
       structLayout(JAVA_INT.withName("slot"), JAVA_INT.withName("padding1"), JAVA_LONG.withName("dirty_bitmap"));
+
+  public static final long KVM_GET_DIRTY_LOG = iow(KVMIO, 0x42, DIRTY_LOG);
 
   /** struct kvm_enable_cap (104 bytes). */
   public static final StructLayout ENABLE_CAP =
@@ -66,49 +98,11 @@ public final class KvmLayouts {
           sequenceLayout(4, JAVA_LONG).withName("args"),
           sequenceLayout(64, JAVA_BYTE).withName("pad"));
 
-  /** struct kvm_regs (x86, 144 bytes): 18 registers in this order. */
-  public static final StructLayout REGS =
-      structLayout(
-          JAVA_LONG.withName("rax"), JAVA_LONG.withName("rbx"), JAVA_LONG.withName("rcx"), JAVA_LONG.withName("rdx"),
-          JAVA_LONG.withName("rsi"), JAVA_LONG.withName("rdi"), JAVA_LONG.withName("rsp"), JAVA_LONG.withName("rbp"),
-          JAVA_LONG.withName("r8"), JAVA_LONG.withName("r9"), JAVA_LONG.withName("r10"), JAVA_LONG.withName("r11"),
-          JAVA_LONG.withName("r12"), JAVA_LONG.withName("r13"), JAVA_LONG.withName("r14"), JAVA_LONG.withName("r15"),
-          JAVA_LONG.withName("rip"), JAVA_LONG.withName("rflags"));
-
-  /** struct kvm_segment (24 bytes): KVM's cached form of a segment descriptor. */
-  public static final StructLayout SEGMENT =
-      structLayout(
-          JAVA_LONG.withName("base"),
-          JAVA_INT.withName("limit"),
-          JAVA_SHORT.withName("selector"),
-          JAVA_BYTE.withName("type"),
-          JAVA_BYTE.withName("present"),
-          JAVA_BYTE.withName("dpl"),
-          JAVA_BYTE.withName("db"),
-          JAVA_BYTE.withName("s"),
-          JAVA_BYTE.withName("l"),
-          JAVA_BYTE.withName("g"),
-          JAVA_BYTE.withName("avl"),
-          JAVA_BYTE.withName("unusable"),
-          JAVA_BYTE.withName("padding"));
-
-  /** struct kvm_dtable (16 bytes). */
-  public static final StructLayout DTABLE =
-      structLayout(JAVA_LONG.withName("base"), JAVA_SHORT.withName("limit"), sequenceLayout(3, JAVA_SHORT).withName("padding"));
-
-  /** struct kvm_sregs (x86, 312 bytes). */
-  public static final StructLayout SREGS =
-      structLayout(
-          SEGMENT.withName("cs"), SEGMENT.withName("ds"), SEGMENT.withName("es"), SEGMENT.withName("fs"),
-          SEGMENT.withName("gs"), SEGMENT.withName("ss"), SEGMENT.withName("tr"), SEGMENT.withName("ldt"),
-          DTABLE.withName("gdt"), DTABLE.withName("idt"),
-          JAVA_LONG.withName("cr0"), JAVA_LONG.withName("cr2"), JAVA_LONG.withName("cr3"), JAVA_LONG.withName("cr4"),
-          JAVA_LONG.withName("cr8"), JAVA_LONG.withName("efer"), JAVA_LONG.withName("apic_base"),
-          sequenceLayout(4, JAVA_LONG).withName("interrupt_bitmap")); // (KVM_NR_INTERRUPTS + 63) / 64
+  public static final long KVM_ENABLE_CAP = iow(KVMIO, 0xa3, ENABLE_CAP);
 
   // --- struct kvm_run: the part the adapter reads. The exit union is 256 bytes at offset 32. ---
 
-  static final StructLayout RUN_IO =
+  private static final StructLayout RUN_IO =
       structLayout(
           JAVA_BYTE.withName("direction"),
           JAVA_BYTE.withName("size"),
@@ -116,7 +110,7 @@ public final class KvmLayouts {
           JAVA_INT.withName("count"),
           JAVA_LONG.withName("data_offset"));
 
-  static final StructLayout RUN_MMIO =
+  private static final StructLayout RUN_MMIO =
       structLayout(
           JAVA_LONG.withName("phys_addr"),
           sequenceLayout(8, JAVA_BYTE).withName("data"),
@@ -124,18 +118,18 @@ public final class KvmLayouts {
           JAVA_BYTE.withName("is_write"),
           paddingLayout(3));
 
-  static final StructLayout RUN_MEMORY_FAULT =
+  private static final StructLayout RUN_MEMORY_FAULT =
       structLayout(JAVA_LONG.withName("flags"), JAVA_LONG.withName("gpa"), JAVA_LONG.withName("size"));
 
-  static final StructLayout RUN_FAIL_ENTRY =
+  private static final StructLayout RUN_FAIL_ENTRY =
       structLayout(JAVA_LONG.withName("hardware_entry_failure_reason"), JAVA_INT.withName("cpu"), paddingLayout(4));
 
-  static final StructLayout RUN_INTERNAL =
+  private static final StructLayout RUN_INTERNAL =
       structLayout(JAVA_INT.withName("suberror"), JAVA_INT.withName("ndata"), sequenceLayout(16, JAVA_LONG).withName("data"));
 
-  static final StructLayout RUN_HW = structLayout(JAVA_LONG.withName("hardware_exit_reason"));
+  private static final StructLayout RUN_HW = structLayout(JAVA_LONG.withName("hardware_exit_reason"));
 
-  static final GroupLayout RUN_EXIT_UNION =
+  private static final GroupLayout RUN_EXIT_UNION =
       unionLayout(
           RUN_HW.withName("hw"),
           RUN_FAIL_ENTRY.withName("fail_entry"),
@@ -177,11 +171,4 @@ public final class KvmLayouts {
           JAVA_SHORT.withName("size"),
           JAVA_INT.withName("offset"),
           JAVA_INT.withName("bucket_size"));
-
-  /** Byte offset of a (possibly nested) field, by C field names: {@code offset(RUN, "exit", "io", "port")}. */
-  public static long offset(MemoryLayout layout, String... path) {
-    PathElement[] p = new PathElement[path.length];
-    for (int i = 0; i < path.length; i++) p[i] = PathElement.groupElement(path[i]);
-    return layout.byteOffset(p);
-  }
 }

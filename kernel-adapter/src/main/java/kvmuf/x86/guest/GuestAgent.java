@@ -1,13 +1,13 @@
-package kvmuf.guest;
+package kvmuf.x86.guest;
 
 import java.lang.foreign.ValueLayout;
 import kvmuf.kvm.Exit;
 import kvmuf.kvm.KvmCap;
-import kvmuf.kvm.Regs;
-import kvmuf.kvm.Sregs;
 import kvmuf.kvm.Vcpu;
 import kvmuf.kvm.Vm;
 import kvmuf.sys.Mapping;
+import kvmuf.x86.Regs;
+import kvmuf.x86.Sregs;
 
 /**
  * A tiny guest program that performs one memory access per command, so that a trace step like "vCPU 1
