@@ -159,7 +159,7 @@ public final class ModelOracle {
     for (int i = 0; i < MAX_HIDDEN; i++) {
       Model.Transition hidden = null;
       for (Model.Transition t : model.successors(state)) {
-        if (isHidden(t.action())) {
+        if (t.action().hidden()) {
           hidden = t;
           break;
         }
@@ -179,11 +179,6 @@ public final class ModelOracle {
       }
     }
     throw new ModelRefusal(action, applied);
-  }
-
-  private static boolean isHidden(Action a) {
-    return a instanceof Action.CheckBitmap || a instanceof Action.Lookup || a instanceof Action.InstallSpte
-        || a instanceof Action.CommitMemslot;
   }
 
   /** The model does not allow the action here: the rule's script (or a changed model) is wrong. */

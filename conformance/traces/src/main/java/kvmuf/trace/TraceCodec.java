@@ -45,10 +45,9 @@ public final class TraceCodec {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Map<StepObservation, String> TEXT = new ConcurrentHashMap<>();
   private static final Map<String, Config> SHIPPED = new ConcurrentHashMap<>();
-  private static final List<String> ACTIONS = List.of(
-      "Access", "KvmAccess", "Install", "ClearBit", "ResumeVcpu", "UffdRead", "UffdInstall", "UffdWake",
-      "SetBit", "EnableUserfault", "DisableUserfault", "EnableDirtyLog", "DisableDirtyLog", "Invalidate");
-  private static final List<String> HIDDEN = List.of("CheckBitmap", "Lookup", "InstallSpte", "CommitMemslot", "Finished");
+  /** The visible actions (the model's action table), in the order the spec's Next lists them. */
+  private static final List<String> ACTIONS =
+      Action.kinds().stream().filter(Action::visible).map(Action::name).toList();
 
   private TraceCodec() {}
 
@@ -424,7 +423,7 @@ public final class TraceCodec {
       String actor = f.text("actor");
       String name = f.text("action");
       if (!ACTIONS.contains(name)) {
-        throw new TraceFormatException(file, line, "action", HIDDEN.contains(name)
+        throw new TraceFormatException(file, line, "action", Action.kindNamed(name).isPresent()
             ? "'" + name + "' is a hidden kernel-internal step; traces name API-level actions only: " + String.join(", ", ACTIONS)
             : "unknown action '" + name + "'; valid: " + String.join(", ", ACTIONS));
       }
@@ -455,8 +454,8 @@ public final class TraceCodec {
 
     private Action action(int line, String name, String actor, Fields args) {
       int vcpu = -1;
-      if (name.equals("Access") || name.equals("KvmAccess") || name.equals("Install") || name.equals("ClearBit")
-          || name.equals("ResumeVcpu")) {
+      Action.Actor who = Action.actorOf(name).orElseThrow();
+      if (who.onVcpuThread()) {
         if (!actor.matches("vcpu[0-9]+")) {
           throw new TraceFormatException(file, line, "actor", name + " is issued by a vCPU thread (vcpu0..vcpu" + (config.vcpus() - 1) + "), not '" + actor + "'");
         }
@@ -465,7 +464,7 @@ public final class TraceCodec {
           throw new TraceFormatException(file, line, "actor", "vcpu" + vcpu + " out of range: config " + config.name() + " has " + config.vcpus() + " vCPUs (vcpu0..vcpu" + (config.vcpus() - 1) + ")");
         }
       } else {
-        String want = name.startsWith("Uffd") ? "uffd" : "vmm";
+        String want = Action.kindNamed(name).orElseThrow().actorName();
         if (!actor.equals(want)) {
           throw new TraceFormatException(file, line, "actor", name + " is issued by '" + want + "', not '" + actor + "'");
         }
