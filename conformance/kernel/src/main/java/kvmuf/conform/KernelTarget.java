@@ -214,12 +214,17 @@ public final class KernelTarget implements AutoCloseable {
     return sleepers.await(w, w.start(gfn, agent -> agent.read(gpa)));
   }
 
+  /**
+   * ResumeVcpu: the exit handler lets the vCPU go on, which makes no call of its own (TRACE-FORMAT.md): it is
+   * {@code Done}, and the vCPU's next Access re-enters KVM_RUN ({@link #access}: the same gfn re-runs the
+   * faulting instruction).
+   */
   private Observation resume(int v) {
     VcpuWorker w = vcpu(v);
     if (!w.busy() || !w.inFlight().isDone()) {
       throw new IllegalStateException("ResumeVcpu(v" + v + "): vCPU " + v + " is not stopped at an exit");
     }
-    return sleepers.await(w, w.resume());
+    return new Observation.Done();
   }
 
   // ---------------------------------------------------------------- the VMM's calls

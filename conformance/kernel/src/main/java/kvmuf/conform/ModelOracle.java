@@ -59,11 +59,8 @@ public final class ModelOracle {
     return switch (action) {
       case Action.Access a -> retryingAccess(a, before);
       case Action.KvmAccess a -> vcpuView(a.vcpu(), true);
-      case Action.ResumeVcpu a -> {
-        // KVM_RUN again: the guest re-executes the access that exited.
-        int g = StateBits.vgfn(before.v(), a.vcpu());
-        yield step(new Action.Access(a.vcpu(), g), call);
-      }
+      // The exit handler lets the vCPU go on: nothing to return; its next Access is the retried one.
+      case Action.ResumeVcpu a -> new Observation.Done();
       case Action.UffdInstall a -> {
         boolean eexist = config().uffdMode() != UffdMode.NONE && StateBits.present(before.g(), a.gfn());
         yield new Observation.Ioctl(call, eexist ? "EEXIST" : "ok", woken(before));

@@ -48,6 +48,7 @@ public final class UserfaultDirtyLogNoWarn implements Rule {
     run.expect(new Step.Install(0), new Action.Install(0));
     run.expect(new Step.ClearBit(0), new Action.ClearBit(0));
     run.expect(new Step.ResumeVcpu(0), new Action.ResumeVcpu(0));
+    run.expect(new Step.Access(0, 0), new Action.Access(0, 0)); // re-enters KVM_RUN: the retried read
     run.expect(new Step.DisableUserfault(), new Action.DisableUserfault());
     run.expectUapi(new Step.ReadKernelWarnings(), new Observation.KernelWarnings(0, ""));
   }

@@ -54,6 +54,7 @@ public final class UserfaultHugeMappings implements Rule {
     run.expect(new Step.Install(1), new Action.Install(0));
     run.expect(new Step.ClearBit(1), new Action.ClearBit(0));
     run.expect(new Step.ResumeVcpu(0), new Action.ResumeVcpu(0));
+    run.expect(new Step.Access(0, 1), new Action.Access(0, 1)); // re-enters KVM_RUN: the retried read
 
     run.expect(new Step.DisableUserfault(), new Action.DisableUserfault());
     run.expect(new Step.Access(0, 0), new Action.Access(0, 0));

@@ -41,5 +41,6 @@ public final class UserfaultResolve implements Rule {
     run.expect(new Step.Install(0), new Action.Install(0));
     run.expect(new Step.ClearBit(0), new Action.ClearBit(0));
     run.expect(new Step.ResumeVcpu(0), new Action.ResumeVcpu(0));
+    run.expect(new Step.Access(0, 0), new Action.Access(0, 0)); // re-enters KVM_RUN: the retried read
   }
 }
