@@ -11,6 +11,8 @@ import kvmuf.conform.ConformReport;
 import kvmuf.conform.concurrent.ConcurrentConform;
 import kvmuf.conform.concurrent.ConcurrentConform.RunResult;
 import kvmuf.conform.concurrent.ConcurrentConform.Verdict;
+import kvmuf.conform.run.HostConform;
+import kvmuf.conform.run.KernelTraces;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Config;
 import kvmuf.trace.TraceCodec;
@@ -75,7 +77,7 @@ final class ConcurrentConformCli {
   }
 
   private int host(Config config, int runs, Optional<UapiProfile> uapi) {
-    KernelTraces.requireKvm("conform --target host --concurrent");
+    KvmRequired.check("conform --target host --concurrent");
     Optional<Path> outDir = Optional.ofNullable(c.outDir);
     if (c.outDir != null) TraceFiles.createOutDir(c.outDir);
     String profile = uapi.orElseGet(HostConform::probedProfile).id();

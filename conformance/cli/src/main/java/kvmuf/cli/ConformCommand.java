@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import kvmuf.conform.Rule;
 import kvmuf.conform.Rules;
+import kvmuf.conform.run.HostConform;
+import kvmuf.conform.run.KernelTraces;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Config;
 import kvmuf.model.MutantId;
@@ -203,7 +205,7 @@ public final class ConformCommand implements Callable<Integer> {
     String source = "";
     String configName = config;
     if (configName == null && traceCount > 0) {
-      KernelTraces.requireKvm("conform --target host");
+      KvmRequired.check("conform --target host");
       configName = uapi.orElseGet(HostConform::probedProfile).hasUserfault() ? "conform-userfault" : "conform-upstream";
     }
     if (in != null) {
@@ -218,7 +220,14 @@ public final class ConformCommand implements Callable<Integer> {
       source = "generated: config " + configName + mutant.map(m -> " with model mutant " + m).orElse("") + ", seed " + seed
           + ", length " + length;
     }
-    return new HostConform(selected, named, source, uapi, mutant, outDir, json).run(out(), spec.commandLine().getErr());
+    KvmRequired.check("conform --target host");
+    if (outDir != null && !named.isEmpty()) TraceFiles.createOutDir(outDir);
+    HostConform.Outcome o = new HostConform(selected, named, source, uapi, mutant, outDir, json).run(out(), spec.commandLine().getErr());
+    o.json().ifPresent(m -> {
+      out().println(Json.write(m));
+      out().flush();
+    });
+    return o.divergences() > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;
   }
 
   /** The arguments of the 'conform --target host' the guest runs. */
