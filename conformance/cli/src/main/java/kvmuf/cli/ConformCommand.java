@@ -15,6 +15,7 @@ import kvmuf.model.MutantId;
 import kvmuf.spec.UnknownNameException;
 import kvmuf.trace.Generator;
 import kvmuf.vm.KernelMutant;
+import kvmuf.vm.MutantMatrix;
 import kvmuf.vm.ReferenceKernel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -268,6 +269,11 @@ public final class ConformCommand implements Callable<Integer> {
     }
     List<String> guest = new ArrayList<>(guestArgs(traces == null ? DEFAULT_TRACES : traces));
     if (!json) guest.add("--json"); // the matrix reads the guest's JSON either way
-    return new MutantMatrix(mutants, guest, java.time.Duration.ofSeconds(vmTimeout), json).run(out(), spec.commandLine().getErr());
+    MutantMatrix.Outcome o = new MutantMatrix(mutants, guest, java.time.Duration.ofSeconds(vmTimeout), json).run(out(), spec.commandLine().getErr());
+    o.json().ifPresent(m -> {
+      out().println(Json.write(m));
+      out().flush();
+    });
+    return o.allKilled() ? ExitCodes.OK : ExitCodes.VIOLATION;
   }
 }
