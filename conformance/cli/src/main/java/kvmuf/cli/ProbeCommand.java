@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import kvmuf.conform.run.HostConform;
 import kvmuf.kvm.Capabilities;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import kvmuf.model.Action;
 
 /**
  * A counterexample drawn as a timeline: one step per line with the actor, the action and the
- * variables that changed (function-valued variables show only the entries that changed).
+ * variables that changed (function-valued variables show only the entries that changed). The actor
+ * comes from the model's action table ({@link Action#info}), which is why this lives in model-java.
  */
 public final class Timeline {
 
@@ -22,13 +24,6 @@ public final class Timeline {
   /** One step: the actor that took it, the action, and what changed. */
   public record Step(int index, String actor, String action, List<Change> changes) {}
 
-  /** Actions taken by a vCPU thread inside KVM. */
-  private static final Set<String> VCPU_ACTIONS =
-      Set.of("Access", "KvmAccess", "CheckBitmap", "Lookup", "InstallSpte");
-  /** Actions of the VMM's per-vCPU exit handler. */
-  private static final Set<String> EXIT_HANDLER_ACTIONS = Set.of("Install", "ClearBit", "ResumeVcpu");
-  private static final Set<String> UFFD_ACTIONS = Set.of("UffdRead", "UffdInstall", "UffdWake");
-  private static final Set<String> KERNEL_ACTIONS = Set.of("CommitMemslot");
   /** Per-vCPU variables: the key whose entry changed names the vCPU that acted. */
   private static final Set<String> VCPU_VARS = Set.of("pc", "vgfn", "vkind", "vseq", "vgen", "budget", "exitFlags");
 
@@ -94,18 +89,13 @@ public final class Timeline {
         .filter(c -> VCPU_VARS.contains(c.variable()) && c.key().isPresent())
         .map(c -> c.key().get())
         .findFirst();
-    if (VCPU_ACTIONS.contains(action)) {
-      return vcpu.orElse("vcpu");
-    }
-    if (EXIT_HANDLER_ACTIONS.contains(action)) {
-      return "vmm:exit(" + vcpu.orElse("?") + ")";
-    }
-    if (UFFD_ACTIONS.contains(action)) {
-      return "vmm:uffd-reader";
-    }
-    if (KERNEL_ACTIONS.contains(action)) {
-      return "kvm";
-    }
-    return "vmm";
+    // The model's action table says who acts; an action it does not know (Init) is drawn as the VMM's.
+    return switch (Action.actorOf(action).orElse(Action.Actor.VMM)) {
+      case VCPU -> vcpu.orElse("vcpu");
+      case EXIT_HANDLER -> "vmm:exit(" + vcpu.orElse("?") + ")";
+      case UFFD_READER -> "vmm:uffd-reader";
+      case KERNEL -> "kvm";
+      case VMM, NONE -> "vmm";
+    };
   }
 }

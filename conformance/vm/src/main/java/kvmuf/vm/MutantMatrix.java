@@ -1,6 +1,7 @@
-package kvmuf.cli;
+package kvmuf.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,26 +9,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import kvmuf.vm.KernelMutant;
-import kvmuf.vm.Progress;
-import kvmuf.vm.ReferenceKernel;
-import kvmuf.vm.VmRunner;
-import kvmuf.vm.VmSession;
 
 /**
  * {@code conform --target vm --kernel reference --kernel-mutant ID|ALL}: boots the reference kernel once per
  * seeded bug and runs the same conform (rules and traces) inside. A mutant is killed when conform reports a
  * divergence (its first one is quoted: rule or trace, step, expected, observed), survived when everything
  * matched, and an error when the guest run failed otherwise (then the matrix fails too: a mutant that was not
- * tested is not counted as killed).
+ * tested is not counted as killed). The caller prints the JSON object and picks the exit code.
  */
-record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration timeout, boolean json) {
+public record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration timeout, boolean json) {
+  /** The exit codes of the kit's {@code conform} in the guest (cli's ExitCodes): 0 all matched, 1 a divergence. */
+  static final int GUEST_OK = 0, GUEST_DIVERGENCE = 1;
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  enum Result { KILLED, SURVIVED, ERROR }
+  public enum Result { KILLED, SURVIVED, ERROR }
 
-  record Verdict(KernelMutant mutant, Result result, Optional<Map<String, Object>> firstDivergence, String detail) {}
+  /** Every mutant killed or not; with {@code json} the one object the caller prints. */
+  public record Outcome(boolean allKilled, Optional<Map<String, Object>> json) {}
 
-  int run(PrintWriter out, PrintWriter err) {
+  public record Verdict(KernelMutant mutant, Result result, Optional<Map<String, Object>> firstDivergence, String detail) {}
+
+  public Outcome run(PrintWriter out, PrintWriter err) {
     List<Verdict> verdicts = new ArrayList<>();
     int i = 0;
     for (KernelMutant m : mutants) {
@@ -49,12 +51,12 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
       root.put("killed", killed);
       root.put("survived", count(verdicts, Result.SURVIVED));
       root.put("errors", count(verdicts, Result.ERROR));
-      out.println(Json.write(root));
+      return new Outcome(killed == verdicts.size(), Optional.of(root));
     } else {
       out.printf("kernel mutants: %d, killed %d, survived or not tested %d%n", verdicts.size(), killed, verdicts.size() - killed);
     }
     out.flush();
-    return killed == verdicts.size() ? ExitCodes.OK : ExitCodes.VIOLATION;
+    return new Outcome(killed == verdicts.size(), Optional.empty());
   }
 
   private static long count(List<Verdict> verdicts, Result r) {
@@ -74,12 +76,12 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
           stdout.append(o.text()).append('\n');
         }
       });
-    } catch (KvmufException | kvmuf.vm.VmException e) {
+    } catch (VmException e) {
       return new Verdict(m, Result.ERROR, Optional.empty(), e.getMessage());
     }
     JsonNode j;
     try {
-      j = Json.mapper().readTree(stdout.toString());
+      j = MAPPER.readTree(stdout.toString());
     } catch (java.io.IOException e) {
       return new Verdict(m, Result.ERROR, Optional.empty(), "guest conform exited " + r.exitCode() + " without a JSON report");
     }
@@ -88,12 +90,12 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
           + "', not " + m.name() + ": is this our reference kernel?");
     }
     Optional<Map<String, Object>> first = firstDivergence(j);
-    if (r.exitCode() == ExitCodes.VIOLATION && first.isPresent()) {
+    if (r.exitCode() == GUEST_DIVERGENCE && first.isPresent()) {
       return new Verdict(m, Result.KILLED, first, String.format("diverged: %d of %d rules, %d of %d traces",
           j.path("counts").path("diverged").asInt(), j.path("counts").path("rulesRun").asInt(),
           j.path("traces").path("counts").path("diverged").asInt(), j.path("traces").path("counts").path("traces").asInt()));
     }
-    if (r.exitCode() == ExitCodes.OK) {
+    if (r.exitCode() == GUEST_OK) {
       return new Verdict(m, Result.SURVIVED, Optional.empty(), "no divergence in " + j.path("counts").path("rulesRun").asInt() + " rules and "
           + j.path("traces").path("counts").path("traces").asInt() + " traces");
     }
@@ -101,7 +103,7 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
   }
 
   /** The first divergent rule (its divergent step), else the first divergent trace. */
-  static Optional<Map<String, Object>> firstDivergence(JsonNode j) {
+  public static Optional<Map<String, Object>> firstDivergence(JsonNode j) {
     for (JsonNode rule : j.path("rules")) {
       if (rule.path("result").asText().equals("divergence")) {
         Map<String, Object> d = new LinkedHashMap<>();
@@ -126,7 +128,7 @@ record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration
     return Optional.empty();
   }
 
-  static String line(Verdict v) {
+  public static String line(Verdict v) {
     return switch (v.result()) {
       case KILLED -> {
         Map<String, Object> d = v.firstDivergence().orElseThrow();

@@ -1,17 +1,17 @@
-package kvmuf.cli;
+package kvmuf.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
 import java.util.Optional;
-import kvmuf.vm.KernelMutant;
 import org.junit.jupiter.api.Test;
 
 /** How the mutant matrix reads a guest conform report: the first divergence, a rule's before a trace's. */
 class MutantMatrixTest {
   static JsonNode json(String s) throws Exception {
-    return Json.mapper().readTree(s);
+    return new ObjectMapper().readTree(s);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package kvmuf.cli;
+package kvmuf.conform.run;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,7 +16,6 @@ import kvmuf.conform.RuleRunner;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.MutantId;
-import kvmuf.vm.KernelMutant;
 
 /**
  * One {@code conform --target host} run on this machine's kernel: the named rules, then the traces, one
@@ -26,11 +25,22 @@ import kvmuf.vm.KernelMutant;
  * @param modelMutant a model mutant the rules' oracle and the traces' generator use: a deliberately changed
  *     model rule, to show that conform reports the divergence it causes
  */
-record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, String traceSource, Optional<UapiProfile> profile,
+public record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, String traceSource, Optional<UapiProfile> profile,
     Optional<MutantId> modelMutant, Path outDir, boolean json) {
+  /** Where our reference kernel names the seeded bug it runs with (its module parameter {@code kvm.userfault_mutant}). */
+  public static final String KERNEL_MUTANT_PARAMETER = "/sys/module/kvm/parameters/userfault_mutant";
 
-  int run(PrintWriter out, PrintWriter err) {
-    KernelTraces.requireKvm("conform --target host");
+  /**
+   * What a run found: the divergences of rules and traces together, and with {@code --json} the one object
+   * the caller prints (empty with text, which went out as the run went).
+   */
+  public record Outcome(int divergences, Optional<Map<String, Object>> json) {}
+
+  /**
+   * Runs the rules, then the traces, on this machine's /dev/kvm (the caller checked it is there and made
+   * {@code outDir}); text goes to {@code out} as it comes, with {@code json} progress to {@code err}.
+   */
+  public Outcome run(PrintWriter out, PrintWriter err) {
     UapiProfile p = profile.orElseGet(HostConform::probedProfile);
     String kernel = KernelTraces.kernel();
     Optional<String> kernelMutant = kernelMutant();
@@ -69,26 +79,27 @@ record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, String tra
         m.put("traces", t);
       }
       m.put("divergences", divergences);
-      out.println(Json.write(m));
+      return new Outcome(divergences, Optional.of(m));
     } else {
       if (!rules.isEmpty()) out.println(report.summary());
       if (o != null) out.println(KernelTraces.summary(o));
       out.println("divergences: " + divergences);
     }
     out.flush();
-    return divergences > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;
+    return new Outcome(divergences, Optional.empty());
   }
 
-  static UapiProfile probedProfile() {
+  /** The KVM Userfault UAPI profile of this machine's /dev/kvm. */
+  public static UapiProfile probedProfile() {
     try (Kvm kvm = Kvm.open()) {
       return UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch"));
     }
   }
 
   /** The seeded bug our reference kernel runs with (its module parameter), when this kernel is ours. */
-  static Optional<String> kernelMutant() {
+  public static Optional<String> kernelMutant() {
     try {
-      Path f = Path.of(KernelMutant.PARAMETER_FILE);
+      Path f = Path.of(KERNEL_MUTANT_PARAMETER);
       return Files.isReadable(f) ? Optional.of(Files.readString(f).strip()) : Optional.empty();
     } catch (java.io.IOException e) {
       return Optional.empty();

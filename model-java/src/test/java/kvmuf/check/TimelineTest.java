@@ -29,6 +29,19 @@ class TimelineTest {
   }
 
   @Test
+  void theActionTableNamesTheExitHandlerTheKernelAndTheVmm() {
+    List<TraceState> trace = List.of(
+        state(1, "Init", "(v1 :> \"idle\")", "{}"),
+        state(2, "ResumeVcpu", "(v1 :> \"fault\")", "{}"),
+        state(3, "CommitMemslot", "(v1 :> \"fault\")", "{1}"),
+        state(4, "EnableDirtyLog", "(v1 :> \"fault\")", "{2}"),
+        state(5, "Finished", "(v1 :> \"fault\")", "{}"));
+    List<Timeline.Step> steps = Timeline.of(trace);
+    assertThat(steps).extracting(Timeline.Step::actor)
+        .containsExactly("vmm", "vmm:exit(v1)", "kvm", "vmm", "vmm");
+  }
+
+  @Test
   void nestedValuesDoNotSplitAFunction() {
     assertThat(TlaValue.asFunction("(v1 :> {\"USERFAULT\"} @@ v2 :> <<1, 2>>)").orElseThrow())
         .containsEntry("v1", "{\"USERFAULT\"}")

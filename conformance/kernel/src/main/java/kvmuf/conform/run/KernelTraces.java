@@ -1,4 +1,4 @@
-package kvmuf.cli;
+package kvmuf.conform.run;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import kvmuf.conform.KernelTraceTarget;
-import kvmuf.kvm.Kvm;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.sys.Libc;
+import kvmuf.trace.ReplayReport;
 import kvmuf.trace.Replayer;
 import kvmuf.trace.Trace;
 import kvmuf.trace.TraceCodec;
@@ -24,29 +24,26 @@ import kvmuf.trace.TraceCodec;
  * ran and were compared, the step itself counts as unsupported and the steps after it as not run. Such a
  * trace is never counted as passed.
  */
-final class KernelTraces {
+public final class KernelTraces {
   private KernelTraces() {}
 
   /** A named trace: its file name stem (trace-000007) and the trace. */
-  record Named(String name, Trace trace) {}
+  public record Named(String name, Trace trace) {}
 
-  record Outcome(int traces, int passed, int diverged, int unsupportedTraces, long stepsRun, long stepsUnsupported,
+  public record Outcome(int traces, int passed, int diverged, int unsupportedTraces, long stepsRun, long stepsUnsupported,
       long stepsNotRun, long pagesUnchecked, List<Replayer.Result> results, List<String> names) {}
 
-  static void requireKvm(String what) {
-    String noKvm = Kvm.unavailableReason();
-    if (noKvm != null) {
-      throw KvmufException.environment(noKvm.replaceFirst("^unsupported: ", "") + ": " + what + " needs KVM; try --target vm");
-    }
-  }
-
-  static String kernel() {
+  /** This machine's kernel release and architecture, as the reports name it. */
+  public static String kernel() {
     String[] u = Libc.uname();
     return u[2] + " (" + u[4] + ")";
   }
 
-  static Outcome run(List<Named> traces, Optional<UapiProfile> profile, Path out, PrintWriter progress) {
-    if (out != null) TraceFiles.createOutDir(out);
+  /**
+   * Replays {@code traces} on this machine's /dev/kvm; with {@code out} (an existing folder) each trace and its
+   * observed run are written there; with {@code progress} each trace's lines go there as it ends.
+   */
+  public static Outcome run(List<Named> traces, Optional<UapiProfile> profile, Path out, PrintWriter progress) {
     List<Replayer.Result> results = new ArrayList<>();
     List<String> names = new ArrayList<>();
     int passed = 0;
@@ -87,10 +84,10 @@ final class KernelTraces {
   }
 
   /** One line per trace: pass, DIVERGENCE (with expected and observed), or unsupported at step k. */
-  static List<String> lines(String name, Replayer.Result r) {
+  public static List<String> lines(String name, Replayer.Result r) {
     List<String> out = new ArrayList<>();
     if (!r.ok()) {
-      for (String l : TracesReplayCommand.text(r)) {
+      for (String l : ReplayReport.text(r)) {
         out.add(name + ": " + l);
       }
     } else if (r.unsupported().isPresent()) {
@@ -103,7 +100,7 @@ final class KernelTraces {
     return out;
   }
 
-  static Map<String, Object> json(Outcome o) {
+  public static Map<String, Object> json(Outcome o) {
     Map<String, Object> m = new LinkedHashMap<>();
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("traces", o.traces());
@@ -121,7 +118,7 @@ final class KernelTraces {
     for (int k = 0; k < o.results().size(); k++) {
       Replayer.Result r = o.results().get(k);
       if (!r.ok()) {
-        Map<String, Object> f = TracesReplayCommand.failure(r);
+        Map<String, Object> f = ReplayReport.failure(r);
         f.put("trace", o.names().get(k));
         failures.add(f);
       } else if (r.unsupported().isPresent()) {
@@ -139,7 +136,7 @@ final class KernelTraces {
     return m;
   }
 
-  static String summary(Outcome o) {
+  public static String summary(Outcome o) {
     return String.format("traces: %d (%d passed, %d diverged, %d stopped at an unsupported step); steps: %d run and matched or diverged, "
             + "%d unsupported, %d not run after one; mapping counts not compared on %d steps (this target does not observe them); "
             + "divergences: %d", o.traces(), o.passed(), o.diverged(), o.unsupportedTraces(), o.stepsRun(), o.stepsUnsupported(),
