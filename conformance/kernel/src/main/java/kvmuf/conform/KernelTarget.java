@@ -28,6 +28,7 @@ import kvmuf.sys.Errno;
 import kvmuf.sys.KernelLog;
 import kvmuf.sys.Mapping;
 import kvmuf.sys.SyscallException;
+import kvmuf.sys.TaskState;
 import kvmuf.uffd.MfillResult;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.UffdFeature;
@@ -42,8 +43,13 @@ import kvmuf.uffd.Userfaultfd;
  * <p>A step the kernel cannot run (no KVM_CAP_USERFAULT, no stats, no userfaultfd on this slot) answers
  * {@link Observation.Unsupported} with the reason, never a made-up result.
  *
- * <p>Messages: the target reads the userfaultfd as soon as a vCPU stops making progress, to tell which
- * vCPU is asleep; {@link Step.UffdRead} hands those messages out in the order the kernel sent them.
+ * <p>Messages: the target reads the userfaultfd while it waits for a vCPU, to tell which vCPU is asleep;
+ * {@link Step.UffdRead} hands those messages out in the order the kernel sent them.
+ *
+ * <p>Who is asleep and who was woken is decided from the kernel's evidence ({@link SleepEvidence}: a uffd
+ * message from the vCPU's thread and that thread asleep in handle_userfault; after a wake ioctl, each sleeper
+ * still asleep with the same switch count, or not), never from elapsed time; the hung-kernel timeout only
+ * reports a kernel that makes no progress.
  */
 public final class KernelTarget implements AutoCloseable {
   /** gfn 0 of the slot: 2 MiB aligned, clear of the agent's code page (gpa 0x1000, its own slot). */
@@ -65,11 +71,12 @@ public final class KernelTarget implements AutoCloseable {
   private final Map<Integer, Integer> asleep = new HashMap<>();
   /** vCPU -> uffd messages seen from its thread so far. */
   private final Map<Integer, Integer> messages = new HashMap<>();
+  /** vCPU -> its thread's state when it was seen asleep in userfaultfd (the baseline "still asleep" compares with). */
+  private final Map<Integer, TaskState> sleptAs = new HashMap<>();
   private KvmStats stats;
   /** WARN records in the kernel log at the last ReadKernelWarnings (-1: not read yet); read only by rules that ask. */
   private int warningsSeen = -1;
-  private Duration patience = Duration.ofSeconds(10);
-  private Duration settle = Duration.ofMillis(1000);
+  private SleepEvidence evidence = new SleepEvidence(SleepEvidence.DEFAULT_HUNG);
   private long stepsRun;
 
   private KernelTarget(TargetSetup setup, Kvm kvm) {
@@ -145,11 +152,25 @@ public final class KernelTarget implements AutoCloseable {
     return BASE_GPA + gfn * PAGE;
   }
 
-  /** How long an access may take before it counts as asleep or stuck; how long a wake may take to show. */
-  public KernelTarget withPatience(Duration access, Duration wake) {
-    this.patience = access;
-    this.settle = wake;
+  /** How long a step may make no progress before the target reports a hung kernel (decides no observation). */
+  public KernelTarget withHungTimeout(Duration hung) {
+    this.evidence = new SleepEvidence(hung);
     return this;
+  }
+
+  SleepEvidence evidence() {
+    return evidence;
+  }
+
+  /**
+   * The vCPUs asleep in userfaultfd now, each with a token for its KVM_RUN (the same token while that call
+   * goes on, e.g. woken and asleep again on the same fault; a new one per access or resume): such a vCPU
+   * holds kvm->srcu, so a memslot update that started while it slept waits for it.
+   */
+  Map<Integer, Object> uffdSleepers() {
+    Map<Integer, Object> m = new TreeMap<>();
+    for (int v : asleep.keySet()) m.put(v, vcpus.get(v).inFlight());
+    return m;
   }
 
   /** The host virtual address of gfn 0 in the guest's view of the slot. */
@@ -234,25 +255,35 @@ public final class KernelTarget implements AutoCloseable {
     return await(w, w.resume());
   }
 
-  /** Waits for the access to complete or stop at an exit, or for the vCPU to fall asleep in userfaultfd. */
+  /**
+   * Waits for the access to complete or stop at an exit, or for the vCPU to fall asleep in userfaultfd: its
+   * message read and its thread asleep in handle_userfault (the message comes just before the sleep).
+   */
   private Observation await(VcpuWorker w, CompletableFuture<AgentResult> f) {
-    long deadline = System.nanoTime() + patience.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (f.isDone()) return finished(w, f);
-      if (uffd.isPresent()) {
-        drainMessages(Duration.ofMillis(10));
-        Integer g = asleep.get(w.index());
-        if (g != null) return new Observation.Blocked(g);
-      } else {
-        sleep(2);
+    String what = "vCPU " + w.index() + ": no exit, no completed access and no sleep in userfaultfd";
+    try {
+      if (uffd.isEmpty()) {
+        return evidence.until(what, () -> f.isDone() ? Optional.of(finished(w, f)) : Optional.empty());
       }
+      return evidence.until(what, () -> {
+        if (f.isDone()) return Optional.of(finished(w, f));
+        drainMessages(Duration.ZERO);
+        Integer g = asleep.get(w.index());
+        if (g == null) return Optional.empty();
+        Optional<TaskState> s = SleepEvidence.asleepIn(w.tid(), SleepEvidence.UFFD);
+        if (s.isEmpty()) return Optional.empty();
+        sleptAs.put(w.index(), s.get());
+        return Optional.of(new Observation.Blocked(g));
+      });
+    } catch (SleepEvidence.Hung e) {
+      if (f.isDone()) return finished(w, f);
+      return new Observation.NoProgress("vCPU " + w.index() + ": " + e.getMessage());
     }
-    if (f.isDone()) return finished(w, f);
-    return new Observation.NoProgress("vCPU " + w.index() + ": no exit and no uffd message within " + patience.toMillis() + " ms");
   }
 
   private Observation finished(VcpuWorker w, CompletableFuture<AgentResult> f) {
     asleep.remove(w.index());
+    sleptAs.remove(w.index());
     AgentResult r;
     try {
       r = f.join();
@@ -289,23 +320,37 @@ public final class KernelTarget implements AutoCloseable {
     }
   }
 
-  /** After a wake (or a DONTWAKE install): what each sleeping vCPU did within the settle time. */
+  /**
+   * After a wake (or a DONTWAKE install) has returned: what each vCPU asleep in userfaultfd did. The kernel
+   * sets a woken thread running before the ioctl returns, so one that still sleeps in handle_userfault with
+   * the switch count it slept with was not woken ({@link SleepEvidence#stillAsleep}); a woken one is followed
+   * until its access completes, stops at an exit, or sleeps in userfaultfd again (a new message from its thread).
+   */
   private Observation.Ioctl withWoken(String call, String result) {
     Map<Integer, Observation> woken = new TreeMap<>();
-    Map<Integer, Integer> sleepers = new HashMap<>(asleep);
     Map<Integer, Integer> before = new HashMap<>(messages);
-    long deadline = System.nanoTime() + settle.toNanos();
-    while (!sleepers.isEmpty() && System.nanoTime() < deadline && woken.size() < sleepers.size()) {
-      for (int v : sleepers.keySet()) {
-        VcpuWorker w = vcpus.get(v);
-        if (!woken.containsKey(v) && w.inFlight().isDone()) woken.put(v, finished(w, w.inFlight()));
-      }
-      if (uffd.isPresent()) drainMessages(Duration.ofMillis(5));
-      for (int v : sleepers.keySet()) {
-        // Woken, then asleep again on a new fault: a new message from that vCPU.
-        if (!woken.containsKey(v) && !messages.getOrDefault(v, 0).equals(before.getOrDefault(v, 0))) {
-          woken.put(v, new Observation.Blocked(asleep.get(v)));
-        }
+    for (int v : new TreeMap<>(asleep).keySet()) {
+      VcpuWorker w = vcpus.get(v);
+      TaskState slept = sleptAs.get(v);
+      try {
+        Optional<Observation> o = evidence.until("vCPU " + v + " after " + call + ": neither asleep as before nor done", () -> {
+          if (w.inFlight().isDone()) return Optional.of(Optional.of(finished(w, w.inFlight())));
+          // Its state first, then the messages: a woken thread that faults again posts its message before it sleeps.
+          boolean still = slept != null && SleepEvidence.stillAsleep(slept, SleepEvidence.UFFD);
+          if (uffd.isPresent()) drainMessages(Duration.ZERO);
+          if (!messages.getOrDefault(v, 0).equals(before.getOrDefault(v, 0))) {
+            // Woken, then asleep again on a new fault: a new message from that vCPU, then its sleep.
+            Optional<TaskState> s = SleepEvidence.asleepIn(w.tid(), SleepEvidence.UFFD);
+            if (s.isEmpty()) return Optional.empty();
+            sleptAs.put(v, s.get());
+            return Optional.of(Optional.of(new Observation.Blocked(asleep.get(v))));
+          }
+          if (still) return Optional.of(Optional.empty()); // not woken
+          return Optional.empty(); // woken and on its way: wait until it completes, stops or sleeps again
+        });
+        o.ifPresent(x -> woken.put(v, x));
+      } catch (SleepEvidence.Hung e) {
+        woken.put(v, new Observation.NoProgress("vCPU " + v + ": " + e.getMessage()));
       }
     }
     return new Observation.Ioctl(call, result, new TreeMap<>(woken));
@@ -351,12 +396,13 @@ public final class KernelTarget implements AutoCloseable {
   /**
    * The reader handles the message for {@code gfn}: the model's queue is a set the reader picks from, the
    * kernel's a FIFO, and a VMM's handler may read several messages before it serves one. So the first
-   * message for {@code gfn} among those read so far (or arriving within the settle time) is handed out; when
-   * none is for {@code gfn}, the oldest one is (a divergence the replay reports).
+   * message for {@code gfn} among those read so far is handed out; when none is for {@code gfn}, the oldest
+   * one is (a divergence the replay reports). Nothing is waited for: every vCPU asleep in userfaultfd was
+   * seen asleep after its message had been read, so every message there is has been read.
    */
   private Observation uffdRead(int gfn) {
     if (uffd.isEmpty()) return new Observation.Unsupported("unsupported: UffdRead: no userfaultfd covers this target's slot");
-    if (unread.stream().noneMatch(p -> memory.gfnOf(p.address()) == gfn)) drainMessages(settle);
+    if (unread.stream().noneMatch(p -> memory.gfnOf(p.address()) == gfn)) drainMessages(Duration.ZERO);
     UffdEvent.Pagefault pf = unread.stream().filter(p -> memory.gfnOf(p.address()) == gfn).findFirst().orElse(unread.peek());
     if (pf != null) unread.remove(pf);
     if (pf == null) return new Observation.NoMessage();
@@ -468,15 +514,6 @@ public final class KernelTarget implements AutoCloseable {
 
   private void checkGfn(int gfn) {
     if (gfn < 0 || gfn >= setup.pages()) throw new IllegalArgumentException("g" + gfn + " is outside the slot (" + setup.pages() + " pages)");
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
   }
 
   /**

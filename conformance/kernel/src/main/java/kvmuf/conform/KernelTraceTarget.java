@@ -11,9 +11,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.kvm.UnsupportedFeatureException;
+import kvmuf.sys.Libc;
 import kvmuf.model.Action;
 import kvmuf.model.Config;
 import kvmuf.model.Observations;
@@ -35,9 +35,12 @@ import kvmuf.trace.TraceHeader;
  *   <li>UFFDIO_COPY / UFFDIO_WAKE / MADV_DONTNEED / memslot updates: {@code ioctl} with the result, the vCPUs
  *       they woke as {@code unblocked} ({@code vcpuN}); a plain install and bitmap stores: {@code done};</li>
  *   <li>a uffd message: {@code uffd_event} at gfn * 4096 ({@code MINOR} flag);</li>
- *   <li>a flags-only memslot update that has not returned within the settle time (synchronize_srcu waits for
- *       a vCPU asleep in userfaultfd): {@code srcu_wait}; it runs on its own thread and, when it returns
- *       during a later step, shows there as {@code unblocked} {@code vmm};</li>
+ *   <li>a flags-only memslot update runs on its own thread; when that thread sleeps in synchronize_srcu while
+ *       a vCPU sleeps in userfaultfd (it holds kvm->srcu) it is {@code srcu_wait} ({@link SleepEvidence}).
+ *       After each later step it shows as {@code unblocked} {@code vmm} once it returns: it must return when
+ *       none of the vCPUs that slept when it started sleeps in the same KVM_RUN any more (waited for), and
+ *       cannot while one does (not waited for). A return between steps, with nothing to release it, is
+ *       reported as what the kernel did ({@code kernel: ...});</li>
  *   <li>anything the model has no word for (an MMIO or other exit, no progress, no message) becomes an
  *       {@code ioctl} whose result starts with {@code "kernel: "}: the model never allows it, so the replay
  *       reports a divergence showing what the kernel did.</li>
@@ -61,8 +64,7 @@ public final class KernelTraceTarget implements Target {
   private static final String UNEXPECTED = "kernel: ";
 
   private final Optional<UapiProfile> profile;
-  private final Duration patience;
-  private final Duration settle;
+  private final Duration hung;
   private final ExecutorService vmmThread = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "kvmuf-trace-vmm");
     t.setDaemon(true);
@@ -73,17 +75,20 @@ public final class KernelTraceTarget implements Target {
   private String setupUnsupported;
   private String lastUnsupported;
   private CompletableFuture<Observation> pendingMemslot;
+  /** The vCPUs asleep in userfaultfd (with their KVM_RUN's token) when the pending memslot update started. */
+  private Map<Integer, Object> pendingReaders = Map.of();
+  private int vmmTid;
   private final Map<Integer, Integer> exitGfn = new HashMap<>();
   private long kernelSteps;
 
   public KernelTraceTarget(Optional<UapiProfile> profile) {
-    this(profile, Duration.ofSeconds(10), Duration.ofMillis(500));
+    this(profile, SleepEvidence.DEFAULT_HUNG);
   }
 
-  public KernelTraceTarget(Optional<UapiProfile> profile, Duration patience, Duration settle) {
+  /** @param hung how long a step may make no progress before it is reported as a hung kernel */
+  public KernelTraceTarget(Optional<UapiProfile> profile, Duration hung) {
     this.profile = profile;
-    this.patience = patience;
-    this.settle = settle;
+    this.hung = hung;
   }
 
   @Override
@@ -103,7 +108,7 @@ public final class KernelTraceTarget implements Target {
     try {
       TargetSetup setup = new TargetSetup(config.vcpus(), Math.max(TargetSetup.PAGES_2M, config.numGfns()), config.slotKind(),
           config.uffdMode(), false, profile);
-      kernel = KernelTarget.open(setup).withPatience(patience, settle);
+      kernel = KernelTarget.open(setup).withHungTimeout(hung);
     } catch (UnsupportedFeatureException e) {
       setupUnsupported = e.getMessage().replaceFirst("^unsupported: ", "");
     } catch (IllegalArgumentException e) {
@@ -169,21 +174,28 @@ public final class KernelTraceTarget implements Target {
       if (pendingMemslot != null) {
         return unsupported(action.name() + ": an earlier memslot update has not returned yet");
       }
+      Map<Integer, Object> readers = kernel.uffdSleepers();
+      int tid = vmmTid(); // before the update: it may keep the VMM thread busy
       CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> perform(step.get()), vmmThread);
-      Optional<Observation> done = await(f, settle);
+      Optional<Observation> done = memslotOutcome(f, tid, !readers.isEmpty());
       if (done.isEmpty()) {
         pendingMemslot = f;
+        pendingReaders = readers;
         return Optional.of(observation(new kvmuf.model.Observation.SrcuWait(), unblocked));
       }
       o = done.get();
     } else {
+      boolean returnedBetweenSteps = pendingMemslot != null && pendingMemslot.isDone();
       o = perform(step.get());
       if (pendingMemslot != null) {
-        Optional<Observation> done = await(pendingMemslot, Duration.ofMillis(Math.min(300, settle.toMillis())));
+        Optional<Observation> done = returnedBetweenSteps ? Optional.of(join(pendingMemslot)) : pendingOutcome();
         if (done.isPresent()) {
           pendingMemslot = null;
-          unblocked.put("vmm", done.get() instanceof Observation.Ioctl i ? new kvmuf.model.Observation.Ioctl(i.result())
-              : unexpected(done.get()));
+          pendingReaders = Map.of();
+          unblocked.put("vmm", returnedBetweenSteps
+              ? unexpected(new Observation.OtherExit("the srcu_wait memslot update returned before this step, with a vCPU it "
+                  + "waited for still asleep in userfaultfd (" + done.get().show() + ")"))
+              : done.get() instanceof Observation.Ioctl i ? new kvmuf.model.Observation.Ioctl(i.result()) : unexpected(done.get()));
         }
       }
     }
@@ -260,11 +272,54 @@ public final class KernelTraceTarget implements Target {
     return new kvmuf.model.Observation.Ioctl(UNEXPECTED + o.show());
   }
 
-  private static Optional<Observation> await(CompletableFuture<Observation> f, Duration d) {
+  /**
+   * A memslot update just started: its result once it returns, or empty (srcu_wait) once its thread sleeps in
+   * synchronize_srcu while vCPUs sleep in userfaultfd ({@code readers}) and SRCU's worker has run the grace
+   * period's first pass (it flips SRCU's reader index: a vCPU that faults after that is a new reader, which
+   * the update does not wait for, as in the model; one that faulted before the flip would hold it up too).
+   * Without sleepers it can only return.
+   */
+  private Optional<Observation> memslotOutcome(CompletableFuture<Observation> f, int tid, boolean readers) {
     try {
-      return Optional.of(f.get(d.toMillis(), TimeUnit.MILLISECONDS));
-    } catch (TimeoutException e) {
-      return Optional.empty();
+      return kernel.evidence().until("the memslot update neither returned nor slept in synchronize_srcu", () -> {
+        if (f.isDone()) return Optional.of(Optional.of(join(f)));
+        if (readers && SleepEvidence.asleepIn(tid, SleepEvidence.SRCU).isPresent() && SleepEvidence.srcuWorkerRan()) {
+          return Optional.of(Optional.<Observation>empty());
+        }
+        return Optional.empty();
+      });
+    } catch (SleepEvidence.Hung e) {
+      return Optional.of(new Observation.NoProgress(e.getMessage()));
+    }
+  }
+
+  /**
+   * After a step, the pending memslot update: its result when it has returned, or must return because none
+   * of the vCPUs it waits for still sleeps in the KVM_RUN it slept in then (waited for); empty while one does.
+   */
+  private Optional<Observation> pendingOutcome() {
+    if (pendingMemslot.isDone()) return Optional.of(join(pendingMemslot));
+    Map<Integer, Object> now = kernel.uffdSleepers();
+    boolean held = pendingReaders.entrySet().stream().anyMatch(e -> now.get(e.getKey()) == e.getValue());
+    if (held) return Optional.empty();
+    CompletableFuture<Observation> f = pendingMemslot;
+    try {
+      return Optional.of(kernel.evidence().until("the memslot update did not return after its SRCU readers left",
+          () -> f.isDone() ? Optional.of(join(f)) : Optional.empty()));
+    } catch (SleepEvidence.Hung e) {
+      return Optional.of(new Observation.NoProgress(e.getMessage()));
+    }
+  }
+
+  /** The thread the memslot updates run on (its tid, to read its state). */
+  private int vmmTid() {
+    if (vmmTid == 0) vmmTid = join(CompletableFuture.supplyAsync(Libc::gettid, vmmThread));
+    return vmmTid;
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.get();
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof RuntimeException r) throw r;
@@ -288,6 +343,7 @@ public final class KernelTraceTarget implements Target {
       kernel = null;
     }
     pendingMemslot = null;
+    pendingReaders = Map.of();
   }
 
   @Override
