@@ -30,8 +30,9 @@ import java.nio.file.Path;
  * @param wchan the wait channel, "0" while running or when the kernel does not say
  * @param voluntary voluntary_ctxt_switches
  * @param nonvoluntary nonvoluntary_ctxt_switches
+ * @param cpu the CPU it last ran on (stat field 39)
  */
-public record TaskState(int tid, char state, String wchan, long voluntary, long nonvoluntary) {
+public record TaskState(int tid, char state, String wchan, long voluntary, long nonvoluntary, int cpu) {
 
   /** Reads thread {@code tid} of this process. Throws {@link NoSuchThreadException} once the thread is gone. */
   public static TaskState of(int tid) {
@@ -41,6 +42,8 @@ public record TaskState(int tid, char state, String wchan, long voluntary, long 
     int close = stat.lastIndexOf(')');
     if (close < 0 || close + 2 >= stat.length()) throw new IllegalStateException("unexpected /proc stat line: " + stat);
     char state = stat.charAt(close + 2);
+    String[] fields = stat.substring(close + 2).split(" ");
+    int cpu = fields.length > 36 ? Integer.parseInt(fields[36]) : -1; // fields[0] is field 3
     String wchan = read(dir.resolve("wchan"), tid).strip();
     long voluntary = -1;
     long nonvoluntary = -1;
@@ -48,32 +51,49 @@ public record TaskState(int tid, char state, String wchan, long voluntary, long 
       if (line.startsWith("voluntary_ctxt_switches:")) voluntary = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
       else if (line.startsWith("nonvoluntary_ctxt_switches:")) nonvoluntary = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
     }
-    return new TaskState(tid, state, wchan.isEmpty() ? "0" : wchan, voluntary, nonvoluntary);
+    return new TaskState(tid, state, wchan.isEmpty() ? "0" : wchan, voluntary, nonvoluntary, cpu);
   }
 
   /**
-   * Whether some kernel workqueue worker (a kworker thread, any CPU) is running or runnable now. All of them
-   * idle (state I or S) means every work item queued before this call has been run: a pool wakes an idle worker
-   * when work is queued, and a worker goes idle only with an empty work list. Reads /proc/PID/stat of every
-   * kworker (readable by anyone); rescuers (kworker/R-*) are left out, they run only under memory pressure.
+   * The kernel's workqueue workers of CPU {@code cpu}'s normal-priority pool (kworker/CPU:N threads; the
+   * highpri pool kworker/CPU:NH, the unbound ones and the rescuers kworker/R-* left out), by pid, for {@link
+   * #anyRunnable}.
    */
-  public static boolean kernelWorkersBusy() {
+  public static java.util.List<Integer> kernelWorkers(int cpu) {
+    String prefix = "kworker/" + cpu + ":";
     try (var procs = Files.list(Path.of("/proc"))) {
-      return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).anyMatch(p -> {
-        try {
-          String stat = new String(Files.readAllBytes(p.resolve("stat")), StandardCharsets.US_ASCII);
-          int open = stat.indexOf('(');
-          int close = stat.lastIndexOf(')');
-          String comm = stat.substring(open + 1, close);
-          if (!comm.startsWith("kworker/") || comm.startsWith("kworker/R-")) return false;
-          return stat.charAt(close + 2) == 'R';
-        } catch (IOException | RuntimeException e) {
-          return false; // exited meanwhile
-        }
-      });
+      return procs.map(p -> p.getFileName().toString()).filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit))
+          .filter(n -> {
+            try {
+              String comm = new String(Files.readAllBytes(Path.of("/proc", n, "comm")), StandardCharsets.US_ASCII);
+              if (!comm.startsWith(prefix)) return false;
+              String id = comm.substring(prefix.length()).split("[-\n]", 2)[0];
+              return !id.isEmpty() && id.chars().allMatch(Character::isDigit);
+            } catch (IOException e) {
+              return false; // exited meanwhile
+            }
+          }).map(Integer::parseInt).toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Whether one of the processes {@code pids} is running or runnable (state R) now. For kernel workers: all of
+   * them idle means every work item queued before the call has been run (a pool wakes an idle worker when work
+   * is queued, and a worker goes idle only with an empty work list). /proc/PID/stat is readable by anyone.
+   */
+  public static boolean anyRunnable(java.util.List<Integer> pids) {
+    for (int pid : pids) {
+      try {
+        String stat = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "stat")), StandardCharsets.US_ASCII);
+        int close = stat.lastIndexOf(')');
+        if (close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'R') return true;
+      } catch (IOException e) {
+        // exited meanwhile: not runnable
+      }
+    }
+    return false;
   }
 
   /** S or D: the thread sleeps in the kernel (not running, not runnable). */

@@ -13,6 +13,7 @@ import kvmuf.conform.Rule;
 import kvmuf.conform.RuleContext;
 import kvmuf.conform.RuleResult;
 import kvmuf.conform.RuleRunner;
+import kvmuf.conform.StepRate;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.MutantId;
@@ -31,6 +32,7 @@ record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, String tra
 
   int run(PrintWriter out, PrintWriter err) {
     KernelTraces.requireKvm("conform --target host");
+    StepRate.Stopwatch clock = StepRate.start();
     UapiProfile p = profile.orElseGet(HostConform::probedProfile);
     String kernel = KernelTraces.kernel();
     Optional<String> kernelMutant = kernelMutant();
@@ -58,6 +60,7 @@ record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, String tra
       o = KernelTraces.run(traces, profile, outDir, progress);
     }
     int divergences = (int) report.count(RuleResult.Status.DIVERGENCE) + (o == null ? 0 : o.diverged());
+    StepRate rate = clock.stop(results.stream().mapToLong(RuleResult::kernelSteps).sum() + (o == null ? 0 : o.stepsRun()));
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>(report.json());
       kernelMutant.ifPresent(k -> m.put("kernelMutant", k));
@@ -69,11 +72,13 @@ record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, String tra
         m.put("traces", t);
       }
       m.put("divergences", divergences);
+      m.put("rate", rate.json());
       out.println(Json.write(m));
     } else {
       if (!rules.isEmpty()) out.println(report.summary());
       if (o != null) out.println(KernelTraces.summary(o));
       out.println("divergences: " + divergences);
+      out.println(rate.line());
     }
     out.flush();
     return divergences > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;

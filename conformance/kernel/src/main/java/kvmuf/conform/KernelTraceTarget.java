@@ -70,6 +70,12 @@ public final class KernelTraceTarget implements Target {
     t.setDaemon(true);
     return t;
   });
+  private final ExecutorService closer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "kvmuf-trace-closer");
+    t.setDaemon(true);
+    return t;
+  });
+  private CompletableFuture<Void> closing = CompletableFuture.completedFuture(null);
   private KernelTarget kernel;
   private Config config;
   private String setupUnsupported;
@@ -78,6 +84,8 @@ public final class KernelTraceTarget implements Target {
   /** The vCPUs asleep in userfaultfd (with their KVM_RUN's token) when the pending memslot update started. */
   private Map<Integer, Object> pendingReaders = Map.of();
   private int vmmTid;
+  /** SRCU's worker has run since the pending update went to sleep in synchronize_srcu (its index flip is done). */
+  private boolean srcuFlipped;
   private final Map<Integer, Integer> exitGfn = new HashMap<>();
   private long kernelSteps;
 
@@ -181,10 +189,22 @@ public final class KernelTraceTarget implements Target {
       if (done.isEmpty()) {
         pendingMemslot = f;
         pendingReaders = readers;
+        srcuFlipped = false;
         return Optional.of(observation(new kvmuf.model.Observation.SrcuWait(), unblocked));
       }
       o = done.get();
     } else {
+      if (pendingMemslot != null && !srcuFlipped && step.get() instanceof Step.Access) {
+        // A vCPU about to fault while an update waits: SRCU's worker must have flipped the reader index first,
+        // so that this vCPU is a new reader the update does not wait for (the model's generations); one that
+        // faulted before the flip would hold the update up as well.
+        try {
+          kernel.evidence().untilSrcuWorkerRan(vmmTid());
+          srcuFlipped = true;
+        } catch (SleepEvidence.Hung e) {
+          return Optional.of(observation(unexpected(new Observation.NoProgress(e.getMessage())), unblocked));
+        }
+      }
       boolean returnedBetweenSteps = pendingMemslot != null && pendingMemslot.isDone();
       o = perform(step.get());
       if (pendingMemslot != null) {
@@ -274,18 +294,13 @@ public final class KernelTraceTarget implements Target {
 
   /**
    * A memslot update just started: its result once it returns, or empty (srcu_wait) once its thread sleeps in
-   * synchronize_srcu while vCPUs sleep in userfaultfd ({@code readers}) and SRCU's worker has run the grace
-   * period's first pass (it flips SRCU's reader index: a vCPU that faults after that is a new reader, which
-   * the update does not wait for, as in the model; one that faulted before the flip would hold it up too).
-   * Without sleepers it can only return.
+   * synchronize_srcu while vCPUs sleep in userfaultfd ({@code readers}). Without sleepers it can only return.
    */
   private Optional<Observation> memslotOutcome(CompletableFuture<Observation> f, int tid, boolean readers) {
     try {
       return kernel.evidence().until("the memslot update neither returned nor slept in synchronize_srcu", () -> {
         if (f.isDone()) return Optional.of(Optional.of(join(f)));
-        if (readers && SleepEvidence.asleepIn(tid, SleepEvidence.SRCU).isPresent() && SleepEvidence.srcuWorkerRan()) {
-          return Optional.of(Optional.<Observation>empty());
-        }
+        if (readers && SleepEvidence.asleepIn(tid, SleepEvidence.SRCU).isPresent()) return Optional.of(Optional.<Observation>empty());
         return Optional.empty();
       });
     } catch (SleepEvidence.Hung e) {
@@ -330,16 +345,24 @@ public final class KernelTraceTarget implements Target {
     }
   }
 
+  /**
+   * Hands the trace's kernel target to the closer thread (tearing a VM down takes longer than building the
+   * next one) and forgets it; {@link #close} waits for every VM to be closed.
+   */
   private void closeKernel() {
     if (kernel != null) {
-      kernel.close(); // closes the userfaultfd first: sleepers finish, a pending memslot update returns
-      if (pendingMemslot != null) {
-        try {
-          pendingMemslot.get(10, TimeUnit.SECONDS);
-        } catch (Exception ignored) {
-          // the VM is gone either way
+      KernelTarget k = kernel;
+      CompletableFuture<Observation> pending = pendingMemslot;
+      closing = closing.thenRunAsync(() -> {
+        k.close(); // closes the userfaultfd first: sleepers finish, a pending memslot update returns
+        if (pending != null) {
+          try {
+            pending.get(10, TimeUnit.SECONDS);
+          } catch (Exception ignored) {
+            // the VM is gone either way
+          }
         }
-      }
+      }, closer);
       kernel = null;
     }
     pendingMemslot = null;
@@ -349,6 +372,12 @@ public final class KernelTraceTarget implements Target {
   @Override
   public void close() {
     closeKernel();
+    try {
+      closing.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // a VM that does not close is left to the process's exit
+    }
+    closer.shutdownNow();
     vmmThread.shutdownNow();
   }
 }
