@@ -35,14 +35,14 @@ import kvmuf.sys.TaskState;
  * spaces the reads, it decides nothing) and gives up only after the hung-kernel timeout, reported as {@link
  * Hung}: "no progress ... hung kernel?".
  */
-final class SleepEvidence {
-  static final Duration DEFAULT_HUNG = Duration.ofSeconds(20);
-  static final String UFFD = "handle_userfault";
-  static final String SRCU = "synchronize_srcu";
+public final class SleepEvidence {
+  public static final Duration DEFAULT_HUNG = Duration.ofSeconds(20);
+  public static final String UFFD = "handle_userfault";
+  public static final String SRCU = "synchronize_srcu";
 
   private final Duration hung;
 
-  SleepEvidence(Duration hung) {
+  public SleepEvidence(Duration hung) {
     this.hung = hung;
   }
 
@@ -51,7 +51,7 @@ final class SleepEvidence {
   }
 
   /** No evidence within the hung-kernel timeout. */
-  static final class Hung extends RuntimeException {
+  public static final class Hung extends RuntimeException {
     Hung(String message) {
       super(message);
     }
@@ -61,7 +61,7 @@ final class SleepEvidence {
    * Polls {@code probe} until it answers and returns the answer; throws {@link Hung} naming {@code what} when
    * nothing answers within the hung-kernel timeout.
    */
-  <T> T until(String what, Supplier<Optional<T>> probe) {
+  public <T> T until(String what, Supplier<Optional<T>> probe) {
     long deadline = System.nanoTime() + hung.toNanos();
     long pause = 10_000;
     while (true) {
@@ -82,7 +82,7 @@ final class SleepEvidence {
    * The thread's state when it sleeps in {@code function} ({@link #UFFD}, {@link #SRCU}): read twice with
    * the same voluntary count; empty while it runs, is runnable or sleeps elsewhere.
    */
-  static Optional<TaskState> asleepIn(int tid, String function) {
+  public static Optional<TaskState> asleepIn(int tid, String function) {
     TaskState a = TaskState.of(tid);
     if (!asleep(a, function)) return Optional.empty();
     TaskState b = TaskState.of(tid);
@@ -94,7 +94,7 @@ final class SleepEvidence {
    * After a wake ioctl returned: the sleeper {@code before} (from {@link #asleepIn}) still sleeps where it
    * slept, not woken in between.
    */
-  static boolean stillAsleep(TaskState before, String function) {
+  public static boolean stillAsleep(TaskState before, String function) {
     TaskState now = TaskState.of(before.tid());
     return asleep(now, function) && now.voluntary() == before.voluntary() && now.wchan().equals(before.wchan());
   }
