@@ -55,20 +55,18 @@ public record TaskState(int tid, char state, String wchan, long voluntary, long 
   }
 
   /**
-   * The kernel's workqueue workers of CPU {@code cpu}'s normal-priority pool (kworker/CPU:N threads; the
-   * highpri pool kworker/CPU:NH, the unbound ones and the rescuers kworker/R-* left out), by pid, for {@link
+   * The kernel's workqueue workers of the per-CPU normal-priority pools (kworker/CPU:N threads, every CPU; the
+   * highpri pools kworker/CPU:NH, the unbound ones and the rescuers kworker/R-* left out), by pid, for {@link
    * #anyRunnable}.
    */
-  public static java.util.List<Integer> kernelWorkers(int cpu) {
-    String prefix = "kworker/" + cpu + ":";
+  public static java.util.List<Integer> perCpuKernelWorkers() {
     try (var procs = Files.list(Path.of("/proc"))) {
       return procs.map(p -> p.getFileName().toString()).filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit))
           .filter(n -> {
             try {
               String comm = new String(Files.readAllBytes(Path.of("/proc", n, "comm")), StandardCharsets.US_ASCII);
-              if (!comm.startsWith(prefix)) return false;
-              String id = comm.substring(prefix.length()).split("[-\n]", 2)[0];
-              return !id.isEmpty() && id.chars().allMatch(Character::isDigit);
+              // kworker/1:2 or kworker/1:2-events (the suffix names its current or last workqueue)
+              return comm.matches("kworker/[0-9]+:[0-9]+(-.*)?\\s*");
             } catch (IOException e) {
               return false; // exited meanwhile
             }

@@ -82,6 +82,13 @@ public final class BenchConformCommand implements Callable<Integer> {
     } finally {
       pool.shutdownNow();
     }
+    // A benchmark is no conformance report, but a divergence is named (stderr), so that it can be replayed.
+    for (KernelTraces.Outcome o : outcomes) {
+      for (int k = 0; k < o.results().size(); k++) {
+        if (!o.results().get(k).ok()) KernelTraces.lines(o.names().get(k), o.results().get(k)).forEach(spec.commandLine().getErr()::println);
+      }
+    }
+    spec.commandLine().getErr().flush();
     long steps = outcomes.stream().mapToLong(KernelTraces.Outcome::stepsRun).sum();
     StepRate rate = clock.stop(steps);
     int passed = outcomes.stream().mapToInt(KernelTraces.Outcome::passed).sum();

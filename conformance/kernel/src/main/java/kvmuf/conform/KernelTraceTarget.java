@@ -76,6 +76,9 @@ public final class KernelTraceTarget implements Target {
     return t;
   });
   private CompletableFuture<Void> closing = CompletableFuture.completedFuture(null);
+  /** The next trace's kernel target, built while this trace runs (the same setup as this one; most traces share it). */
+  private CompletableFuture<KernelTarget> spare;
+  private TargetSetup spareSetup;
   private KernelTarget kernel;
   private Config config;
   private String setupUnsupported;
@@ -116,7 +119,8 @@ public final class KernelTraceTarget implements Target {
     try {
       TargetSetup setup = new TargetSetup(config.vcpus(), Math.max(TargetSetup.PAGES_2M, config.numGfns()), config.slotKind(),
           config.uffdMode(), false, profile);
-      kernel = KernelTarget.open(setup).withHungTimeout(hung);
+      kernel = takeSpare(setup).orElseGet(() -> KernelTarget.open(setup)).withHungTimeout(hung);
+      buildSpare(setup);
     } catch (UnsupportedFeatureException e) {
       setupUnsupported = e.getMessage().replaceFirst("^unsupported: ", "");
     } catch (IllegalArgumentException e) {
@@ -199,7 +203,7 @@ public final class KernelTraceTarget implements Target {
         // so that this vCPU is a new reader the update does not wait for (the model's generations); one that
         // faulted before the flip would hold the update up as well.
         try {
-          kernel.evidence().untilSrcuWorkerRan(vmmTid());
+          kernel.evidence().untilSrcuWorkerRan();
           srcuFlipped = true;
         } catch (SleepEvidence.Hung e) {
           return Optional.of(observation(unexpected(new Observation.NoProgress(e.getMessage())), unblocked));
@@ -345,6 +349,33 @@ public final class KernelTraceTarget implements Target {
     }
   }
 
+  /** The spare kernel target when it was built for {@code setup}; a spare for another setup is closed. */
+  private Optional<KernelTarget> takeSpare(TargetSetup setup) {
+    CompletableFuture<KernelTarget> f = spare;
+    spare = null;
+    if (f == null) return Optional.empty();
+    if (setup == null || !setup.equals(spareSetup)) {
+      closing = closing.thenRunAsync(() -> {
+        try {
+          f.join().close();
+        } catch (RuntimeException e) {
+          // it was never built
+        }
+      }, closer);
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(f.join());
+    } catch (RuntimeException e) {
+      return Optional.empty(); // opened again in the caller, which reports why it cannot be built
+    }
+  }
+
+  private void buildSpare(TargetSetup setup) {
+    spareSetup = setup;
+    spare = CompletableFuture.supplyAsync(() -> KernelTarget.open(setup), closer);
+  }
+
   /**
    * Hands the trace's kernel target to the closer thread (tearing a VM down takes longer than building the
    * next one) and forgets it; {@link #close} waits for every VM to be closed.
@@ -372,6 +403,7 @@ public final class KernelTraceTarget implements Target {
   @Override
   public void close() {
     closeKernel();
+    takeSpare(null);
     try {
       closing.get(30, TimeUnit.SECONDS);
     } catch (Exception e) {

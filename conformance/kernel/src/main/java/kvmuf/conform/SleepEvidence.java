@@ -26,7 +26,7 @@ import kvmuf.sys.TaskState;
  *
  * <p><b>SRCU's index flip</b>: a synchronize_srcu queues its grace period's work and sleeps; the work's first
  * pass flips SRCU's reader index, after which a new reader (a vCPU that faults now) does not hold the update
- * up. The flip has happened once no worker of the pool its work was queued on is runnable ({@link #untilSrcuWorkerRan}).
+ * up. The flip has happened once no worker of the per-CPU pools is runnable ({@link #untilSrcuWorkerRan}).
  *
  * <p>Where the kernel names no wait channel (no CONFIG_KALLSYMS: "0" or a bare address), "asleep" falls back
  * to the state alone (S or D, same voluntary count on two reads), which cannot tell one sleep from another.
@@ -100,13 +100,13 @@ public final class SleepEvidence {
   }
 
   /**
-   * Waits until SRCU's grace-period work, queued by the synchronize_srcu that thread {@code tid} now sleeps
-   * in, has run: no worker of the per-CPU pool it was queued on (rcu_gp is a per-CPU workqueue; the CPU the
-   * thread went to sleep on) is runnable ({@link TaskState#anyRunnable}). Its first pass flips the reader
+   * Waits until SRCU's grace-period work, queued by a synchronize_srcu that now sleeps, has run: no worker of
+   * the per-CPU pools (rcu_gp is a per-CPU workqueue; every CPU's pool is checked, as the caller may have moved
+   * between queueing and sleeping) is runnable ({@link TaskState#anyRunnable}). Its first pass flips the reader
    * index, which the kernel shows nowhere else.
    */
-  void untilSrcuWorkerRan(int tid) {
-    java.util.List<Integer> workers = TaskState.kernelWorkers(TaskState.of(tid).cpu());
+  void untilSrcuWorkerRan() {
+    java.util.List<Integer> workers = TaskState.perCpuKernelWorkers();
     until("the kernel's workqueue workers did not go idle after synchronize_srcu queued its grace period",
         () -> TaskState.anyRunnable(workers) ? Optional.empty() : Optional.of(true));
   }
