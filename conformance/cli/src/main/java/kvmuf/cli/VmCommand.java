@@ -45,12 +45,14 @@ import picocli.CommandLine.Parameters;
       "Exit codes: the guest command's own code; 2 usage error; 3 environment: QEMU, kernel or",
       "  busybox missing, boot failure, guest kernel panic, timeout (each one line on stderr).",
     })
-public final class VmCommand implements Runnable {
+public final class VmCommand implements java.util.concurrent.Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
+  public Integer call() {
+    // No subcommand is a usage error: the usage, on stderr, and exit 2.
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
   }
 
   /** Options every vm subcommand shares. */
