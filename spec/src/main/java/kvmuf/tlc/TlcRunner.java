@@ -31,6 +31,10 @@ public final class TlcRunner {
     this.toolsJar = toolsJar;
   }
 
+  Path toolsJar() {
+    return toolsJar;
+  }
+
   public static TlcRunner locate() {
     String env = System.getenv(TOOLS_ENV);
     if (env != null && !env.isBlank()) {

@@ -50,15 +50,24 @@ public final class CheckCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
-  @Option(names = "--engine", defaultValue = "tlc",
+  /** The --engine values as typed (lowercase: picocli shows and matches these names). */
+  enum EngineChoice { tlc, java, both }
+
+  @Option(names = "--engine", defaultValue = "tlc", paramLabel = "tlc|java|both",
       description = "tlc (the spec), java (the Java model's explorer) or both (runs the two and fails on any disagreement of counts, verdict or property). Default: ${DEFAULT-VALUE}.")
-  String engine;
+  EngineChoice engine;
 
   @Option(names = "--config", paramLabel = "NAME", description = "Model config (default: small, or the mutant's catalogued config).")
   String config;
 
   @Option(names = "--mutant", paramLabel = "ID", description = "Switch on one catalogued mutant.")
   String mutant;
+
+  /** conform's spelling, kept working here so one word works everywhere. */
+  @Option(names = "--model-mutant", hidden = true, paramLabel = "ID")
+  void modelMutantAlias(String id) {
+    mutant = id;
+  }
 
   @Option(names = "--workers", defaultValue = "2", description = "Worker threads (default: ${DEFAULT-VALUE}).")
   int workers;
@@ -71,10 +80,9 @@ public final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<Engine> engines = switch (engine) {
-      case "tlc" -> List.of(Engine.TLC);
-      case "java" -> List.of(Engine.JAVA);
-      case "both" -> List.of(Engine.TLC, Engine.JAVA);
-      default -> throw KvmufException.usage("unknown engine '" + engine + "'; valid: tlc, java, both");
+      case tlc -> List.of(Engine.TLC);
+      case java -> List.of(Engine.JAVA);
+      case both -> List.of(Engine.TLC, Engine.JAVA);
     };
     if (workers < 1) {
       throw KvmufException.usage("--workers must be at least 1");

@@ -38,7 +38,7 @@ final class ConcurrentConformCli {
 
   private int call() {
     CommandLine.ParseResult parsed = c.spec.commandLine().getParseResult();
-    for (String other : List.of("--in", "--rules", "--length", "--list", "--model-mutant", "--kernel-mutant")) {
+    for (String other : List.of("--in", "--rules", "--length", "--list", "--model-mutant", "--mutant", "--kernel-mutant")) {
       if (parsed.hasMatchedOption(other)) {
         throw KvmufException.usage("--concurrent runs seeded workloads of its own (--config, --traces N, --seed S); it does not take " + other);
       }
@@ -54,8 +54,8 @@ final class ConcurrentConformCli {
     }
     if (c.target == null) throw KvmufException.usage("--target is required: host (this machine's /dev/kvm) or vm (a kernel under QEMU)");
     return switch (c.target) {
-      case "host" -> host(config, runs, uapi);
-      case "vm" -> {
+      case host -> host(config, runs, uapi);
+      case vm -> {
         if (c.outDir != null) {
           throw KvmufException.usage("--out works with --target host only; with --target vm the guest runs the threads (--traces N --seed S)");
         }
@@ -65,7 +65,6 @@ final class ConcurrentConformCli {
         if (c.json) guest.add("--json");
         yield c.vm(guest);
       }
-      default -> throw KvmufException.usage("unknown target '" + c.target + "'; valid: host, vm");
     };
   }
 
@@ -77,7 +76,7 @@ final class ConcurrentConformCli {
   private int host(Config config, int runs, Optional<UapiProfile> uapi) {
     KernelTraces.requireKvm("conform --target host --concurrent");
     Optional<Path> outDir = Optional.ofNullable(c.outDir);
-    if (c.outDir != null) TraceFiles.createOutDir(c.outDir);
+    if (c.outDir != null) TraceFiles.createOutDir(c.outDir, c.force);
     String profile = uapi.orElseGet(HostConform::probedProfile).id();
     String kernel = KernelTraces.kernel();
     String source = "config " + config.name() + ", seed " + c.seed + ", " + runs + " runs";
@@ -163,7 +162,7 @@ final class ConcurrentConformCli {
         Validator.Result v = r.validation().orElseThrow();
         f.put("workload", r.workload().describe());
         f.put("events", r.events());
-        f.put("explained_prefix", v.explained());
+        f.put("explainedPrefix", v.explained());
         if (!v.accepted()) {
           TraceStep s = r.log().orElseThrow().steps().get(v.firstUnexplained());
           f.put("step", v.firstUnexplained());
@@ -172,7 +171,7 @@ final class ConcurrentConformCli {
           f.put("action", TraceCodec.describe(s));
           f.put("expected", v.possibleAtFailure().stream().map(TraceCodec::tree).toList());
           f.put("observed", v.loggedAtFailure().map(TraceCodec::tree).orElse(null));
-          f.put("bound_hit", v.boundHit());
+          f.put("boundHit", v.boundHit());
         }
         r.reason().ifPresent(x -> f.put("problem", x));
         r.file().ifPresent(x -> f.put("log", x.toString()));

@@ -45,6 +45,15 @@ final class Failures {
         + " (a bug in the kit; --debug or KVMUF_DEBUG=1 prints the stack trace)", true);
   }
 
+  /** An I/O failure while working on {@code path}, named even when the exception does not carry it (a write's ENOSPC). */
+  static KvmufException at(java.nio.file.Path path, IOException e) {
+    if (e instanceof FileSystemException fs) {
+      return KvmufException.io(path + ": " + cause(fs)); // the path the user gave, not a temporary file's
+    }
+    String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return KvmufException.io(path + ": " + hint(msg));
+  }
+
   /** An I/O failure: the path and the cause (permission, read-only filesystem, disk full) in words. */
   static Failure io(IOException e) {
     if (e instanceof FileSystemException fs) {

@@ -79,8 +79,8 @@ final class KernelTraces {
           passed++;
         }
         if (out != null) {
-          TraceCodec.write(out.resolve(n.name() + ".ndjson"), n.trace());
-          TraceCodec.write(out.resolve(n.name() + ".observed.ndjson"), r.recorded());
+          TraceFiles.write(out.resolve(n.name() + ".ndjson"), n.trace());
+          TraceFiles.write(out.resolve(n.name() + ".observed.ndjson"), r.recorded());
         }
         if (progress != null) {
           lines(n.name(), r).forEach(progress::println);

@@ -73,6 +73,7 @@ public final class Kvmuf implements Callable<Integer> {
     CommandLine cl = new CommandLine(new Kvmuf());
     // Descriptions are written as lines of up to ~100 characters; do not re-wrap them at 80.
     cl.setUsageHelpWidth(120);
+    CommandSummaries.install(cl);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           CommandLine c = ex.getCommandLine();

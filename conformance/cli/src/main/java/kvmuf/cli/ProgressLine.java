@@ -33,8 +33,11 @@ final class ProgressLine implements AutoCloseable {
     ProgressLine[] self = new ProgressLine[1];
     Thread t = Thread.ofPlatform().daemon().name("kvmuf-progress").unstarted(() -> {
       try {
+        // The first line comes soon (a user wonders within seconds whether anything runs), then every period.
+        long wait = Math.min(periodMillis, 2_000);
         while (true) {
-          Thread.sleep(periodMillis);
+          Thread.sleep(wait);
+          wait = periodMillis;
           if (self[0].closed) {
             return;
           }

@@ -24,6 +24,14 @@ final class UsageErrors {
       }
       return what;
     }
+    // picocli's words for a bad enum value, in the kit's one style ("unknown X 'v'; valid: a, b").
+    java.util.regex.Matcher m = ENUM.matcher(ex.getMessage());
+    if (m.matches()) {
+      return "unknown " + m.group(1) + " value '" + m.group(3) + "'; valid: " + m.group(2);
+    }
     return ex.getMessage();
   }
+
+  private static final java.util.regex.Pattern ENUM = java.util.regex.Pattern.compile(
+      "Invalid value for (?:option|positional parameter) '?([^':]+)'?: expected one of \\[(.*)\\] \\(case-\\w+\\) but was '(.*)'");
 }

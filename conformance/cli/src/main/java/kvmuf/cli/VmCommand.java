@@ -71,16 +71,23 @@ public final class VmCommand implements java.util.concurrent.Callable<Integer> {
         description = "With --kernel PATH: the kernel's modules tree (lib/modules/VERSION); kvm-amd/kvm-intel and their dependencies are loaded from it.")
     String modules;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+    @Option(names = "--vm-timeout", paramLabel = "SECONDS", defaultValue = "600",
         description = "Kill the VM after this many seconds (default ${DEFAULT-VALUE}); reported as a timeout, exit 3.")
     long timeout;
+
+    /** The old name of --vm-timeout (conform says --vm-timeout), kept so scripts keep working. */
+    @Option(names = "--timeout", hidden = true, paramLabel = "SECONDS")
+    Long timeoutAlias; // a field: picocli applies --vm-timeout's default after parsing and would undo a setter
 
     @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
     boolean quiet;
 
     VmSession session(boolean forceQuiet) {
+      if (timeoutAlias != null) {
+        timeout = timeoutAlias;
+      }
       if (timeout <= 0) {
-        throw KvmufException.usage("--timeout must be a positive number of seconds");
+        throw KvmufException.usage("--vm-timeout must be a positive number of seconds");
       }
       return new VmSession(kernel, modules, mutant(), Duration.ofSeconds(timeout), Progress.stderr(quiet || forceQuiet));
     }
