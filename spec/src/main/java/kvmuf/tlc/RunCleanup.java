@@ -16,6 +16,7 @@ import java.util.stream.Stream;
  */
 final class RunCleanup {
   private static final Map<Object, Runnable> PENDING = new ConcurrentHashMap<>();
+  private static volatile boolean stopping;
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(RunCleanup::runAll, "kvmuf-tlc-cleanup"));
@@ -37,7 +38,13 @@ final class RunCleanup {
     PENDING.remove(key);
   }
 
+  /** True once the JVM is being stopped: a TLC that just died was killed by us, not a failure to report. */
+  static boolean stopping() {
+    return stopping;
+  }
+
   private static void runAll() {
+    stopping = true;
     // Processes first: a TLC still writing its metadir would refill the folder being deleted.
     PENDING.forEach((k, r) -> { if (k instanceof Process) r.run(); });
     PENDING.forEach((k, r) -> { if (!(k instanceof Process)) r.run(); });

@@ -142,6 +142,10 @@ public final class TlcRunner {
       }
     }
     int exit = p.waitFor();
+    if (RunCleanup.stopping()) {
+      // SIGINT/SIGTERM: the shutdown hook killed TLC; "TLC exited with 137" would be a false report.
+      throw new TlcSetupException("stopped by a signal: TLC killed, its temporary folder removed");
+    }
     double wall = (System.nanoTime() - t0) / 1e9;
     double seconds = parser.searchSeconds() > 0 ? parser.searchSeconds() : wall;
     Verdict verdict;

@@ -41,7 +41,7 @@ final class KernelTraces {
       // Only conform has a vm target; replay's other target is the model.
       String hint = denied ? "/dev/kvm needs root or the kvm group (usermod -aG kvm USER, then log in again)"
           : what.startsWith("conform") ? "try --target vm" : "try --target model, or 'kvmuf conform --target vm'";
-      throw KvmufException.environment(why + ": " + what + " needs KVM; " + hint);
+      throw KvmufException.environment(why + ": " + what + " needs KVM" + (why.contains("kvm group") ? "" : "; " + hint));
     }
   }
 

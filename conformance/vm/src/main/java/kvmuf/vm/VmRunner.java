@@ -136,6 +136,10 @@ public final class VmRunner {
         throw VmException.environment("interrupted");
       }
       watchdog.interrupt();
+      if (RunCleanup.stopping() || qemuErr.toString().contains("terminating on signal")) {
+        // SIGINT/SIGTERM: "failed to boot" or a guest verdict would be a false report.
+        throw VmException.environment("stopped by a signal: QEMU killed, its temporary folder removed");
+      }
       boolean timedOut = System.nanoTime() - start >= timeout.toNanos() && !c.exited();
       VmOutcome o = c.finish(qemuExit, qemuErr.toString(), timedOut, timeout.toSeconds());
       return new Report(o, c.kernelRelease(), c.log());
