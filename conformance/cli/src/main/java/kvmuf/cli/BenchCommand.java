@@ -9,11 +9,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = {"Benchmarks. Each prints its figures from one run; none is part of the test suite."},
     subcommands = {BenchExplorerCommand.class, BenchDemandPagingCommand.class, BenchConformCommand.class})
-public final class BenchCommand implements Runnable {
+public final class BenchCommand implements java.util.concurrent.Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+  public Integer call() {
+    // No subcommand is a usage error: the usage, on stderr, and exit 2.
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
   }
 }

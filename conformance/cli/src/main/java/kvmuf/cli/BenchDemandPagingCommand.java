@@ -95,6 +95,8 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     BenchConfig config = parse();
     if (config.target() == Target.VM) return runInVm(config);
+    // The plot's folder is checked before the bench runs, not after (a read-only folder lost the whole run).
+    if (plot != null) TraceFiles.checkOutFile(plot, List.of(), true);
     if (config.modes().stream().anyMatch(Mode::usesUffd)) requireUffd();
     List<CellResult> cells;
     if (config.target() == Target.HOST) {
@@ -143,7 +145,7 @@ public final class BenchDemandPagingCommand implements Callable<Integer> {
       comparisons = selftest.compare(config, cells, this::progress);
       jsonOut.put("selftest", Selftest.json(comparisons));
     }
-    if (plot != null) Files.writeString(plot, SvgPlot.render(config, cells));
+    if (plot != null) AtomicFiles.writeString(plot, SvgPlot.render(config, cells));
     var out = spec.commandLine().getOut();
     if (json) {
       out.println(Json.write(jsonOut));

@@ -30,7 +30,7 @@ final class ConcurrentConformCli {
 
   private int call() {
     CommandLine.ParseResult parsed = c.spec.commandLine().getParseResult();
-    for (String other : List.of("--in", "--rules", "--length", "--list", "--model-mutant", "--kernel-mutant")) {
+    for (String other : List.of("--in", "--rules", "--length", "--list", "--model-mutant", "--mutant", "--kernel-mutant")) {
       if (parsed.hasMatchedOption(other)) {
         throw KvmufException.usage("--concurrent runs seeded workloads of its own (--config, --traces N, --seed S); it does not take " + other);
       }
@@ -46,8 +46,8 @@ final class ConcurrentConformCli {
     }
     if (c.target == null) throw KvmufException.usage("--target is required: host (this machine's /dev/kvm) or vm (a kernel under QEMU)");
     return switch (c.target) {
-      case "host" -> host(config, runs, uapi);
-      case "vm" -> {
+      case host -> host(config, runs, uapi);
+      case vm -> {
         if (c.outDir != null) {
           throw KvmufException.usage("--out works with --target host only; with --target vm the guest runs the threads (--traces N --seed S)");
         }
@@ -57,7 +57,6 @@ final class ConcurrentConformCli {
         if (c.json) guest.add("--json");
         yield c.vm(guest);
       }
-      default -> throw KvmufException.usage("unknown target '" + c.target + "'; valid: host, vm");
     };
   }
 
@@ -68,7 +67,7 @@ final class ConcurrentConformCli {
 
   private int host(Config config, int runs, Optional<UapiProfile> uapi) {
     KvmRequired.check("conform --target host --concurrent");
-    if (c.outDir != null) TraceFiles.createOutDir(c.outDir);
+    if (c.outDir != null) TraceFiles.createOutDir(c.outDir, c.force);
     PrintWriter out = c.spec.commandLine().getOut();
     HostConform.Outcome o = new ConcurrentConformRun(config, c.seed, runs, uapi, Optional.ofNullable(c.outDir), c.json)
         .run(out, c.spec.commandLine().getErr());

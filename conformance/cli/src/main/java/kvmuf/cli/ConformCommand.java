@@ -78,8 +78,10 @@ public final class ConformCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--target", paramLabel = "host|vm", description = "Where the kernel is: host (this machine's /dev/kvm) or vm (under QEMU).")
-  String target;
+  enum TargetChoice { host, vm }
+
+  @Option(names = "--target", paramLabel = "host|vm", description = "Required (except with --list): where the kernel is: host (this machine's /dev/kvm) or vm (under QEMU).")
+  TargetChoice target;
 
   @Option(names = "--profile", paramLabel = "P",
       description = "KVM Userfault UAPI to speak: upstream, uf-v1, uf-v2, uf-v3 (default: probed from the kernel).")
@@ -120,6 +122,12 @@ public final class ConformCommand implements Callable<Integer> {
           + "so conform must report where the kernel parts ways with it.")
   String modelMutant;
 
+  /** check's and generate's spelling, kept working here so one word works everywhere. */
+  @Option(names = "--mutant", hidden = true, paramLabel = "ID")
+  void mutantAlias(String id) {
+    modelMutant = id;
+  }
+
   @Option(names = "--kernel", paramLabel = "reference|SERIES|PKG|PATH",
       description = "With --target vm: the kernel to boot (see 'kvmuf vm --help'); reference: our KVM Userfault kernel.")
   String kernel;
@@ -132,6 +140,13 @@ public final class ConformCommand implements Callable<Integer> {
       description = "With --target vm: kill a VM after this many seconds (default: ${DEFAULT-VALUE}).")
   long vmTimeout;
 
+  /** 'kvmuf vm run's old spelling. */
+  @Option(names = "--timeout", hidden = true, paramLabel = "SECONDS")
+  Long timeoutAlias; // a field: picocli applies --vm-timeout's default after parsing and would undo a setter
+
+  @Option(names = "--force", description = "Write --out into a folder that already holds traces.")
+  boolean force;
+
   @Option(names = "--concurrent", description = "Free-running vCPU, uffd and VMM threads; each run's log is validated against the model (see below).")
   boolean concurrent;
 
@@ -141,6 +156,7 @@ public final class ConformCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (timeoutAlias != null) vmTimeout = timeoutAlias;
     if (concurrent) return ConcurrentConformCli.run(this);
     if (traces != null && in != null) throw KvmufException.usage("--traces and --in exclude each other");
     if (traces != null && traces < 0) throw KvmufException.usage("--traces must be 0 or more");
@@ -175,19 +191,18 @@ public final class ConformCommand implements Callable<Integer> {
     // Fail on a bad config name here, before a VM boots.
     if (config != null) TraceFiles.config(config, List.of());
     return switch (target) {
-      case "host" -> {
+      case host -> {
         if (kernel != null || kernelMutant != null) {
           throw KvmufException.usage("--kernel and --kernel-mutant go with --target vm (the host runs its own kernel)");
         }
         yield host(selected, traceCount, uapi, mutant);
       }
-      case "vm" -> {
+      case vm -> {
         if (in != null || outDir != null) {
           throw KvmufException.usage("--in and --out work with --target host only; with --target vm the guest generates the traces (--traces N --seed S)");
         }
         yield kernelMutant != null ? mutantMatrix() : vm(guestArgs(traceCount));
       }
-      default -> throw KvmufException.usage("unknown target '" + target + "'; valid: host, vm");
     };
   }
 
@@ -202,6 +217,8 @@ public final class ConformCommand implements Callable<Integer> {
   }
 
   private int host(List<Rule> selected, int traceCount, Optional<UapiProfile> uapi, Optional<MutantId> mutant) {
+    // Before any rule runs: a result that cannot be written is known now, not after minutes of rules.
+    if (outDir != null) TraceFiles.createOutDir(outDir, force);
     List<KernelTraces.Named> named = new ArrayList<>();
     String source = "";
     String configName = config;
@@ -211,7 +228,7 @@ public final class ConformCommand implements Callable<Integer> {
     }
     if (in != null) {
       for (java.nio.file.Path f : TraceFiles.list(in)) {
-        named.add(new KernelTraces.Named(f.getFileName().toString().replaceFirst("\\.ndjson$", ""), TraceFiles.read(f)));
+        named.add(new KernelTraces.Named(f.getFileName().toString().replaceFirst("\\.ndjson$", ""), TraceFiles.readReplayable(f)));
       }
       source = in.toString();
     } else if (traceCount > 0) {
@@ -250,7 +267,7 @@ public final class ConformCommand implements Callable<Integer> {
     }
     root.setOut(spec.commandLine().getOut());
     root.setErr(spec.commandLine().getErr());
-    List<String> args = new ArrayList<>(List.of("vm", "run", "--timeout", String.valueOf(vmTimeout)));
+    List<String> args = new ArrayList<>(List.of("vm", "run", "--vm-timeout", String.valueOf(vmTimeout)));
     if (kernel != null) args.addAll(List.of("--kernel", kernel));
     args.add("--");
     args.addAll(guest);

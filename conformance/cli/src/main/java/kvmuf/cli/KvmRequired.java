@@ -9,7 +9,12 @@ final class KvmRequired {
   static void check(String what) {
     String noKvm = Kvm.unavailableReason();
     if (noKvm != null) {
-      throw KvmufException.environment(noKvm.replaceFirst("^unsupported: ", "") + ": " + what + " needs KVM; try --target vm");
+      String why = noKvm.replaceFirst("^unsupported: ", "");
+      boolean denied = why.contains("EACCES") || why.contains("ermission denied");
+      // Only conform has a vm target; replay's other target is the model.
+      String hint = denied ? "/dev/kvm needs root or the kvm group (usermod -aG kvm USER, then log in again)"
+          : what.startsWith("conform") ? "try --target vm" : "try --target model, or 'kvmuf conform --target vm'";
+      throw KvmufException.environment(why + ": " + what + " needs KVM" + (why.contains("kvm group") ? "" : "; " + hint));
     }
   }
 }

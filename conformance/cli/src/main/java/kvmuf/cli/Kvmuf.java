@@ -1,7 +1,11 @@
 package kvmuf.cli;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** The {@code kvmuf} command line: one subcommand per job, each with --help and, where a machine reads it, --json. */
 @Command(
@@ -12,7 +16,8 @@ import picocli.CommandLine.Command;
       "Formal model and conformance kit for KVM Userfault:",
       "KVM_MEM_USERFAULT, the userfault bitmap, KVM_MEMORY_EXIT_FLAG_USERFAULT.",
       "Start with: kvmuf check (TLC on the small config), kvmuf mutants.",
-      "Exit codes: 0 ok, 1 violation or divergence, 2 usage error, 3 environment missing."
+      "Exit codes: 0 ok, 1 violation or divergence, 2 usage error, 3 environment missing,",
+      "4 I/O error (permission, read-only filesystem, disk full) or internal error."
     },
     subcommands = {
       CheckCommand.class,
@@ -24,14 +29,19 @@ import picocli.CommandLine.Command;
       ConformCommand.class,
       VmCommand.class,
     })
-public final class Kvmuf implements Runnable {
+public final class Kvmuf implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Shown in help; the value is read before parsing (see {@link #run}) so it works after any subcommand too. */
+  @Option(names = "--debug", description = "Print the stack trace of an internal error (also: KVMUF_DEBUG=1).")
+  boolean debugOption;
+
   @Override
-  public void run() {
-    // No subcommand: teach, do not fail silently.
-    spec.commandLine().usage(spec.commandLine().getOut());
+  public Integer call() {
+    // No subcommand: teach, and say it was not a run.
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
   }
 
   public static void main(String[] args) {
@@ -40,31 +50,47 @@ public final class Kvmuf implements Runnable {
 
   /** Runs the command line and returns its exit code (tests call this instead of main). */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    List<String> rest = new ArrayList<>();
+    boolean debug = Failures.debugFromEnv();
+    boolean passThrough = false; // after '--' the words belong to the guest ('kvmuf vm run -- ...')
+    for (String a : args) {
+      if (!passThrough && a.equals("--debug")) {
+        debug = true;
+        continue;
+      }
+      passThrough |= a.equals("--");
+      rest.add(a);
+    }
+    return commandLine(debug).execute(rest.toArray(String[]::new));
+  }
+
+  public static CommandLine commandLine() {
+    return commandLine(Failures.debugFromEnv());
   }
 
   /** The configured command line: usage errors and user errors print one line, never a stack trace. */
-  public static CommandLine commandLine() {
+  public static CommandLine commandLine(boolean debug) {
     CommandLine cl = new CommandLine(new Kvmuf());
     // Descriptions are written as lines of up to ~100 characters; do not re-wrap them at 80.
     cl.setUsageHelpWidth(120);
+    CommandSummaries.install(cl);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
-          ex.getCommandLine().getErr().println("kvmuf: " + ex.getMessage());
-          ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          CommandLine c = ex.getCommandLine();
+          c.getErr().println("kvmuf: " + UsageErrors.line(ex));
+          c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
           return ExitCodes.USAGE;
         });
     cl.setExecutionExceptionHandler(
         (ex, c, parsed) -> {
-          if (ex instanceof KvmufException k) {
-            c.getErr().println("kvmuf: " + k.getMessage());
-            return k.exitCode();
+          Failures.Failure f = Failures.of(ex);
+          c.getOut().flush();
+          c.getErr().println("kvmuf: " + f.line());
+          if (debug) {
+            ex.printStackTrace(c.getErr());
           }
-          if (ex instanceof kvmuf.vm.VmException v) {
-            c.getErr().println("kvmuf: " + v.getMessage());
-            return v.kind() == kvmuf.vm.VmException.Kind.USAGE ? ExitCodes.USAGE : ExitCodes.ENVIRONMENT;
-          }
-          throw ex;
+          c.getErr().flush();
+          return f.exitCode();
         });
     return cl;
   }

@@ -17,6 +17,10 @@ public class KvmufException extends RuntimeException {
     return new KvmufException(ExitCodes.ENVIRONMENT, message);
   }
 
+  public static KvmufException io(String message) {
+    return new KvmufException(ExitCodes.IO_OR_INTERNAL, message);
+  }
+
   public int exitCode() {
     return exitCode;
   }

@@ -19,11 +19,13 @@ import picocli.CommandLine.Command;
       TracesValidateCommand.class,
       TracesShrinkCommand.class,
     })
-public final class TracesCommand implements Runnable {
+public final class TracesCommand implements java.util.concurrent.Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
+  public Integer call() {
+    // No subcommand is a usage error: the usage, on stderr, and exit 2.
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
   }
 }

@@ -18,22 +18,28 @@ import picocli.CommandLine.Option;
     name = "generate",
     mixinStandardHelpOptions = true,
     description = {
-      "Write COUNT traces of at most LENGTH API-level steps to DIR (trace-NNNNNN.ndjson), each",
+      "Write N (--traces) traces of at most LENGTH API-level steps to DIR (trace-NNNNNN.ndjson), each",
       "step with the set of observations the model allows. random: a random walk over the",
       "enabled API steps. coverage: steers toward actions, observation kinds and model states",
       "not yet seen, and prints the coverage reached. A trace ends early when nothing is left to",
       "do (every vCPU finished). The same seed gives the same bytes; --shard i/n writes only the",
       "traces whose index is i modulo n (shards of one seed together are the unsharded corpus).",
       "",
-      "Exit codes: 0 ok, 2 usage error."
+      "Exit codes: 0 ok, 2 usage error (also: --out already holds traces), 4 I/O error (the folder is read-only, the disk full)."
     })
 public final class TracesGenerateCommand implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "NAME", description = "Model config.")
   String config;
 
-  @Option(names = "--count", defaultValue = "100", description = "Traces to write (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--traces", defaultValue = "100", paramLabel = "N", description = "Traces to write (default: ${DEFAULT-VALUE}).")
   int count;
+
+  /** The old name of --traces (conform and replay say --traces), kept so scripts keep working. */
+  @Option(names = "--count", hidden = true, paramLabel = "N")
+  Integer countAlias; // a field, not a setter: picocli applies --traces' default after parsing and would undo a setter
+
+  enum StrategyChoice { random, coverage }
 
   @Option(names = "--length", defaultValue = "50", description = "Most API-level steps per trace (default: ${DEFAULT-VALUE}).")
   int length;
@@ -44,8 +50,8 @@ public final class TracesGenerateCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write the traces to (created if missing).")
   Path out;
 
-  @Option(names = "--strategy", defaultValue = "random", description = "random or coverage (default: ${DEFAULT-VALUE}).")
-  String strategy;
+  @Option(names = "--strategy", defaultValue = "random", paramLabel = "random|coverage", description = "random or coverage (default: ${DEFAULT-VALUE}).")
+  StrategyChoice strategy;
 
   @Option(names = "--shard", paramLabel = "i/n", description = "Write only the traces with index = i mod n (0 <= i < n).")
   String shard;
@@ -59,15 +65,28 @@ public final class TracesGenerateCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
+  @Option(names = "--force", description = "Write into a folder that already holds traces, or more than " + MAX_WITHOUT_FORCE + " traces.")
+  boolean force;
+
+  @picocli.CommandLine.Mixin ProgressOptions progressOptions = new ProgressOptions();
+
+  /** More traces than this is likely a typo (2000000000 wrote 1.5 GB in 30 s); --force says it is not. */
+  static final int MAX_WITHOUT_FORCE = 1_000_000;
+
   @Override
   public Integer call() {
+    if (countAlias != null) {
+      count = countAlias;
+    }
     Generator.Strategy s = switch (strategy) {
-      case "random" -> Generator.Strategy.RANDOM;
-      case "coverage" -> Generator.Strategy.COVERAGE;
-      default -> throw KvmufException.usage("unknown strategy '" + strategy + "'; valid: random, coverage");
+      case random -> Generator.Strategy.RANDOM;
+      case coverage -> Generator.Strategy.COVERAGE;
     };
-    if (count < 0 || length < 1) {
-      throw KvmufException.usage("--count must be >= 0 and --length >= 1");
+    if (count < 0) {
+      throw KvmufException.usage("--traces must be >= 0");
+    }
+    if (length < 1) {
+      throw KvmufException.usage("--length must be >= 1");
     }
     int[] sh = TraceFiles.shard(shard);
     int shardIndex = sh[0];
@@ -77,14 +96,28 @@ public final class TracesGenerateCommand implements Callable<Integer> {
     if (!Generator.profiles().contains(prof)) {
       throw KvmufException.usage("unknown profile '" + prof + "'; valid: " + String.join(", ", Generator.profiles()));
     }
-    TraceFiles.createOutDir(out);
-    boolean progress = TraceFiles.progress(json);
     Generator g = new Generator(c, s, seed, prof, length);
+    if (count > MAX_WITHOUT_FORCE && !force) {
+      // A generator of its own: the coverage strategy's state must not see this sample.
+      long bytes = TraceCodec.toText(new Generator(c, s, seed, prof, length).generate(0)).length();
+      throw KvmufException.usage(String.format(Locale.ROOT,
+          "--traces %d would write about %.1f GB (%d bytes for the first trace); use --force if that is what you want",
+          count, (double) bytes * count / shards / 1e9, bytes));
+    }
+    TraceFiles.createOutDir(out, true);
+    if (!force) {
+      // Other shards of this corpus (same header, other file names) may share a folder; anything else would mix or overwrite.
+      TraceFiles.refuseOtherCorpus(out, k -> k < count && k % shards == shardIndex, TraceCodec.headerLine(new kvmuf.trace.TraceHeader(kvmuf.trace.TraceHeader.FORMAT, c, seed, prof, s.name().toLowerCase(Locale.ROOT))));
+    }
     long t0 = System.nanoTime();
     long cpu0 = TraceFiles.cpuNanos();
-    long lastReport = t0;
+    int[] done = {0};
+    int mineTotal = (count - shardIndex + shards - 1) / shards;
     int written = 0;
     long steps = 0;
+    try (ProgressLine p = ProgressLine.start("traces generate", progressOptions.quiet,
+        () -> String.format(Locale.ROOT, "%d/%d traces written (%.0f%%) to %s", done[0], mineTotal,
+            mineTotal == 0 ? 100.0 : 100.0 * done[0] / mineTotal, out))) {
     for (int k = 0; k < count; k++) {
       boolean mine = k % shards == shardIndex;
       if (!mine && s == Generator.Strategy.RANDOM) {
@@ -94,13 +127,11 @@ public final class TracesGenerateCommand implements Callable<Integer> {
       if (!mine) {
         continue;
       }
-      TraceCodec.write(out.resolve(String.format("trace-%06d.ndjson", k)), t);
+      TraceFiles.write(out.resolve(String.format("trace-%06d.ndjson", k)), t);
       written++;
+      done[0] = written;
       steps += t.steps().size();
-      if (progress && System.nanoTime() - lastReport > 1_000_000_000L) {
-        lastReport = System.nanoTime();
-        System.err.printf("traces: %d written%n", written);
-      }
+    }
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     double cpuSecs = (TraceFiles.cpuNanos() - cpu0) / 1e9;
@@ -109,23 +140,23 @@ public final class TracesGenerateCommand implements Callable<Integer> {
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("config", c.name());
-      m.put("strategy", strategy);
+      m.put("strategy", strategy.name());
       m.put("seed", seed);
       m.put("shard", shards == 1 ? null : shardIndex + "/" + shards);
       m.put("out", out.toString());
       m.put("traces", written);
       m.put("steps", steps);
       m.put("seconds", round(secs));
-      m.put("traces_per_minute", Math.round(perMinute));
-      m.put("cpu_seconds", round(cpuSecs));
-      m.put("traces_per_cpu_minute", Math.round(perCpuMinute));
-      m.put("steps_per_minute", secs > 0 ? Math.round(steps / secs * 60) : 0);
-      m.put("hidden_closure", closure(g));
+      m.put("tracesPerMinute", Math.round(perMinute));
+      m.put("cpuSeconds", round(cpuSecs));
+      m.put("tracesPerCpuMinute", Math.round(perCpuMinute));
+      m.put("stepsPerMinute", secs > 0 ? Math.round(steps / secs * 60) : 0);
+      m.put("hiddenClosure", closure(g));
       m.put("coverage", g.coverage().json());
       System.out.println(Json.write(m));
     } else {
-      System.out.printf(Locale.ROOT, "wrote %d traces (%d steps, %.1f per trace) to %s in %.2f s (%.0f traces/min, %.0f steps/min; %.2f s CPU, %.0f traces per CPU minute), config %s, strategy %s, seed %d%s%n",
-          written, steps, written == 0 ? 0.0 : (double) steps / written, out, secs, perMinute, secs > 0 ? steps / secs * 60 : 0.0, cpuSecs, perCpuMinute,
+      System.out.printf(Locale.ROOT, "wrote %s (%d steps, %.1f per trace) to %s in %.2f s (%.0f traces/min, %.0f steps/min; %.2f s CPU, %.0f traces per CPU minute), config %s, strategy %s, seed %d%s%n",
+          TraceFiles.plural(written, "trace"), steps, written == 0 ? 0.0 : (double) steps / written, out, secs, perMinute, secs > 0 ? steps / secs * 60 : 0.0, cpuSecs, perCpuMinute,
           c.name(), strategy, seed, shards == 1 ? "" : ", shard " + shardIndex + "/" + shards);
       System.out.printf("hidden-step closure: bound %d states, most used %d, bound hit: %s%n",
           g.hiddenClosure().bound(), g.mostClosureStates(), g.boundHit() ? "YES (some expect sets may be incomplete)" : "no");
@@ -137,8 +168,8 @@ public final class TracesGenerateCommand implements Callable<Integer> {
   static Map<String, Object> closure(Generator g) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("bound", g.hiddenClosure().bound());
-    m.put("most_states", g.mostClosureStates());
-    m.put("bound_hit", g.boundHit());
+    m.put("mostStates", g.mostClosureStates());
+    m.put("boundHit", g.boundHit());
     return m;
   }
 

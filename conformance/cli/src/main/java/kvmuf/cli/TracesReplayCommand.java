@@ -39,14 +39,19 @@ import picocli.CommandLine.Option;
 public final class TracesReplayCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--target", defaultValue = "model", description = "model or host (default: ${DEFAULT-VALUE}).")
-  String target;
+  enum TargetChoice { model, host, vm }
+
+  enum ChoiceMode { first, random }
+
+  @Option(names = "--target", defaultValue = "model", paramLabel = "model|host|vm",
+      description = "model or host (default: ${DEFAULT-VALUE}); vm: see 'kvmuf conform --target vm'.")
+  TargetChoice target;
 
   @Option(names = "--in", required = true, paramLabel = "DIR|FILE", description = "A trace file or a folder of *.ndjson traces.")
   Path in;
 
-  @Option(names = "--choice", defaultValue = "first", description = "How the model target resolves hidden nondeterminism: first (the branch generated traces follow) or random (seeded by each trace's seed). Default: ${DEFAULT-VALUE}.")
-  String choice;
+  @Option(names = "--choice", defaultValue = "first", paramLabel = "first|random", description = "How the model target resolves hidden nondeterminism: first (the branch generated traces follow) or random (seeded by each trace's seed). Default: ${DEFAULT-VALUE}.")
+  ChoiceMode choice;
 
   @Option(names = "--record", paramLabel = "DIR", description = "Also write each run as a logged trace (observed instead of expect) to DIR.")
   Path record;
@@ -60,18 +65,21 @@ public final class TracesReplayCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
+  @Option(names = "--force", description = "Write --record into a folder that already holds traces.")
+  boolean force;
+
+  @picocli.CommandLine.Mixin ProgressOptions progressOptions = new ProgressOptions();
+
   @Override
   public Integer call() {
     Target t = switch (target) {
-      case "model" -> new ModelTarget(switch (choice) {
-        case "first" -> ModelTarget.Choice.FIRST;
-        case "random" -> ModelTarget.Choice.RANDOM;
-        default -> throw KvmufException.usage("unknown choice '" + choice + "'; valid: first, random");
+      case model -> new ModelTarget(switch (choice) {
+        case first -> ModelTarget.Choice.FIRST;
+        case random -> ModelTarget.Choice.RANDOM;
       });
-      case "host" -> null;
-      case "vm" -> throw KvmufException.usage("traces replay --target vm cannot see this machine's files; run "
+      case host -> null;
+      case vm -> throw KvmufException.usage("traces replay --target vm cannot see this machine's files; run "
           + "'kvmuf conform --target vm --traces N --seed S --config NAME' (the guest generates the same traces)");
-      default -> throw KvmufException.usage("unknown target '" + target + "'; valid: model, host");
     };
     if (t == null) {
       return host();
@@ -85,10 +93,13 @@ public final class TracesReplayCommand implements Callable<Integer> {
       }
     }
     List<Trace> traces = new ArrayList<>(files.size());
-    for (Path f : files) {
-      traces.add(TraceFiles.read(f));
+    try (ProgressLine p = ProgressLine.start("traces replay", progressOptions.quiet,
+        () -> traces.size() + "/" + files.size() + " traces read")) {
+      for (Path f : files) {
+        traces.add(TraceFiles.readReplayable(f));
+      }
     }
-    if (record != null) TraceFiles.createOutDir(record);
+    if (record != null) TraceFiles.createOutDir(record, force);
     if (rounds < 1) {
       throw KvmufException.usage("--rounds must be at least 1");
     }
@@ -117,22 +128,22 @@ public final class TracesReplayCommand implements Callable<Integer> {
     double rate = secs > 0 ? steps / secs : 0;
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("target", target);
+      m.put("target", target.name());
       m.put("traces", traces.size());
       m.put("steps", steps);
       m.put("divergences", divergences);
       m.put("violations", violations);
-      m.put("traces_off_branch", leftBranch);
+      m.put("tracesOffBranch", leftBranch);
       m.put("rounds", rounds);
-      m.put("first_round_seconds", TracesGenerateCommand.round(first.seconds()));
+      m.put("firstRoundSeconds", TracesGenerateCommand.round(first.seconds()));
       m.put("seconds", TracesGenerateCommand.round(secs));
-      m.put("steps_per_second", Math.round(rate));
-      m.put("cpu_seconds", TracesGenerateCommand.round(cpuSecs));
-      m.put("steps_per_cpu_second", Math.round(cpuRate));
+      m.put("stepsPerSecond", Math.round(rate));
+      m.put("cpuSeconds", TracesGenerateCommand.round(cpuSecs));
+      m.put("stepsPerCpuSecond", Math.round(cpuRate));
       Map<String, Object> h = new LinkedHashMap<>();
       h.put("bound", HiddenClosure.DEFAULT_BOUND);
-      h.put("bound_hit", hit);
-      m.put("hidden_closure", h);
+      h.put("boundHit", hit);
+      m.put("hiddenClosure", h);
       List<Object> failures = new ArrayList<>();
       for (Replayer.Result r : bad) {
         failures.add(ReplayReport.failure(r));
@@ -146,8 +157,8 @@ public final class TracesReplayCommand implements Callable<Integer> {
       for (Replayer.Result r : bad) {
         ReplayReport.text(r).forEach(System.out::println);
       }
-      System.out.printf(Locale.ROOT, "replayed %d traces, %d steps on target %s in %.2f s (%.0f steps/s; %.2f s CPU, %.0f steps per CPU second): %d divergences, %d violations%n",
-          traces.size(), steps, target, secs, rate, cpuSecs, cpuRate, divergences, violations);
+      System.out.printf(Locale.ROOT, "replayed %s, %d steps on target %s in %.2f s (%.0f steps/s; %.2f s CPU, %.0f steps per CPU second): %d divergences, %d violations%n",
+          TraceFiles.plural(traces.size(), "trace"), steps, target, secs, rate, cpuSecs, cpuRate, divergences, violations);
       System.out.printf("hidden-step closure: bound %d states per step, bound hit: %s%n", HiddenClosure.DEFAULT_BOUND, hit ? "YES" : "no");
       if (rounds > 1) {
         System.out.printf(Locale.ROOT, "fastest of %d rounds shown (the first took %.2f s, %.2f s CPU; later rounds reuse the step cache)%n",
@@ -167,10 +178,10 @@ public final class TracesReplayCommand implements Callable<Integer> {
   private int host() {
     List<KernelTraces.Named> named = new ArrayList<>();
     for (Path f : TraceFiles.list(in)) {
-      named.add(new KernelTraces.Named(f.getFileName().toString().replaceFirst("\\.ndjson$", ""), TraceFiles.read(f)));
+      named.add(new KernelTraces.Named(f.getFileName().toString().replaceFirst("\\.ndjson$", ""), TraceFiles.readReplayable(f)));
     }
     KvmRequired.check("traces replay --target host");
-    if (record != null) TraceFiles.createOutDir(record);
+    if (record != null) TraceFiles.createOutDir(record, force);
     java.io.PrintWriter pw = spec.commandLine().getOut();
     if (!json) {
       pw.println("traces replay --target host: kernel " + KernelTraces.kernel() + ", " + named.size() + " traces from " + in);
@@ -198,10 +209,11 @@ public final class TracesReplayCommand implements Callable<Integer> {
     long steps = 0;
     boolean hit = false;
     int leftBranch = 0;
-    boolean progress = TraceFiles.progress(json);
     long t0 = System.nanoTime();
     long cpu0 = TraceFiles.cpuNanos();
-    long lastReport = t0;
+    int[] done = {0};
+    try (ProgressLine p = ProgressLine.start("traces replay", progressOptions.quiet,
+        () -> done[0] + "/" + traces.size() + " traces replayed")) {
     for (int k = 0; k < traces.size(); k++) {
       Trace tr = traces.get(k);
       Config c = tr.header().config();
@@ -216,12 +228,10 @@ public final class TracesReplayCommand implements Callable<Integer> {
         bad.add(r);
       }
       if (recordTo != null) {
-        TraceCodec.write(recordTo.resolve(files.get(k).getFileName()), r.recorded());
+        TraceFiles.write(recordTo.resolve(files.get(k).getFileName()), r.recorded());
       }
-      if (progress && System.nanoTime() - lastReport > 1_000_000_000L) {
-        lastReport = System.nanoTime();
-        System.err.printf("traces: %d/%d replayed%n", k + 1, traces.size());
-      }
+      done[0] = k + 1;
+    }
     }
     return new Round(coverage, bad, steps, hit, leftBranch, (System.nanoTime() - t0) / 1e9, (TraceFiles.cpuNanos() - cpu0) / 1e9);
   }

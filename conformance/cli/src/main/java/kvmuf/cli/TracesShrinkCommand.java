@@ -3,6 +3,7 @@ package kvmuf.cli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -28,11 +29,17 @@ import picocli.CommandLine.Parameters;
     })
 public final class TracesShrinkCommand implements Callable<Integer> {
 
-  @Parameters(paramLabel = "FILE", description = "The failing trace (NDJSON).")
+  @Option(names = "--in", paramLabel = "FILE", description = "The failing trace (NDJSON).")
   Path file;
 
-  @Option(names = "--until", required = true, description = "diverges or violates.")
-  String until;
+  /** The old positional form ('traces shrink FILE'), kept so scripts keep working. */
+  @Parameters(paramLabel = "FILE", arity = "0..1", hidden = true)
+  Path positional;
+
+  enum UntilChoice { diverges, violates }
+
+  @Option(names = "--until", required = true, paramLabel = "diverges|violates", description = "diverges or violates.")
+  UntilChoice until;
 
   @Option(names = "--out", paramLabel = "FILE", description = "Where to write the shrunk trace (default: stdout).")
   Path out;
@@ -40,17 +47,23 @@ public final class TracesShrinkCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print a JSON summary (requires --out).")
   boolean json;
 
+  @Option(names = "--force", description = "Replace an existing --out file (never the input trace).")
+  boolean force;
+
   @Override
   public Integer call() {
+    file = TraceFiles.oneInput(file, positional);
     Shrinker.Until u = switch (until) {
-      case "diverges" -> Shrinker.Until.DIVERGES;
-      case "violates" -> Shrinker.Until.VIOLATES;
-      default -> throw KvmufException.usage("unknown --until '" + until + "'; valid: diverges, violates");
+      case diverges -> Shrinker.Until.DIVERGES;
+      case violates -> Shrinker.Until.VIOLATES;
     };
     if (json && out == null) {
       throw KvmufException.usage("--json needs --out (stdout would carry both the trace and the summary)");
     }
     Trace t = TraceFiles.read(file);
+    if (out != null) {
+      TraceFiles.checkOutFile(out, List.of(file), force);
+    }
     Optional<Shrinker.Result> r = new Shrinker(u).shrink(t);
     if (r.isEmpty()) {
       throw KvmufException.usage(file + ": the trace does not " + (u == Shrinker.Until.DIVERGES ? "diverge on the model" : "violate an invariant") + ": nothing to shrink");
@@ -58,7 +71,7 @@ public final class TracesShrinkCommand implements Callable<Integer> {
     Trace shrunk = r.get().shrunk();
     PrintStream summary = System.out;
     if (out != null) {
-      TraceCodec.write(out, shrunk);
+      TraceFiles.write(out, shrunk);
     } else {
       System.out.print(TraceCodec.toText(shrunk));
       System.out.flush();
@@ -68,10 +81,10 @@ public final class TracesShrinkCommand implements Callable<Integer> {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("file", file.toString());
       m.put("out", out.toString());
-      m.put("until", until);
+      m.put("until", until.name());
       m.put("failure", r.get().failure());
-      m.put("steps_before", r.get().originalSteps());
-      m.put("steps_after", shrunk.steps().size());
+      m.put("stepsBefore", r.get().originalSteps());
+      m.put("stepsAfter", shrunk.steps().size());
       m.put("replays", r.get().tests());
       System.out.println(Json.write(m));
     } else {

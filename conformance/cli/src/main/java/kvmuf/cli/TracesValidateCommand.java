@@ -29,8 +29,12 @@ import picocli.CommandLine.Parameters;
     })
 public final class TracesValidateCommand implements Callable<Integer> {
 
-  @Parameters(paramLabel = "FILE", description = "The logged run (NDJSON).")
+  @Option(names = "--in", paramLabel = "FILE", description = "The logged run (NDJSON).")
   Path file;
+
+  /** The old positional form ('traces validate FILE'), kept so scripts keep working. */
+  @Parameters(paramLabel = "FILE", arity = "0..1", hidden = true)
+  Path positional;
 
   @Option(names = "--bound", defaultValue = "" + Validator.DEFAULT_BOUND, description = "Search nodes per line before giving up (default: ${DEFAULT-VALUE}).")
   int bound;
@@ -40,6 +44,7 @@ public final class TracesValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    file = TraceFiles.oneInput(file, positional);
     if (bound < 1) {
       throw KvmufException.usage("--bound must be at least 1");
     }
@@ -51,18 +56,18 @@ public final class TracesValidateCommand implements Callable<Integer> {
       m.put("file", file.toString());
       m.put("verdict", verdict);
       m.put("lines", t.steps().size());
-      m.put("explained_prefix", r.explained());
-      m.put("search_bound", bound);
-      m.put("bound_hit", r.boundHit());
-      m.put("most_nodes_per_line", r.mostNodes());
+      m.put("explainedPrefix", r.explained());
+      m.put("searchBound", bound);
+      m.put("boundHit", r.boundHit());
+      m.put("mostNodesPerLine", r.mostNodes());
       if (!r.accepted()) {
         TraceStep s = t.steps().get(r.firstUnexplained());
-        m.put("first_unexplained_line", r.firstUnexplainedLine());
-        m.put("first_unexplained_step", r.firstUnexplained());
+        m.put("firstUnexplainedLine", r.firstUnexplainedLine());
+        m.put("firstUnexplainedStep", r.firstUnexplained());
         m.put("actor", s.actor());
         m.put("action", s.action().name());
         m.put("logged", r.loggedAtFailure().map(TraceCodec::tree).orElse(null));
-        m.put("model_allows", r.possibleAtFailure().stream().map(TraceCodec::tree).toList());
+        m.put("modelAllows", r.possibleAtFailure().stream().map(TraceCodec::tree).toList());
       }
       System.out.println(Json.write(m));
     } else if (r.accepted()) {

@@ -45,12 +45,14 @@ import picocli.CommandLine.Parameters;
       "Exit codes: the guest command's own code; 2 usage error; 3 environment: QEMU, kernel or",
       "  busybox missing, boot failure, guest kernel panic, timeout (each one line on stderr).",
     })
-public final class VmCommand implements Runnable {
+public final class VmCommand implements java.util.concurrent.Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
+  public Integer call() {
+    // No subcommand is a usage error: the usage, on stderr, and exit 2.
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
   }
 
   /** Options every vm subcommand shares. */
@@ -69,16 +71,23 @@ public final class VmCommand implements Runnable {
         description = "With --kernel PATH: the kernel's modules tree (lib/modules/VERSION); kvm-amd/kvm-intel and their dependencies are loaded from it.")
     String modules;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+    @Option(names = "--vm-timeout", paramLabel = "SECONDS", defaultValue = "600",
         description = "Kill the VM after this many seconds (default ${DEFAULT-VALUE}); reported as a timeout, exit 3.")
     long timeout;
+
+    /** The old name of --vm-timeout (conform says --vm-timeout), kept so scripts keep working. */
+    @Option(names = "--timeout", hidden = true, paramLabel = "SECONDS")
+    Long timeoutAlias; // a field: picocli applies --vm-timeout's default after parsing and would undo a setter
 
     @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
     boolean quiet;
 
     VmSession session(boolean forceQuiet) {
+      if (timeoutAlias != null) {
+        timeout = timeoutAlias;
+      }
       if (timeout <= 0) {
-        throw KvmufException.usage("--timeout must be a positive number of seconds");
+        throw KvmufException.usage("--vm-timeout must be a positive number of seconds");
       }
       return new VmSession(kernel, modules, mutant(), Duration.ofSeconds(timeout), Progress.stderr(quiet || forceQuiet));
     }

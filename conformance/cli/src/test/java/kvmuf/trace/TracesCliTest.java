@@ -166,7 +166,7 @@ class TracesCliTest {
     assertThat(r.out()).startsWith(bad + ":" + line + ": rejected: line " + line);
     assertThat(r.out()).contains("longest explained prefix");
     Run j = kvmuf("traces", "validate", bad.toString(), "--json");
-    assertThat(new ObjectMapper().readTree(j.out()).path("first_unexplained_line").asInt()).isEqualTo(line);
+    assertThat(new ObjectMapper().readTree(j.out()).path("firstUnexplainedLine").asInt()).isEqualTo(line);
   }
 
   // ------------------------------------------------------------------ bad input

@@ -86,6 +86,6 @@ class VmCommandErrorsTest {
     assertThat(r.code()).isZero();
     Result vm = kvmuf("vm", "--help");
     assertThat(vm.out()).contains("6.12", "--kernel 6.1", "~/.cache/kvmuf", "Exit codes", "panic", "timeout");
-    assertThat(r.out()).contains("--timeout", "--kernel", "--modules");
+    assertThat(r.out()).contains("--vm-timeout", "--kernel", "--modules");
   }
 }

@@ -186,11 +186,11 @@ public final class Coverage {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("steps", steps);
     m.put("actions", actions());
-    m.put("actions_missing", missingActions());
-    m.put("observation_kinds", kinds());
-    m.put("observation_kinds_missing", missingKinds());
-    m.put("observation_details", details());
-    m.put("distinct_states", states.size());
+    m.put("actionsMissing", missingActions());
+    m.put("observationKinds", kinds());
+    m.put("observationKindsMissing", missingKinds());
+    m.put("observationDetails", details());
+    m.put("distinctStates", states.size());
     return m;
   }
 

@@ -94,8 +94,12 @@ public final class Replayer {
       }
       List<StepObservation> expected = allowed.sorted();
       if (!s.observedForm() && onBranch && !sameSet(s.observations(), allowed.observations())) {
+        // Name both sets in the reason: the report's "expected" is the model's set, which alone hides the difference.
         div = Optional.of(new Divergence(s.i(), s.line(),
-            "the trace's expect set differs from the model's allowed set", expected, got));
+            "the trace's expect set differs from the model's allowed set (the trace expects: "
+                + String.join(" ", s.observations().stream().map(TraceCodec::text).sorted().toList())
+                + "; the model allows: " + String.join(" ", expected.stream().map(TraceCodec::text).toList()) + ")",
+            expected, got));
         break;
       }
       if (s.observedForm()) {

@@ -85,11 +85,33 @@ public final class TraceWriter {
     }
   }
 
+  /**
+   * Writes the trace whole or not at all: into a temporary file beside {@code file} (named .NAME...tmp, which
+   * no reader of *.ndjson picks up), then renamed over it, so that an interrupted or disk-full run leaves no
+   * half-written trace in a corpus.
+   */
   public static void write(Path file, Trace t) {
-    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-      write(w, t);
+    Path tmp = null;
+    try {
+      tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        write(w, t);
+      }
+      try {
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // a leftover .tmp is never read as a trace
+        }
+      }
     }
   }
 

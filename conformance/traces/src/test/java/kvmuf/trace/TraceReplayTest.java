@@ -110,6 +110,10 @@ class TraceReplayTest {
           assertThat(r.divergence()).as("altered step %d of %s", k, t.source()).isPresent();
           assertThat(r.divergence().get().step()).isEqualTo(k);
           assertThat(r.divergence().get().line()).as("file line of step k").isEqualTo(k + 2);
+          // The report shows the trace's own set, not only the model's (issue 18: it printed the model's twice).
+          String reason = r.divergence().get().reason();
+          assertThat(reason).contains("the trace expects: " + String.join(" ", altered.stream().map(TraceCodec::text).sorted().toList()));
+          assertThat(reason).contains("the model allows: ");
           checked++;
         }
         assertThat(checked).isGreaterThan(30);

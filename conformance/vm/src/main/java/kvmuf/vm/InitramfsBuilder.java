@@ -65,6 +65,7 @@ public final class InitramfsBuilder {
         + payload.size() + " payload files) at " + image);
     Files.createDirectories(image.getParent());
     Path tmp = image.resolveSibling(image.getFileName() + ".part");
+    RunCleanup.deleteOnExit(tmp); // an interrupted build leaves no half image in the shared cache
     try (OutputStream f = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20);
         OutputStream gz = new FastGzip(f);
         CpioWriter cpio = new CpioWriter(gz)) {
@@ -91,6 +92,7 @@ public final class InitramfsBuilder {
       }
     }
     Files.move(tmp, image, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    RunCleanup.forget(tmp);
     Cache.prune(image.getParent(), ".cpio.gz", KEEP_IMAGES);
     return image;
   }

@@ -85,7 +85,9 @@ public final class VmRunner {
   public Report run(List<String> guestCommand, Consumer<SerialFraming.Output> sink) throws IOException {
     String nonce = SerialFraming.newNonce();
     Path dir = Files.createTempDirectory("kvmuf-vm");
+    RunCleanup.deleteOnExit(dir); // SIGINT/SIGTERM never reach the finally below
     Path initrd = dir.resolve("initrd");
+    Process started = null;
     try {
       try (OutputStream out = Files.newOutputStream(initrd)) {
         long n = Files.copy(image, out);
@@ -103,6 +105,8 @@ public final class VmRunner {
       } catch (IOException e) {
         throw VmException.environment("cannot start " + qemu + ": " + e.getMessage());
       }
+      started = p;
+      RunCleanup.killOnExit(p);
       StringBuilder qemuErr = new StringBuilder();
       Thread errReader = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), qemuErr));
       Thread watchdog = Thread.ofVirtual().start(() -> {
@@ -132,11 +136,20 @@ public final class VmRunner {
         throw VmException.environment("interrupted");
       }
       watchdog.interrupt();
+      if (RunCleanup.stopping() || qemuErr.toString().contains("terminating on signal")) {
+        // SIGINT/SIGTERM: "failed to boot" or a guest verdict would be a false report.
+        throw VmException.environment("stopped by a signal: QEMU killed, its temporary folder removed");
+      }
       boolean timedOut = System.nanoTime() - start >= timeout.toNanos() && !c.exited();
       VmOutcome o = c.finish(qemuExit, qemuErr.toString(), timedOut, timeout.toSeconds());
       return new Report(o, c.kernelRelease(), c.log());
     } finally {
+      if (started != null) {
+        RunCleanup.kill(started); // a no-op when QEMU exited; kills it when reading its console failed
+        RunCleanup.forget(started);
+      }
       Tools.deleteTree(dir);
+      RunCleanup.forget(dir);
     }
   }
 

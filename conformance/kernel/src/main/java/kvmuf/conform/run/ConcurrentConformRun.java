@@ -80,7 +80,7 @@ public record ConcurrentConformRun(Config config, long seed, int runs, Optional<
         }
         r.reason().filter(x -> !v.accepted()).ifPresent(x -> out.add("  also: " + x));
         out.add("  workload: " + r.workload().describe());
-        r.file().ifPresent(f -> out.add("  log: " + f + " (re-check: kvmuf traces validate " + f + ")"));
+        r.file().ifPresent(f -> out.add("  log: " + f + " (re-check: kvmuf traces validate --in " + f + ")"));
       }
     }
     return out;
