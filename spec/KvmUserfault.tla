@@ -73,16 +73,23 @@ Flags == {"USERFAULT", "DIRTY_LOG"}
 SpteKinds == {"none", "small", "huge"}
 Values == {"none", "fetched", "zero", "stale"}
 
-\* Where a vCPU is. idle: running guest code. fault: stage-2 fault taken, mmu_invalidate_seq
-\* and the memslot snapshotted. lookup: bitmap check passed, GUP / guest_memfd lookup next.
-\* uffd_wait: asleep in handle_userfault. install: has a pfn, takes mmu_lock next.
-\* apf: an async page fault is pending, the guest runs other work. exited / bitcleared /
-\* installed / cleared: KVM_RUN returned a USERFAULT exit; the VMM's handler is resolving it.
-Pcs == {"idle", "fault", "lookup", "uffd_wait", "install", "apf",
-        "exited", "bitcleared", "installed", "cleared"}
-ExitStages == {"exited", "bitcleared", "installed", "cleared"}
+\* Where a vCPU is. Every pc names the condition the vCPU is in after its last step (never
+\* the step it takes next), so no pc shares a name with an action:
+\*   idle           running guest code, no access in flight
+\*   faulted        a stage-2 fault was taken: mmu_invalidate_seq and the memslot are snapshotted
+\*   checked        past the bitmap check (KVM's own access has none): GUP / guest_memfd lookup
+\*   uffd_waiting   asleep in handle_userfault() until a uffd COPY/CONTINUE or WAKE
+\*   pfn_ready      the lookup returned a pfn: mmu_lock, the retry check and the SPTE install
+\*   apf_pending    an async page fault is pending; the guest runs other work
+\*   exited         KVM_RUN returned a USERFAULT exit; the VMM's handler has done nothing yet
+\*   bit_cleared    the handler cleared the bit, the page is not installed (ClearBeforeInstall)
+\*   page_installed the handler installed the page, the bit is still set
+\*   resolved       the handler installed the page and cleared the bit; KVM_RUN is re-entered
+Pcs == {"idle", "faulted", "checked", "uffd_waiting", "pfn_ready", "apf_pending",
+        "exited", "bit_cleared", "page_installed", "resolved"}
+ExitStages == {"exited", "bit_cleared", "page_installed", "resolved"}
 \* Stages that hold kvm->srcu: a flags-only memslot update waits for them (synchronize_srcu).
-SrcuStages == {"fault", "lookup", "uffd_wait", "install"}
+SrcuStages == {"faulted", "checked", "uffd_waiting", "pfn_ready"}
 MemslotOps == {"idle", "enable", "disable", "dirtyOn", "dirtyOff"}
 
 -----------------------------------------------------------------------------
@@ -138,7 +145,7 @@ ValueOf(g, pres, fet) ==
     IF ~pres[g] THEN "stale" ELSE IF fet[g] THEN "fetched" ELSE "zero"
 
 \* A stage-2 fault of v that passed the bitmap check and may still map its gfn.
-PastCheck(v) == pc[v] \in {"lookup", "uffd_wait", "install"} /\ vkind[v] = "vcpu"
+PastCheck(v) == pc[v] \in {"checked", "uffd_waiting", "pfn_ready"} /\ vkind[v] = "vcpu"
 MayStillMap(g) == \E v \in Vcpus : PastCheck(v) /\ vgfn[v] = g
 
 \* Userspace installs the content of g: UFFDIO_COPY (MISSING), a write to the page cache
@@ -150,8 +157,8 @@ InstallPage(g) ==
 
 \* Waking every waiter on g removes its unread message too (userfaultfd_wake_function).
 WokenPc(v, g) ==
-    IF vgfn[v] = g /\ pc[v] = "uffd_wait" THEN "lookup"
-    ELSE IF vgfn[v] = g /\ pc[v] = "apf" THEN "idle"
+    IF vgfn[v] = g /\ pc[v] = "uffd_waiting" THEN "checked"
+    ELSE IF vgfn[v] = g /\ pc[v] = "apf_pending" THEN "idle"
     ELSE pc[v]
 WakeWaiters(g) ==
     /\ pc' = [v \in Vcpus |-> WokenPc(v, g)]
@@ -159,7 +166,7 @@ WakeWaiters(g) ==
 
 \* The mapping a page-ready async PF installs under AsyncPfBypassesBitmap.
 ApfBypassSpte(g) ==
-    IF Mutant("AsyncPfBypassesBitmap") /\ \E v \in Vcpus : pc[v] = "apf" /\ vgfn[v] = g
+    IF Mutant("AsyncPfBypassesBitmap") /\ \E v \in Vcpus : pc[v] = "apf_pending" /\ vgfn[v] = g
     THEN [spte EXCEPT ![g] = IF @ = "none" THEN "small" ELSE @]
     ELSE spte
 
@@ -245,7 +252,7 @@ Access(v, g) ==
        THEN /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
             /\ budget' = [budget EXCEPT ![v] = @ - 1]
             /\ UNCHANGED <<pc, vgfn, vkind, vseq, vgen>>
-       ELSE /\ pc' = [pc EXCEPT ![v] = "fault"]
+       ELSE /\ pc' = [pc EXCEPT ![v] = "faulted"]
             /\ vgfn' = [vgfn EXCEPT ![v] = g]
             /\ vkind' = [vkind EXCEPT ![v] = "vcpu"]
             /\ vseq' = [vseq EXCEPT ![v] = mmuSeq]
@@ -259,7 +266,7 @@ KvmAccess(v, g) ==
     /\ KvmAccesses
     /\ pc[v] = "idle"
     /\ budget[v] > 0
-    /\ pc' = [pc EXCEPT ![v] = "lookup"]
+    /\ pc' = [pc EXCEPT ![v] = "checked"]
     /\ vgfn' = [vgfn EXCEPT ![v] = g]
     /\ vkind' = [vkind EXCEPT ![v] = "kvm"]
     /\ vgen' = [vgen EXCEPT ![v] = slotGen]
@@ -269,10 +276,10 @@ KvmAccess(v, g) ==
 \* KVM_EXIT_MEMORY_FAULT (gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE, flags = USERFAULT).
 CheckBitmap(v) ==
     LET g == vgfn[v] IN
-    /\ pc[v] = "fault"
+    /\ pc[v] = "faulted"
     /\ IF /\ Mutant("AsyncPfBypassesBitmap")
           /\ AsyncPf = "kernel" /\ UffdMode # "none" /\ ~present[g]
-       THEN /\ pc' = [pc EXCEPT ![v] = "apf"]
+       THEN /\ pc' = [pc EXCEPT ![v] = "apf_pending"]
             /\ uffdQueue' = uffdQueue \cup {g}
             /\ UNCHANGED exitFlags
        ELSE IF "USERFAULT" \in SnapFlags(v) /\ bitmap[g]
@@ -280,7 +287,7 @@ CheckBitmap(v) ==
             /\ exitFlags' = [exitFlags EXCEPT ![v] =
                                 IF Mutant("WrongExitFlags") THEN {} ELSE {"USERFAULT"}]
             /\ UNCHANGED uffdQueue
-       ELSE /\ pc' = [pc EXCEPT ![v] = "lookup"]
+       ELSE /\ pc' = [pc EXCEPT ![v] = "checked"]
             /\ UNCHANGED <<exitFlags, uffdQueue>>
     /\ UNCHANGED <<memslotVars, memVars, vgfn, vkind, vseq, vgen, budget, uffdHandling, historyVars>>
 
@@ -293,10 +300,10 @@ Lookup(v) ==
         uffdCatches == /\ UffdMode # "none" /\ SlotKind # "gmem"
                        /\ ~(vkind[v] = "kvm" /\ Mutant("NoUffdForKvmAccess"))
     IN
-    /\ pc[v] = "lookup"
+    /\ pc[v] = "checked"
     /\ IF ~present[g] /\ uffdCatches
        THEN /\ pc' = [pc EXCEPT ![v] =
-                        IF vkind[v] = "vcpu" /\ AsyncPf = "kernel" THEN "apf" ELSE "uffd_wait"]
+                        IF vkind[v] = "vcpu" /\ AsyncPf = "kernel" THEN "apf_pending" ELSE "uffd_waiting"]
             /\ uffdQueue' = uffdQueue \cup {g}
             /\ UNCHANGED <<present, vgfn, vkind, vseq, vgen, budget, lastKvmRead>>
        ELSE /\ present' = [present EXCEPT ![g] = TRUE]
@@ -305,7 +312,7 @@ Lookup(v) ==
                     /\ budget' = [budget EXCEPT ![v] = @ - 1]
                     /\ pc' = [pc EXCEPT ![v] = "idle"]
                     /\ ResetVcpu(v)
-               ELSE /\ pc' = [pc EXCEPT ![v] = "install"]
+               ELSE /\ pc' = [pc EXCEPT ![v] = "pfn_ready"]
                     /\ UNCHANGED <<vgfn, vkind, vseq, vgen, budget, lastKvmRead>>
             /\ UNCHANGED uffdQueue
     /\ UNCHANGED <<memslotVars, bitmap, fetched, spte, mmuSeq, exitFlags, uffdHandling,
@@ -315,7 +322,7 @@ Lookup(v) ==
 \* (4K only while USERFAULT or DIRTY_LOG is on) and the guest's read completes.
 InstallSpte(v) ==
     LET g == vgfn[v] IN
-    /\ pc[v] = "install"
+    /\ pc[v] = "pfn_ready"
     /\ pc' = [pc EXCEPT ![v] = "idle"]
     /\ ResetVcpu(v)
     /\ IF vseq[v] # mmuSeq /\ ~Mutant("NoSeqRetry")
@@ -334,9 +341,9 @@ InstallSpte(v) ==
 Install(v) ==
     LET g == vgfn[v] IN
     /\ \/ pc[v] = "exited" /\ ~Mutant("ClearBeforeInstall")
-          /\ pc' = [pc EXCEPT ![v] = "installed"]
-       \/ pc[v] = "bitcleared"
-          /\ pc' = [pc EXCEPT ![v] = "cleared"]
+          /\ pc' = [pc EXCEPT ![v] = "page_installed"]
+       \/ pc[v] = "bit_cleared"
+          /\ pc' = [pc EXCEPT ![v] = "resolved"]
     /\ InstallPage(g)
     /\ UNCHANGED <<memslotVars, bitmap, spte, mmuSeq, vgfn, vkind, vseq, vgen, budget,
                    exitFlags, uffdVars, historyVars>>
@@ -344,10 +351,10 @@ Install(v) ==
 \* Clear the bit with a store-release (after the install, unless ClearBeforeInstall).
 ClearBit(v) ==
     LET g == vgfn[v] IN
-    /\ \/ pc[v] = "installed"
-          /\ pc' = [pc EXCEPT ![v] = "cleared"]
+    /\ \/ pc[v] = "page_installed"
+          /\ pc' = [pc EXCEPT ![v] = "resolved"]
        \/ pc[v] = "exited" /\ Mutant("ClearBeforeInstall")
-          /\ pc' = [pc EXCEPT ![v] = "bitcleared"]
+          /\ pc' = [pc EXCEPT ![v] = "bit_cleared"]
     /\ bitmap' = [bitmap EXCEPT ![g] = FALSE]
     /\ armed' = [armed EXCEPT ![g] = FALSE]
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vgfn, vkind, vseq, vgen,
@@ -355,7 +362,7 @@ ClearBit(v) ==
 
 \* Re-enter KVM_RUN; the guest retries the access.
 ResumeVcpu(v) ==
-    /\ pc[v] = "cleared"
+    /\ pc[v] = "resolved"
     /\ pc' = [pc EXCEPT ![v] = "idle"]
     /\ ResetVcpu(v)
     /\ exitFlags' = [exitFlags EXCEPT ![v] = {}]
@@ -578,6 +585,6 @@ NoUnfetchedGuestRead ==
 \* not stopped (it runs other guest work). With USERFAULT exits it is stopped: this is how
 \* the kit states "KVM Userfault is not compatible with async page faults".
 AsyncPfGuestProgress ==
-    \A v \in Vcpus : pc[v] \notin (ExitStages \cup {"uffd_wait"})
+    \A v \in Vcpus : pc[v] \notin (ExitStages \cup {"uffd_waiting"})
 
 =============================================================================

@@ -99,7 +99,7 @@ public enum Invariant {
       case AsyncPfGuestProgress -> {
         for (int p = 0; p < vcpus; p++) {
           int pc = pc(v, p);
-          if (Pc.exitStage(pc) || pc == Pc.UFFD_WAIT.ordinal()) {
+          if (Pc.exitStage(pc) || pc == Pc.UFFD_WAITING.ordinal()) {
             return false;
           }
         }

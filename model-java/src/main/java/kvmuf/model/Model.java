@@ -42,15 +42,15 @@ public final class Model {
   private static final int V_ZERO = 2;
   private static final int V_STALE = 3;
   private static final int IDLE = Pc.IDLE.ordinal();
-  private static final int FAULT = Pc.FAULT.ordinal();
-  private static final int LOOKUP = Pc.LOOKUP.ordinal();
-  private static final int UFFD_WAIT = Pc.UFFD_WAIT.ordinal();
-  private static final int INSTALL = Pc.INSTALL.ordinal();
-  private static final int APF = Pc.APF.ordinal();
+  private static final int FAULTED = Pc.FAULTED.ordinal();
+  private static final int CHECKED = Pc.CHECKED.ordinal();
+  private static final int UFFD_WAITING = Pc.UFFD_WAITING.ordinal();
+  private static final int PFN_READY = Pc.PFN_READY.ordinal();
+  private static final int APF_PENDING = Pc.APF_PENDING.ordinal();
   private static final int EXITED = Pc.EXITED.ordinal();
-  private static final int BITCLEARED = Pc.BITCLEARED.ordinal();
-  private static final int INSTALLED = Pc.INSTALLED.ordinal();
-  private static final int CLEARED = Pc.CLEARED.ordinal();
+  private static final int BIT_CLEARED = Pc.BIT_CLEARED.ordinal();
+  private static final int PAGE_INSTALLED = Pc.PAGE_INSTALLED.ordinal();
+  private static final int RESOLVED = Pc.RESOLVED.ordinal();
 
   private final Config config;
   private final int vcpus;
@@ -190,7 +190,7 @@ public final class Model {
   private boolean mayStillMap(long v, int x) {
     for (int c = 0; c < vcpus; c++) {
       int pc = pc(v, c);
-      if ((pc == LOOKUP || pc == UFFD_WAIT || pc == INSTALL) && vkind(v, c) == KIND_VCPU && vgfn(v, c) == x) {
+      if ((pc == CHECKED || pc == UFFD_WAITING || pc == PFN_READY) && vkind(v, c) == KIND_VCPU && vgfn(v, c) == x) {
         return true;
       }
     }
@@ -213,9 +213,9 @@ public final class Model {
     for (int c = 0; c < vcpus; c++) {
       if (vgfn(v, c) == x) {
         int pc = pc(v, c);
-        if (pc == UFFD_WAIT) {
-          v = setV(v, c, PC, 4, LOOKUP);
-        } else if (pc == APF) {
+        if (pc == UFFD_WAITING) {
+          v = setV(v, c, PC, 4, CHECKED);
+        } else if (pc == APF_PENDING) {
           v = setV(v, c, PC, 4, IDLE);
         }
       }
@@ -229,7 +229,7 @@ public final class Model {
       return g;
     }
     for (int c = 0; c < vcpus; c++) {
-      if (pc(v, c) == APF && vgfn(v, c) == x) {
+      if (pc(v, c) == APF_PENDING && vgfn(v, c) == x) {
         return spte(g, x) == SPTE_NONE ? setGfn(g, x, SPTE, 2, SPTE_SMALL) : g;
       }
     }
@@ -320,7 +320,7 @@ public final class Model {
       nv = setV(v, c, LAST_READ, 2, valueOf(g, x));
       nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
     } else {
-      nv = setV(v, c, PC, 4, FAULT);
+      nv = setV(v, c, PC, 4, FAULTED);
       nv = setV(nv, c, VGFN, 3, x);
       nv = setV(nv, c, VKIND, 1, KIND_VCPU);
       nv = setV(nv, c, VSEQ, 3, mmuSeq(g));
@@ -333,7 +333,7 @@ public final class Model {
     if (!config.kvmAccesses() || pc(v, c) != IDLE || budget(v, c) == 0) {
       return;
     }
-    long nv = setV(v, c, PC, 4, LOOKUP);
+    long nv = setV(v, c, PC, 4, CHECKED);
     nv = setV(nv, c, VGFN, 3, x);
     nv = setV(nv, c, VKIND, 1, KIND_KVM);
     nv = setV(nv, c, VGEN, 1, slotGen(g));
@@ -341,26 +341,26 @@ public final class Model {
   }
 
   void checkBitmap(long g, long v, int c, Sink out) {
-    if (pc(v, c) != FAULT) {
+    if (pc(v, c) != FAULTED) {
       return;
     }
     int x = vgfn(v, c);
     long ng = g;
     long nv;
     if (mApfBypass && apfKernel && uffd && !present(g, x)) {
-      nv = setV(v, c, PC, 4, APF);
+      nv = setV(v, c, PC, 4, APF_PENDING);
       ng = setGfn(g, x, QUEUED, 1, 1);
     } else if ((snapFlags(g, v, c) & UF) != 0 && bitmap(g, x)) {
       nv = setV(v, c, PC, 4, EXITED);
       nv = setV(nv, c, EXIT_FLAGS, 1, mWrongFlags ? 0 : 1);
     } else {
-      nv = setV(v, c, PC, 4, LOOKUP);
+      nv = setV(v, c, PC, 4, CHECKED);
     }
     out.accept(Action.code(Action.CHECK_BITMAP, c, 0), ng, nv);
   }
 
   void lookup(long g, long v, int c, Sink out) {
-    if (pc(v, c) != LOOKUP) {
+    if (pc(v, c) != CHECKED) {
       return;
     }
     int x = vgfn(v, c);
@@ -369,7 +369,7 @@ public final class Model {
     long ng;
     long nv;
     if (!present(g, x) && uffdCatches) {
-      nv = setV(v, c, PC, 4, (!kvm && apfKernel) ? APF : UFFD_WAIT);
+      nv = setV(v, c, PC, 4, (!kvm && apfKernel) ? APF_PENDING : UFFD_WAITING);
       ng = setGfn(g, x, QUEUED, 1, 1);
     } else {
       ng = setGfn(g, x, PRESENT, 1, 1);
@@ -379,14 +379,14 @@ public final class Model {
         nv = setV(nv, c, PC, 4, IDLE);
         nv = resetVcpu(nv, c);
       } else {
-        nv = setV(v, c, PC, 4, INSTALL);
+        nv = setV(v, c, PC, 4, PFN_READY);
       }
     }
     out.accept(Action.code(Action.LOOKUP, c, 0), ng, nv);
   }
 
   void installSpte(long g, long v, int c, Sink out) {
-    if (pc(v, c) != INSTALL) {
+    if (pc(v, c) != PFN_READY) {
       return;
     }
     int x = vgfn(v, c);
@@ -407,9 +407,9 @@ public final class Model {
     int pc = pc(v, c);
     int next;
     if (pc == EXITED && !mClearFirst) {
-      next = INSTALLED;
-    } else if (pc == BITCLEARED) {
-      next = CLEARED;
+      next = PAGE_INSTALLED;
+    } else if (pc == BIT_CLEARED) {
+      next = RESOLVED;
     } else {
       return;
     }
@@ -419,10 +419,10 @@ public final class Model {
   void clearBit(long g, long v, int c, Sink out) {
     int pc = pc(v, c);
     int next;
-    if (pc == INSTALLED) {
-      next = CLEARED;
+    if (pc == PAGE_INSTALLED) {
+      next = RESOLVED;
     } else if (pc == EXITED && mClearFirst) {
-      next = BITCLEARED;
+      next = BIT_CLEARED;
     } else {
       return;
     }
@@ -433,7 +433,7 @@ public final class Model {
   }
 
   void resumeVcpu(long g, long v, int c, Sink out) {
-    if (pc(v, c) != CLEARED) {
+    if (pc(v, c) != RESOLVED) {
       return;
     }
     long nv = setV(v, c, PC, 4, IDLE);

@@ -22,14 +22,14 @@ import java.util.TreeMap;
  * <ul>
  *   <li>Access(v, g): g mapped before: Read(lastRead[v]). Else by pc[v]: idle with budget[v]
  *       decremented: Read(lastRead[v]); idle otherwise: Retry; ExitStages: MemoryFaultExit(g*4096,
- *       4096, exitFlags[v]); uffd_wait: UffdBlocked(g*4096); apf: AsyncPf(g*4096); fault, lookup,
- *       install: not determined yet (the fault is still running).</li>
- *   <li>KvmAccess(v, g): idle: KvmRead(lastKvmRead[v]); uffd_wait: UffdBlocked; lookup: not yet.</li>
+ *       4096, exitFlags[v]); uffd_waiting: UffdBlocked(g*4096); apf_pending: AsyncPf(g*4096); faulted,
+ *       checked, pfn_ready: not determined yet (the fault is still running).</li>
+ *   <li>KvmAccess(v, g): idle: KvmRead(lastKvmRead[v]); uffd_waiting: UffdBlocked; checked: not yet.</li>
  *   <li>Install(v): with userfaultfd, Ioctl EEXIST when present[g] before, else ok; without, Done.</li>
  *   <li>ClearBit, ResumeVcpu, SetBit: Done. UffdRead(g): UffdEvent(g*4096, MINOR for minor mode).</li>
  *   <li>UffdInstall(g): Ioctl EEXIST when present[g] before, else ok. UffdWake, Invalidate: Ioctl ok.</li>
  *   <li>Enable/DisableUserfault, Enable/DisableDirtyLog: memslotOp idle after: Ioctl ok; else SrcuWait.</li>
- *   <li>unblocked: a vCPU other than the actor that was in uffd_wait or apf before and is idle after
+ *   <li>unblocked: a vCPU other than the actor that was in uffd_waiting or apf_pending before and is idle after
  *       (Read, KvmRead or Retry as above); "vmm" when a memslot update pending before committed and
  *       the step was not itself a memslot update (Ioctl ok).</li>
  *   <li>pages_4k: gfns with spte = small; pages_2m: gfns with spte = huge, divided by HugeSpan.</li>
@@ -37,8 +37,8 @@ import java.util.TreeMap;
  */
 public final class Observations {
   private static final int IDLE = Pc.IDLE.ordinal();
-  private static final int UFFD_WAIT = Pc.UFFD_WAIT.ordinal();
-  private static final int APF = Pc.APF.ordinal();
+  private static final int UFFD_WAIT = Pc.UFFD_WAITING.ordinal();
+  private static final int APF = Pc.APF_PENDING.ordinal();
   private static final List<String> USERFAULT = List.of("USERFAULT");
   private static final List<String> MINOR = List.of("MINOR");
   private static final Observation DONE = new Observation.Done();

@@ -12,7 +12,7 @@ import java.util.Set;
  */
 public final class Timeline {
 
-  /** One changed variable entry: {@code pc[v1]: "idle" -> "fault"}. */
+  /** One changed variable entry: {@code pc[v1]: "idle" -> "faulted"}. */
   public record Change(String variable, Optional<String> key, String before, String after) {
     public String text() {
       return variable + key.map(k -> "[" + k + "]").orElse("") + ": " + before + " -> " + after;
