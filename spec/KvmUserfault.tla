@@ -38,6 +38,7 @@ CONSTANTS
     KvmAccesses,    \* BOOLEAN: vCPUs may make KVM's own accesses (emulation, PV clock)
     Accesses,       \* completed accesses per vCPU (bounds the run)
     MaxInvalidate,  \* MADV_DONTNEED / punch-hole events (bounds mmu_invalidate_seq)
+    SlotZap,        \* "memslot" | "all": what the zap on enable does to a fault in flight (see CommitMemslot)
     Mutants         \* set of mutant ids switched on (see spec/mutants.tsv)
 
 ASSUME /\ NumGfns \in Nat \ {0}
@@ -55,11 +56,13 @@ ASSUME /\ NumGfns \in Nat \ {0}
        /\ KvmAccesses \in BOOLEAN
        /\ Accesses \in Nat
        /\ MaxInvalidate \in Nat
+       /\ SlotZap \in {"memslot", "all"}
+       /\ (SlotZap = "all" => Arch = "x86")
 
 MutantIds == {"HugeWhileUserfault", "NoZapOnEnable", "ClearBeforeInstall",
               "NoWakeOnEexist", "RecoverWithDirtyLog", "NoUffdForKvmAccess",
               "ZapBeforeSrcuWait", "NoSeqRetry", "AsyncPfBypassesBitmap",
-              "WrongExitFlags"}
+              "WrongExitFlags", "NoRetryOnObsoleteRoot"}
 ASSUME Mutants \subseteq MutantIds
 
 Mutant(id) == id \in Mutants
@@ -114,7 +117,8 @@ VARIABLE vseq           \* vseq[v]: mmu_invalidate_seq snapshot taken at fault s
 VARIABLE vgen           \* vgen[v]: memslot generation the in-flight access uses
 VARIABLE budget         \* budget[v]: accesses v has still to complete
 VARIABLE exitFlags      \* exitFlags[v]: memory_fault.flags of v's USERFAULT exit
-vcpuVars == <<pc, vgfn, vkind, vseq, vgen, budget, exitFlags>>
+VARIABLE vstale         \* vstale[v]: the zap on enable obsoleted the root v's fault uses (SlotZap = "all")
+vcpuVars == <<pc, vgfn, vkind, vseq, vgen, budget, exitFlags, vstale>>
 
 VARIABLE uffdQueue      \* gfns with a fault message that the uffd reader has not read yet
 VARIABLE uffdHandling   \* uffdHandling[g]: the reader's state for g: none | read | wake
@@ -146,7 +150,9 @@ ValueOf(g, pres, fet) ==
 
 \* A stage-2 fault of v that passed the bitmap check and may still map its gfn.
 PastCheck(v) == pc[v] \in {"checked", "uffd_waiting", "pfn_ready"} /\ vkind[v] = "vcpu"
-MayStillMap(g) == \E v \in Vcpus : PastCheck(v) /\ vgfn[v] = g
+\* A fault on an obsolete root cannot map any more: it retries and re-checks the bitmap.
+MayStillMapWith(g, stale) == \E v \in Vcpus : PastCheck(v) /\ vgfn[v] = g /\ ~stale[v]
+MayStillMap(g) == MayStillMapWith(g, vstale)
 
 \* Userspace installs the content of g: UFFDIO_COPY (MISSING), a write to the page cache
 \* then UFFDIO_CONTINUE (MINOR), or a plain write (guest_memfd, or no userfaultfd).
@@ -201,6 +207,7 @@ ResetVcpu(v) ==
     /\ vkind' = [vkind EXCEPT ![v] = "vcpu"]
     /\ vseq' = [vseq EXCEPT ![v] = 0]
     /\ vgen' = [vgen EXCEPT ![v] = 0]
+    /\ vstale' = [vstale EXCEPT ![v] = FALSE]
 
 -----------------------------------------------------------------------------
 (* Initial state *)
@@ -227,6 +234,7 @@ InitVcpuVars ==
     /\ vgen = [v \in Vcpus |-> 0]
     /\ budget = [v \in Vcpus |-> Accesses]
     /\ exitFlags = [v \in Vcpus |-> {}]
+    /\ vstale = [v \in Vcpus |-> FALSE]
 
 InitUffdVars ==
     /\ uffdQueue = {}
@@ -251,13 +259,13 @@ Access(v, g) ==
     /\ IF spte[g] # "none"
        THEN /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
             /\ budget' = [budget EXCEPT ![v] = @ - 1]
-            /\ UNCHANGED <<pc, vgfn, vkind, vseq, vgen>>
+            /\ UNCHANGED <<pc, vgfn, vkind, vseq, vgen, vstale>>
        ELSE /\ pc' = [pc EXCEPT ![v] = "faulted"]
             /\ vgfn' = [vgfn EXCEPT ![v] = g]
             /\ vkind' = [vkind EXCEPT ![v] = "vcpu"]
             /\ vseq' = [vseq EXCEPT ![v] = mmuSeq]
             /\ vgen' = [vgen EXCEPT ![v] = slotGen]
-            /\ UNCHANGED <<budget, lastRead>>
+            /\ UNCHANGED <<budget, lastRead, vstale>>
     /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
 
 \* KVM itself reads gfn g for v (emulation, PV clock, steal time): through the HVA, with
@@ -270,7 +278,7 @@ KvmAccess(v, g) ==
     /\ vgfn' = [vgfn EXCEPT ![v] = g]
     /\ vkind' = [vkind EXCEPT ![v] = "kvm"]
     /\ vgen' = [vgen EXCEPT ![v] = slotGen]
-    /\ UNCHANGED <<memslotVars, memVars, vseq, budget, exitFlags, uffdVars, historyVars>>
+    /\ UNCHANGED <<memslotVars, memVars, vseq, budget, exitFlags, vstale, uffdVars, historyVars>>
 
 \* kvm_do_userfault(): a set bit in a USERFAULT slot ends KVM_RUN with -EFAULT and a
 \* KVM_EXIT_MEMORY_FAULT (gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE, flags = USERFAULT).
@@ -281,14 +289,16 @@ CheckBitmap(v) ==
           /\ AsyncPf = "kernel" /\ UffdMode # "none" /\ ~present[g]
        THEN /\ pc' = [pc EXCEPT ![v] = "apf_pending"]
             /\ uffdQueue' = uffdQueue \cup {g}
+            /\ vstale' = [vstale EXCEPT ![v] = FALSE]
             /\ UNCHANGED exitFlags
        ELSE IF "USERFAULT" \in SnapFlags(v) /\ bitmap[g]
        THEN /\ pc' = [pc EXCEPT ![v] = "exited"]
             /\ exitFlags' = [exitFlags EXCEPT ![v] =
                                 IF Mutant("WrongExitFlags") THEN {} ELSE {"USERFAULT"}]
+            /\ vstale' = [vstale EXCEPT ![v] = FALSE]
             /\ UNCHANGED uffdQueue
        ELSE /\ pc' = [pc EXCEPT ![v] = "checked"]
-            /\ UNCHANGED <<exitFlags, uffdQueue>>
+            /\ UNCHANGED <<exitFlags, uffdQueue, vstale>>
     /\ UNCHANGED <<memslotVars, memVars, vgfn, vkind, vseq, vgen, budget, uffdHandling, historyVars>>
 
 \* GUP through the HVA, or the guest_memfd lookup. A missing page: guest_memfd and plain
@@ -305,6 +315,8 @@ Lookup(v) ==
        THEN /\ pc' = [pc EXCEPT ![v] =
                         IF vkind[v] = "vcpu" /\ AsyncPf = "kernel" THEN "apf_pending" ELSE "uffd_waiting"]
             /\ uffdQueue' = uffdQueue \cup {g}
+            \* an async PF retries the access on a new root once the page is ready
+            /\ vstale' = [vstale EXCEPT ![v] = IF pc'[v] = "apf_pending" THEN FALSE ELSE @]
             /\ UNCHANGED <<present, vgfn, vkind, vseq, vgen, budget, lastKvmRead>>
        ELSE /\ present' = [present EXCEPT ![g] = TRUE]
             /\ IF vkind[v] = "kvm"
@@ -313,19 +325,21 @@ Lookup(v) ==
                     /\ pc' = [pc EXCEPT ![v] = "idle"]
                     /\ ResetVcpu(v)
                ELSE /\ pc' = [pc EXCEPT ![v] = "pfn_ready"]
-                    /\ UNCHANGED <<vgfn, vkind, vseq, vgen, budget, lastKvmRead>>
+                    /\ UNCHANGED <<vgfn, vkind, vseq, vgen, budget, lastKvmRead, vstale>>
             /\ UNCHANGED uffdQueue
     /\ UNCHANGED <<memslotVars, bitmap, fetched, spte, mmuSeq, exitFlags, uffdHandling,
                    dirtyDone, armed, lastRead>>
 
-\* Under mmu_lock: retry if an invalidation ran since the snapshot, else install the SPTE
-\* (4K only while USERFAULT or DIRTY_LOG is on) and the guest's read completes.
+\* Under mmu_lock: retry if an invalidation ran since the snapshot or the root is obsolete
+\* (is_page_fault_stale()), else install the SPTE (4K only while USERFAULT or DIRTY_LOG is
+\* on) and the guest's read completes. A retry re-enters the guest, which faults again.
 InstallSpte(v) ==
     LET g == vgfn[v] IN
     /\ pc[v] = "pfn_ready"
     /\ pc' = [pc EXCEPT ![v] = "idle"]
     /\ ResetVcpu(v)
-    /\ IF vseq[v] # mmuSeq /\ ~Mutant("NoSeqRetry")
+    /\ IF \/ vseq[v] # mmuSeq /\ ~Mutant("NoSeqRetry")
+          \/ vstale[v] /\ ~Mutant("NoRetryOnObsoleteRoot")
        THEN UNCHANGED <<spte, budget, lastRead>>
        ELSE /\ spte' = MapFault(v, g)
             /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
@@ -346,7 +360,7 @@ Install(v) ==
           /\ pc' = [pc EXCEPT ![v] = "resolved"]
     /\ InstallPage(g)
     /\ UNCHANGED <<memslotVars, bitmap, spte, mmuSeq, vgfn, vkind, vseq, vgen, budget,
-                   exitFlags, uffdVars, historyVars>>
+                   exitFlags, vstale, uffdVars, historyVars>>
 
 \* Clear the bit with a store-release (after the install, unless ClearBeforeInstall).
 ClearBit(v) ==
@@ -358,7 +372,7 @@ ClearBit(v) ==
     /\ bitmap' = [bitmap EXCEPT ![g] = FALSE]
     /\ armed' = [armed EXCEPT ![g] = FALSE]
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vgfn, vkind, vseq, vgen,
-                   budget, exitFlags, uffdVars, dirtyDone, lastRead, lastKvmRead>>
+                   budget, exitFlags, vstale, uffdVars, dirtyDone, lastRead, lastKvmRead>>
 
 \* Re-enter KVM_RUN; the guest retries the access.
 ResumeVcpu(v) ==
@@ -392,7 +406,7 @@ UffdInstall(g) ==
             /\ WakeWaiters(g)
             /\ spte' = ApfBypassSpte(g)
     /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vgfn, vkind, vseq, vgen, budget, exitFlags,
-                   historyVars>>
+                   vstale, historyVars>>
 
 \* UFFDIO_WAKE after EEXIST.
 UffdWake(g) ==
@@ -401,7 +415,7 @@ UffdWake(g) ==
     /\ WakeWaiters(g)
     /\ spte' = ApfBypassSpte(g)
     /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, vgfn, vkind, vseq, vgen,
-                   budget, exitFlags, historyVars>>
+                   budget, exitFlags, vstale, historyVars>>
 
 -----------------------------------------------------------------------------
 (* The VMM's other requests *)
@@ -465,6 +479,9 @@ DisableDirtyLog ==
 \* enable: kvm_arch_userfault_enabled() drops every mapping of the slot; disable: x86
 \* recovers huge pages unless dirty logging is on (R10), arm64 does nothing (R7);
 \* dirty logging on: huge mappings split; off: x86 recovers unless USERFAULT is on.
+\* SlotZap = "all" (x86 under KVM_X86_QUIRK_SLOT_ZAP_ALL): the zap obsoletes every root, so a
+\* fault in flight on the new slot retries at InstallSpte and then meets a bit set meanwhile;
+\* "memslot": the fault may still map, and a bit set meanwhile has no effect (R5).
 CommitMemslot ==
     /\ memslotOp # "idle"
     /\ \A v \in Vcpus : pc[v] \in SrcuStages => vgen[v] = slotGen
@@ -472,19 +489,21 @@ CommitMemslot ==
     /\ CASE memslotOp = "enable" ->
               /\ spte' = IF Mutant("NoZapOnEnable") \/ Mutant("ZapBeforeSrcuWait")
                          THEN spte ELSE NoSpte
-              /\ armed' = [g \in Gfns |-> bitmap[g] /\ ~MayStillMap(g)]
+              /\ vstale' = [v \in Vcpus |->
+                              vstale[v] \/ (SlotZap = "all" /\ pc[v] \in SrcuStages /\ vkind[v] = "vcpu")]
+              /\ armed' = [g \in Gfns |-> bitmap[g] /\ ~MayStillMapWith(g, vstale')]
          [] memslotOp = "disable" ->
               /\ spte' = IF Arch = "x86" /\ ("DIRTY_LOG" \notin flags \/ Mutant("RecoverWithDirtyLog"))
                          THEN Recovered ELSE spte
-              /\ UNCHANGED armed
+              /\ UNCHANGED <<armed, vstale>>
          [] memslotOp = "dirtyOn" ->
               /\ spte' = Split
-              /\ UNCHANGED armed
+              /\ UNCHANGED <<armed, vstale>>
          [] memslotOp = "dirtyOff" ->
               /\ spte' = IF Arch = "x86" /\ "USERFAULT" \notin flags THEN Recovered ELSE spte
-              /\ UNCHANGED armed
-    /\ UNCHANGED <<flags, slotGen, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars,
-                   dirtyDone, lastRead, lastKvmRead>>
+              /\ UNCHANGED <<armed, vstale>>
+    /\ UNCHANGED <<flags, slotGen, bitmap, fetched, present, mmuSeq, pc, vgfn, vkind, vseq, vgen,
+                   budget, exitFlags, uffdVars, dirtyDone, lastRead, lastKvmRead>>
 
 \* MADV_DONTNEED (anon, shmem) or a guest_memfd punch hole on g: the mmu notifier bumps
 \* mmu_invalidate_seq and zaps the SPTE covering g. anon and guest_memfd lose the content;
@@ -543,6 +562,7 @@ TypeOK ==
     /\ vgen \in [Vcpus -> {0, 1}]
     /\ budget \in [Vcpus -> 0 .. Accesses]
     /\ exitFlags \in [Vcpus -> SUBSET {"USERFAULT"}]
+    /\ vstale \in [Vcpus -> BOOLEAN]
     /\ uffdQueue \subseteq Gfns
     /\ uffdHandling \in [Gfns -> {"none", "read", "wake"}]
     /\ dirtyDone \in BOOLEAN

@@ -33,13 +33,24 @@ public record Config(
     Set<MutantId> mutants,
     List<Invariant> invariants,
     boolean symmetry,
-    boolean checkDeadlock) {
+    boolean checkDeadlock,
+    SlotZap slotZap) {
 
   public enum SlotKind { ANON, SHMEM, GMEM }
   public enum Arch { X86, ARM64 }
   public enum UffdMode { NONE, MISSING, MINOR }
   public enum UserfaultUse { NONE, START, LATE }
   public enum AsyncPf { OFF, KERNEL }
+  /** What the zap on enable does to a fault in flight: MEMSLOT (it may still map), ALL (x86 SLOT_ZAP_ALL: it retries). */
+  public enum SlotZap { MEMSLOT, ALL }
+
+  /** A config with every feature added after the first release off (the constructor callers used before). */
+  public Config(String name, int vcpus, int numGfns, int hugeSpan, SlotKind slotKind, Arch arch, UffdMode uffdMode,
+      UserfaultUse userfaultUse, AsyncPf asyncPf, boolean dirtyLog, boolean kvmAccesses, int accesses,
+      int maxInvalidate, Set<MutantId> mutants, List<Invariant> invariants, boolean symmetry, boolean checkDeadlock) {
+    this(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog, kvmAccesses,
+        accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, SlotZap.MEMSLOT);
+  }
 
   public Config {
     if (vcpus < 1 || vcpus > StateBits.MAX_VCPUS) {
@@ -61,7 +72,7 @@ public record Config(
 
   public Config withMutants(Set<MutantId> ids) {
     return new Config(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog,
-        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock);
+        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock, slotZap);
   }
 
   /** A shipped config by name, or a user's own config by path (see {@link SpecBundle#config}). */
@@ -117,6 +128,7 @@ public record Config(
     boolean kvmAccesses = cfg.bool("KvmAccesses");
     int accesses = cfg.natural("Accesses");
     int maxInvalidate = cfg.natural("MaxInvalidate");
+    SlotZap slotZap = SlotZap.valueOf(cfg.oneOf("SlotZap", List.of("memslot", "all")).toUpperCase());
     if (accesses > StateBits.MAX_BUDGET) {
       throw cfg.error("Accesses", "Accesses <= " + StateBits.MAX_BUDGET + " supported, not " + accesses);
     }
@@ -133,8 +145,11 @@ public record Config(
     if (slotKind == SlotKind.GMEM && dirtyLog) {
       throw cfg.error("DirtyLog", "ASSUME: SlotKind = \"gmem\" needs DirtyLog = FALSE");
     }
+    if (slotZap == SlotZap.ALL && arch != Arch.X86) {
+      throw cfg.error("SlotZap", "ASSUME: SlotZap = \"all\" needs Arch = \"x86\" (KVM_X86_QUIRK_SLOT_ZAP_ALL)");
+    }
     return new Config(cfg.name(), vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, use, asyncPf, dirtyLog,
-        kvmAccesses, accesses, maxInvalidate, mutants, invariants, cfg.symmetry(), cfg.checkDeadlock());
+        kvmAccesses, accesses, maxInvalidate, mutants, invariants, cfg.symmetry(), cfg.checkDeadlock(), slotZap);
   }
 
   private static final Pattern QUOTED = Pattern.compile("^\"(.*)\"$");

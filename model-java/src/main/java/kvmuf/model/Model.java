@@ -74,6 +74,8 @@ public final class Model {
   private final boolean mNoSeq;
   private final boolean mApfBypass;
   private final boolean mWrongFlags;
+  private final boolean mNoStaleRetry;
+  private final boolean zapAll;
 
   public Model(Config config) {
     this.config = config;
@@ -98,6 +100,8 @@ public final class Model {
     this.mNoSeq = config.mutant(MutantId.NoSeqRetry);
     this.mApfBypass = config.mutant(MutantId.AsyncPfBypassesBitmap);
     this.mWrongFlags = config.mutant(MutantId.WrongExitFlags);
+    this.mNoStaleRetry = config.mutant(MutantId.NoRetryOnObsoleteRoot);
+    this.zapAll = config.slotZap() == Config.SlotZap.ALL;
   }
 
   public Config config() {
@@ -187,10 +191,12 @@ public final class Model {
     return fetched(g, x) ? V_FETCHED : V_ZERO;
   }
 
+  /** MayStillMap(g): a fault past the bitmap check whose root is not obsolete may still map g. */
   private boolean mayStillMap(long v, int x) {
     for (int c = 0; c < vcpus; c++) {
       int pc = pc(v, c);
-      if ((pc == CHECKED || pc == UFFD_WAITING || pc == PFN_READY) && vkind(v, c) == KIND_VCPU && vgfn(v, c) == x) {
+      if ((pc == CHECKED || pc == UFFD_WAITING || pc == PFN_READY) && vkind(v, c) == KIND_VCPU && vgfn(v, c) == x
+          && !stale(v, c)) {
         return true;
       }
     }
@@ -306,6 +312,7 @@ public final class Model {
     v = setV(v, c, VGFN, 3, 0);
     v = setV(v, c, VKIND, 1, KIND_VCPU);
     v = setV(v, c, VSEQ, 3, 0);
+    v = setV(v, c, STALE, 1, 0);
     return setV(v, c, VGEN, 1, 0);
   }
 
@@ -349,10 +356,12 @@ public final class Model {
     long nv;
     if (mApfBypass && apfKernel && uffd && !present(g, x)) {
       nv = setV(v, c, PC, 4, APF_PENDING);
+      nv = setV(nv, c, STALE, 1, 0);
       ng = setGfn(g, x, QUEUED, 1, 1);
     } else if ((snapFlags(g, v, c) & UF) != 0 && bitmap(g, x)) {
       nv = setV(v, c, PC, 4, EXITED);
       nv = setV(nv, c, EXIT_FLAGS, 1, mWrongFlags ? 0 : 1);
+      nv = setV(nv, c, STALE, 1, 0);
     } else {
       nv = setV(v, c, PC, 4, CHECKED);
     }
@@ -370,6 +379,9 @@ public final class Model {
     long nv;
     if (!present(g, x) && uffdCatches) {
       nv = setV(v, c, PC, 4, (!kvm && apfKernel) ? APF_PENDING : UFFD_WAITING);
+      if (!kvm && apfKernel) {
+        nv = setV(nv, c, STALE, 1, 0);
+      }
       ng = setGfn(g, x, QUEUED, 1, 1);
     } else {
       ng = setGfn(g, x, PRESENT, 1, 1);
@@ -392,7 +404,8 @@ public final class Model {
     int x = vgfn(v, c);
     long ng = g;
     long nv = setV(v, c, PC, 4, IDLE);
-    if (!(vseq(v, c) != mmuSeq(g) && !mNoSeq)) {
+    boolean retry = (vseq(v, c) != mmuSeq(g) && !mNoSeq) || (stale(v, c) && !mNoStaleRetry);
+    if (!retry) {
       ng = mapFault(g, v, c, x);
       nv = setV(nv, c, LAST_READ, 2, valueOf(g, x));
       nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
@@ -554,13 +567,21 @@ public final class Model {
       }
     }
     long ng = set(g, OP, 3, OP_IDLE);
+    long nv = v;
     switch (op) {
       case OP_ENABLE -> {
         if (!(mNoZap || mZapEarly)) {
           ng = noSpte(ng);
         }
+        if (zapAll) {
+          for (int c = 0; c < vcpus; c++) {
+            if (Pc.srcuStage(pc(v, c)) && vkind(v, c) == KIND_VCPU) {
+              nv = setV(nv, c, STALE, 1, 1);
+            }
+          }
+        }
         for (int x = 0; x < gfns; x++) {
-          ng = setGfn(ng, x, ARMED, 1, (bitmap(g, x) && !mayStillMap(v, x)) ? 1 : 0);
+          ng = setGfn(ng, x, ARMED, 1, (bitmap(g, x) && !mayStillMap(nv, x)) ? 1 : 0);
         }
       }
       case OP_DISABLE -> {
@@ -576,7 +597,7 @@ public final class Model {
       }
       default -> throw new IllegalStateException("memslotOp " + op);
     }
-    out.accept(Action.code(Action.COMMIT_MEMSLOT, 0, 0), ng, v);
+    out.accept(Action.code(Action.COMMIT_MEMSLOT, 0, 0), ng, nv);
   }
 
   void invalidate(long g, long v, int x, Sink out) {

@@ -11,5 +11,6 @@ public enum MutantId {
   ZapBeforeSrcuWait,
   NoSeqRetry,
   AsyncPfBypassesBitmap,
-  WrongExitFlags
+  WrongExitFlags,
+  NoRetryOnObsoleteRoot
 }

@@ -42,6 +42,7 @@ public final class TlaRender {
     m.put("vgen", vcpuFn(c, p -> Integer.toString(vgen(v, p))));
     m.put("budget", vcpuFn(c, p -> Integer.toString(budget(v, p))));
     m.put("exitFlags", vcpuFn(c, p -> exitFlags(v, p) ? "{\"USERFAULT\"}" : "{}"));
+    m.put("vstale", vcpuFn(c, p -> bool(stale(v, p))));
     List<String> queue = new ArrayList<>();
     for (int x = 0; x < c.numGfns(); x++) {
       if (queued(g, x)) {
