@@ -39,6 +39,7 @@ CONSTANTS
     Accesses,       \* completed accesses per vCPU (bounds the run)
     MaxInvalidate,  \* MADV_DONTNEED / punch-hole events (bounds mmu_invalidate_seq)
     SlotZap,        \* "memslot" | "all": what the zap on enable does to a fault in flight (see CommitMemslot)
+    BackgroundFetch, \* BOOLEAN: the VMM's migration stream installs marked pages and clears their bits
     Mutants         \* set of mutant ids switched on (see spec/mutants.tsv)
 
 ASSUME /\ NumGfns \in Nat \ {0}
@@ -58,11 +59,12 @@ ASSUME /\ NumGfns \in Nat \ {0}
        /\ MaxInvalidate \in Nat
        /\ SlotZap \in {"memslot", "all"}
        /\ (SlotZap = "all" => Arch = "x86")
+       /\ BackgroundFetch \in BOOLEAN
 
 MutantIds == {"HugeWhileUserfault", "NoZapOnEnable", "ClearBeforeInstall",
               "NoWakeOnEexist", "RecoverWithDirtyLog", "NoUffdForKvmAccess",
               "ZapBeforeSrcuWait", "NoSeqRetry", "AsyncPfBypassesBitmap",
-              "WrongExitFlags", "NoRetryOnObsoleteRoot"}
+              "WrongExitFlags", "NoRetryOnObsoleteRoot", "BackgroundClearBeforeInstall"}
 ASSUME Mutants \subseteq MutantIds
 
 Mutant(id) == id \in Mutants
@@ -130,7 +132,11 @@ VARIABLE lastRead       \* lastRead[v]: value class v's last guest read saw
 VARIABLE lastKvmRead    \* lastKvmRead[v]: value class v's last KVM-internal read saw
 historyVars == <<dirtyDone, armed, lastRead, lastKvmRead>>
 
-vars == <<memslotVars, memVars, vcpuVars, uffdVars, historyVars>>
+VARIABLE bgGfn          \* the gfn the VMM's background fetch is resolving (0 while idle)
+VARIABLE bgStage        \* "idle" | "installed" (page in, bit still set) | "cleared" (bit clear, page not in)
+fetchVars == <<bgGfn, bgStage>>
+
+vars == <<memslotVars, memVars, vcpuVars, uffdVars, historyVars, fetchVars>>
 
 -----------------------------------------------------------------------------
 (* Helpers *)
@@ -246,7 +252,12 @@ InitHistoryVars ==
     /\ lastRead = [v \in Vcpus |-> "none"]
     /\ lastKvmRead = [v \in Vcpus |-> "none"]
 
+InitFetchVars ==
+    /\ bgGfn = 0
+    /\ bgStage = "idle"
+
 Init == InitMemslotVars /\ InitMemVars /\ InitVcpuVars /\ InitUffdVars /\ InitHistoryVars
+        /\ InitFetchVars
 
 -----------------------------------------------------------------------------
 (* vCPU actions *)
@@ -267,6 +278,7 @@ Access(v, g) ==
             /\ vgen' = [vgen EXCEPT ![v] = slotGen]
             /\ UNCHANGED <<budget, lastRead, vstale>>
     /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* KVM itself reads gfn g for v (emulation, PV clock, steal time): through the HVA, with
 \* no bitmap check (PUCK 2024-08-07: left to userfaultfd).
@@ -279,6 +291,7 @@ KvmAccess(v, g) ==
     /\ vkind' = [vkind EXCEPT ![v] = "kvm"]
     /\ vgen' = [vgen EXCEPT ![v] = slotGen]
     /\ UNCHANGED <<memslotVars, memVars, vseq, budget, exitFlags, vstale, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* kvm_do_userfault(): a set bit in a USERFAULT slot ends KVM_RUN with -EFAULT and a
 \* KVM_EXIT_MEMORY_FAULT (gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE, flags = USERFAULT).
@@ -300,6 +313,7 @@ CheckBitmap(v) ==
        ELSE /\ pc' = [pc EXCEPT ![v] = "checked"]
             /\ UNCHANGED <<exitFlags, uffdQueue, vstale>>
     /\ UNCHANGED <<memslotVars, memVars, vgfn, vkind, vseq, vgen, budget, uffdHandling, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* GUP through the HVA, or the guest_memfd lookup. A missing page: guest_memfd and plain
 \* memory allocate a zero page; a userfaultfd-registered range queues a fault message and
@@ -329,6 +343,7 @@ Lookup(v) ==
             /\ UNCHANGED uffdQueue
     /\ UNCHANGED <<memslotVars, bitmap, fetched, spte, mmuSeq, exitFlags, uffdHandling,
                    dirtyDone, armed, lastRead>>
+    /\ UNCHANGED fetchVars
 
 \* Under mmu_lock: retry if an invalidation ran since the snapshot or the root is obsolete
 \* (is_page_fault_stale()), else install the SPTE (4K only while USERFAULT or DIRTY_LOG is
@@ -346,6 +361,7 @@ InstallSpte(v) ==
             /\ budget' = [budget EXCEPT ![v] = @ - 1]
     /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, exitFlags, uffdVars,
                    dirtyDone, armed, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 -----------------------------------------------------------------------------
 (* The VMM's USERFAULT exit handler for vCPU v *)
@@ -361,6 +377,7 @@ Install(v) ==
     /\ InstallPage(g)
     /\ UNCHANGED <<memslotVars, bitmap, spte, mmuSeq, vgfn, vkind, vseq, vgen, budget,
                    exitFlags, vstale, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* Clear the bit with a store-release (after the install, unless ClearBeforeInstall).
 ClearBit(v) ==
@@ -373,6 +390,7 @@ ClearBit(v) ==
     /\ armed' = [armed EXCEPT ![g] = FALSE]
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vgfn, vkind, vseq, vgen,
                    budget, exitFlags, vstale, uffdVars, dirtyDone, lastRead, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* Re-enter KVM_RUN; the guest retries the access.
 ResumeVcpu(v) ==
@@ -381,6 +399,7 @@ ResumeVcpu(v) ==
     /\ ResetVcpu(v)
     /\ exitFlags' = [exitFlags EXCEPT ![v] = {}]
     /\ UNCHANGED <<memslotVars, memVars, budget, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 -----------------------------------------------------------------------------
 (* The VMM's userfaultfd reader *)
@@ -392,6 +411,7 @@ UffdRead(g) ==
     /\ uffdQueue' = uffdQueue \ {g}
     /\ uffdHandling' = [uffdHandling EXCEPT ![g] = "read"]
     /\ UNCHANGED <<memslotVars, memVars, vcpuVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* UFFDIO_COPY / UFFDIO_CONTINUE with wake. It fails with EEXIST when the page is already
 \* there (the exit handler won the race, R2); then the reader must issue UFFDIO_WAKE.
@@ -407,6 +427,7 @@ UffdInstall(g) ==
             /\ spte' = ApfBypassSpte(g)
     /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vgfn, vkind, vseq, vgen, budget, exitFlags,
                    vstale, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* UFFDIO_WAKE after EEXIST.
 UffdWake(g) ==
@@ -416,6 +437,7 @@ UffdWake(g) ==
     /\ spte' = ApfBypassSpte(g)
     /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, vgfn, vkind, vseq, vgen,
                    budget, exitFlags, vstale, historyVars>>
+    /\ UNCHANGED fetchVars
 
 -----------------------------------------------------------------------------
 (* The VMM's other requests *)
@@ -429,6 +451,7 @@ SetBit(g) ==
     /\ armed' = [armed EXCEPT ![g] = spte[g] = "none" /\ ~MayStillMap(g)]
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vcpuVars, uffdVars,
                    dirtyDone, lastRead, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* KVM_SET_USER_MEMORY_REGION2, flags-only, USERFAULT 0 -> 1: the new slot is swapped in.
 \* The zap waits for SRCU readers of the old slot (CommitMemslot); ZapBeforeSrcuWait zaps now.
@@ -442,6 +465,7 @@ EnableUserfault ==
     /\ memslotOp' = "enable"
     /\ spte' = IF Mutant("ZapBeforeSrcuWait") THEN NoSpte ELSE spte
     /\ UNCHANGED <<bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* USERFAULT 1 -> 0 once nothing is marked (post-copy is over).
 DisableUserfault ==
@@ -453,6 +477,7 @@ DisableUserfault ==
     /\ slotGen' = 1 - slotGen
     /\ memslotOp' = "disable"
     /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* KVM_MEM_LOG_DIRTY_PAGES 0 -> 1.
 EnableDirtyLog ==
@@ -464,6 +489,7 @@ EnableDirtyLog ==
     /\ slotGen' = 1 - slotGen
     /\ memslotOp' = "dirtyOn"
     /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* KVM_MEM_LOG_DIRTY_PAGES 1 -> 0.
 DisableDirtyLog ==
@@ -474,6 +500,7 @@ DisableDirtyLog ==
     /\ memslotOp' = "dirtyOff"
     /\ dirtyDone' = TRUE
     /\ UNCHANGED <<memVars, vcpuVars, uffdVars, armed, lastRead, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* After synchronize_srcu() (no in-flight access uses the old slot) the arch commit runs:
 \* enable: kvm_arch_userfault_enabled() drops every mapping of the slot; disable: x86
@@ -504,6 +531,7 @@ CommitMemslot ==
               /\ UNCHANGED <<armed, vstale>>
     /\ UNCHANGED <<flags, slotGen, bitmap, fetched, present, mmuSeq, pc, vgfn, vkind, vseq, vgen,
                    budget, exitFlags, uffdVars, dirtyDone, lastRead, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* MADV_DONTNEED (anon, shmem) or a guest_memfd punch hole on g: the mmu notifier bumps
 \* mmu_invalidate_seq and zaps the SPTE covering g. anon and guest_memfd lose the content;
@@ -513,7 +541,8 @@ CommitMemslot ==
 Invalidate(g) ==
     /\ mmuSeq < MaxInvalidate
     /\ \/ UffdMode # "none"
-       \/ bitmap[g] /\ ~\E v \in Vcpus : pc[v] \in ExitStages /\ vgfn[v] = g
+       \/ /\ bitmap[g] /\ ~\E v \in Vcpus : pc[v] \in ExitStages /\ vgfn[v] = g
+          /\ ~(bgStage # "idle" /\ bgGfn = g)
     /\ present[g]
     /\ mmuSeq' = mmuSeq + 1
     /\ spte' = IF spte[g] = "huge"
@@ -522,6 +551,43 @@ Invalidate(g) ==
     /\ present' = [present EXCEPT ![g] = FALSE]
     /\ fetched' = [fetched EXCEPT ![g] = IF SlotKind = "shmem" THEN @ ELSE FALSE]
     /\ UNCHANGED <<memslotVars, bitmap, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
+
+\* The VMM's migration stream (background fetch, BackgroundFetch): it installs the content of a
+\* marked gfn that no fault asked for (UFFDIO_COPY with wake, UFFDIO_CONTINUE, or a guest_memfd
+\* write; EEXIST when a fault path installed it first), then clears the bit with a
+\* store-release, one gfn at a time and with no exit. BackgroundClearBeforeInstall clears the
+\* bit first: R6 on this path (a vCPU maps the page before the content lands).
+FetchInstall(g) ==
+    /\ BackgroundFetch
+    /\ \/ /\ bgStage = "idle" /\ ~Mutant("BackgroundClearBeforeInstall")
+          /\ bitmap[g] /\ ~fetched[g]
+          /\ bgStage' = "installed"
+          /\ bgGfn' = g
+       \/ /\ bgStage = "cleared" /\ bgGfn = g
+          /\ bgStage' = "idle"
+          /\ bgGfn' = 0
+    /\ InstallPage(g)
+    /\ IF Eexist(g)
+       THEN UNCHANGED <<pc, uffdQueue, spte>>
+       ELSE /\ WakeWaiters(g)
+            /\ spte' = ApfBypassSpte(g)
+    /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vgfn, vkind, vseq, vgen, budget, exitFlags,
+                   vstale, uffdHandling, historyVars>>
+
+FetchClearBit(g) ==
+    /\ BackgroundFetch
+    /\ \/ /\ bgStage = "installed" /\ bgGfn = g
+          /\ bgStage' = "idle"
+          /\ bgGfn' = 0
+       \/ /\ bgStage = "idle" /\ Mutant("BackgroundClearBeforeInstall")
+          /\ bitmap[g] /\ ~fetched[g]
+          /\ bgStage' = "cleared"
+          /\ bgGfn' = g
+    /\ bitmap' = [bitmap EXCEPT ![g] = FALSE]
+    /\ armed' = [armed EXCEPT ![g] = FALSE]
+    /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vcpuVars, uffdVars,
+                   dirtyDone, lastRead, lastKvmRead>>
 
 \* Every vCPU has completed its accesses: the run is over (not a deadlock).
 Finished ==
@@ -537,6 +603,7 @@ Next ==
     \/ \E v \in Vcpus : Install(v) \/ ClearBit(v) \/ ResumeVcpu(v)
     \/ \E g \in Gfns : UffdRead(g) \/ UffdInstall(g) \/ UffdWake(g)
     \/ \E g \in Gfns : SetBit(g) \/ Invalidate(g)
+    \/ \E g \in Gfns : FetchInstall(g) \/ FetchClearBit(g)
     \/ EnableUserfault \/ DisableUserfault \/ EnableDirtyLog \/ DisableDirtyLog
     \/ CommitMemslot
     \/ Finished
@@ -569,6 +636,8 @@ TypeOK ==
     /\ armed \in [Gfns -> BOOLEAN]
     /\ lastRead \in [Vcpus -> Values]
     /\ lastKvmRead \in [Vcpus -> Values]
+    /\ bgGfn \in Gfns
+    /\ bgStage \in {"idle", "installed", "cleared"}
 
 \* A USERFAULT exit carries exactly the USERFAULT flag (no private memory modelled).
 ExitWellFormed ==

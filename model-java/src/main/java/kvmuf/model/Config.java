@@ -34,7 +34,8 @@ public record Config(
     List<Invariant> invariants,
     boolean symmetry,
     boolean checkDeadlock,
-    SlotZap slotZap) {
+    SlotZap slotZap,
+    boolean backgroundFetch) {
 
   public enum SlotKind { ANON, SHMEM, GMEM }
   public enum Arch { X86, ARM64 }
@@ -49,7 +50,7 @@ public record Config(
       UserfaultUse userfaultUse, AsyncPf asyncPf, boolean dirtyLog, boolean kvmAccesses, int accesses,
       int maxInvalidate, Set<MutantId> mutants, List<Invariant> invariants, boolean symmetry, boolean checkDeadlock) {
     this(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog, kvmAccesses,
-        accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, SlotZap.MEMSLOT);
+        accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, SlotZap.MEMSLOT, false);
   }
 
   public Config {
@@ -72,7 +73,7 @@ public record Config(
 
   public Config withMutants(Set<MutantId> ids) {
     return new Config(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog,
-        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock, slotZap);
+        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch);
   }
 
   /** A shipped config by name, or a user's own config by path (see {@link SpecBundle#config}). */
@@ -129,6 +130,10 @@ public record Config(
     int accesses = cfg.natural("Accesses");
     int maxInvalidate = cfg.natural("MaxInvalidate");
     SlotZap slotZap = SlotZap.valueOf(cfg.oneOf("SlotZap", List.of("memslot", "all")).toUpperCase());
+    boolean backgroundFetch = cfg.bool("BackgroundFetch");
+    if (backgroundFetch && numGfns > StateBits.MAX_GFNS_WITH_FETCH) {
+      throw cfg.error("NumGfns", "with BackgroundFetch the Java model holds at most " + StateBits.MAX_GFNS_WITH_FETCH + " gfns, not " + numGfns);
+    }
     if (accesses > StateBits.MAX_BUDGET) {
       throw cfg.error("Accesses", "Accesses <= " + StateBits.MAX_BUDGET + " supported, not " + accesses);
     }
@@ -149,7 +154,8 @@ public record Config(
       throw cfg.error("SlotZap", "ASSUME: SlotZap = \"all\" needs Arch = \"x86\" (KVM_X86_QUIRK_SLOT_ZAP_ALL)");
     }
     return new Config(cfg.name(), vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, use, asyncPf, dirtyLog,
-        kvmAccesses, accesses, maxInvalidate, mutants, invariants, cfg.symmetry(), cfg.checkDeadlock(), slotZap);
+        kvmAccesses, accesses, maxInvalidate, mutants, invariants, cfg.symmetry(), cfg.checkDeadlock(), slotZap,
+        backgroundFetch);
   }
 
   private static final Pattern QUOTED = Pattern.compile("^\"(.*)\"$");

@@ -76,6 +76,9 @@ public final class Model {
   private final boolean mWrongFlags;
   private final boolean mNoStaleRetry;
   private final boolean zapAll;
+  private final boolean fetch;
+  private final boolean mFetchClearFirst;
+  private final int bg;
 
   public Model(Config config) {
     this.config = config;
@@ -102,6 +105,9 @@ public final class Model {
     this.mWrongFlags = config.mutant(MutantId.WrongExitFlags);
     this.mNoStaleRetry = config.mutant(MutantId.NoRetryOnObsoleteRoot);
     this.zapAll = config.slotZap() == Config.SlotZap.ALL;
+    this.fetch = config.backgroundFetch();
+    this.mFetchClearFirst = config.mutant(MutantId.BackgroundClearBeforeInstall);
+    this.bg = StateBits.bgShift(gfns);
   }
 
   public Config config() {
@@ -152,6 +158,12 @@ public final class Model {
     for (int x = 0; x < gfns; x++) {
       setBit(g, v, x, out);
       invalidate(g, v, x, out);
+    }
+    if (fetch) {
+      for (int x = 0; x < gfns; x++) {
+        fetchInstall(g, v, x, out);
+        fetchClearBit(g, v, x, out);
+      }
     }
     enableUserfault(g, v, out);
     disableUserfault(g, v, out);
@@ -608,6 +620,9 @@ public final class Model {
       if (!bitmap(g, x)) {
         return;
       }
+      if (bgStage(g) != BG_IDLE && bgGfn(g) == x) {
+        return;
+      }
       for (int c = 0; c < vcpus; c++) {
         if (Pc.exitStage(pc(v, c)) && vgfn(v, c) == x) {
           return;
@@ -628,6 +643,59 @@ public final class Model {
       ng = setGfn(ng, x, FETCHED, 1, 0);
     }
     out.accept(Action.code(Action.INVALIDATE, 0, x), ng, v);
+  }
+
+  // ------------------------------------------------------------------ the background fetch
+
+  private static final int BG_IDLE = 0;
+  private static final int BG_INSTALLED = 1;
+  private static final int BG_CLEARED = 2;
+
+  private int bgGfn(long g) {
+    return get(g, bg, 3);
+  }
+
+  private int bgStage(long g) {
+    return get(g, bg + 3, 2);
+  }
+
+  private long setBg(long g, int gfn, int stage) {
+    return set(set(g, bg, 3, gfn), bg + 3, 2, stage);
+  }
+
+  void fetchInstall(long g, long v, int x, Sink out) {
+    long ng;
+    int stage = bgStage(g);
+    if (stage == BG_IDLE && !mFetchClearFirst && bitmap(g, x) && !fetched(g, x)) {
+      ng = setBg(g, x, BG_INSTALLED);
+    } else if (stage == BG_CLEARED && bgGfn(g) == x) {
+      ng = setBg(g, 0, BG_IDLE);
+    } else {
+      return;
+    }
+    ng = installPage(ng, x);
+    long nv = v;
+    if (!eexist(g, x)) {
+      nv = wokenVcpus(v, x);
+      ng = setGfn(ng, x, QUEUED, 1, 0);
+      ng = setGfn(ng, x, SPTE, 2, spte(apfBypassSpte(g, v, x), x));
+    }
+    out.accept(Action.code(Action.FETCH_INSTALL, 0, x), ng, nv);
+  }
+
+  void fetchClearBit(long g, long v, int x, Sink out) {
+    long ng;
+    int stage = bgStage(g);
+    if (stage == BG_INSTALLED && bgGfn(g) == x) {
+      ng = setBg(g, 0, BG_IDLE);
+    } else if (stage == BG_IDLE && mFetchClearFirst && bitmap(g, x) && !fetched(g, x)) {
+      ng = setBg(g, x, BG_CLEARED);
+    } else {
+      return;
+    }
+    ng = setGfn(ng, x, BITMAP, 1, 0);
+    ng = setGfn(ng, x, ARMED, 1, 0);
+    out.accept(Action.code(Action.FETCH_CLEAR_BIT, 0, x), ng, v);
   }
 
   void finished(long g, long v, Sink out) {

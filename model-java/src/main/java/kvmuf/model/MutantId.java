@@ -12,5 +12,6 @@ public enum MutantId {
   NoSeqRetry,
   AsyncPfBypassesBitmap,
   WrongExitFlags,
-  NoRetryOnObsoleteRoot
+  NoRetryOnObsoleteRoot,
+  BackgroundClearBeforeInstall
 }

@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * {@code KvmAccess} and, as its own exit handler, {@code Install}, {@code ClearBit},
  * {@code ResumeVcpu}; the uffd reader thread ({@code uffd}) issues {@code UffdRead},
  * {@code UffdInstall}, {@code UffdWake}; the VMM's control thread ({@code vmm}) issues
- * {@code SetBit}, {@code Invalidate} and the memslot updates. {@code CheckBitmap}, {@code Lookup},
+ * {@code SetBit}, {@code Invalidate} and the memslot updates; the background fetch thread
+ * ({@code fetch}) issues {@code FetchInstall} and {@code FetchClearBit}. {@code CheckBitmap}, {@code Lookup},
  * {@code InstallSpte} and {@code CommitMemslot} are hidden (kernel-internal) and have no actor.
  *
  * <p>Rules (action: observation of the actor, read from {@code after} unless said otherwise):
@@ -82,6 +83,9 @@ public final class Observations {
       case Action.DisableUserfault x -> "vmm";
       case Action.EnableDirtyLog x -> "vmm";
       case Action.DisableDirtyLog x -> "vmm";
+      // The background fetch (the migration stream) is its own VMM thread.
+      case Action.FetchInstall x -> "fetch";
+      case Action.FetchClearBit x -> "fetch";
       case Action.CheckBitmap x -> throw new IllegalArgumentException("hidden action " + a);
       case Action.Lookup x -> throw new IllegalArgumentException("hidden action " + a);
       case Action.InstallSpte x -> throw new IllegalArgumentException("hidden action " + a);
@@ -130,6 +134,8 @@ public final class Observations {
       case Action.UFFD_READ -> new Observation.UffdEvent(gfn * PAGE(),
           c.uffdMode() == Config.UffdMode.MINOR ? MINOR : List.of());
       case Action.UFFD_INSTALL -> present(bg, gfn) ? EEXIST : OK;
+      case Action.FETCH_INSTALL -> c.uffdMode() == Config.UffdMode.NONE ? DONE : present(bg, gfn) ? EEXIST : OK;
+      case Action.FETCH_CLEAR_BIT -> DONE;
       case Action.UFFD_WAKE, Action.INVALIDATE -> OK;
       case Action.ENABLE_USERFAULT, Action.DISABLE_USERFAULT, Action.ENABLE_DIRTY_LOG, Action.DISABLE_DIRTY_LOG ->
           op(ag) == 0 ? OK : SRCU_WAIT;

@@ -8,7 +8,8 @@ package kvmuf.model;
  * <pre>
  * g: bit 0 USERFAULT, 1 DIRTY_LOG, 2 slotGen, 3-5 memslotOp, 6-8 mmuSeq, 9 dirtyDone,
  *    then per gfn (9 bits from 10 + 9*gfn): bitmap, fetched, present, spte(2), uffdHandling(2),
- *    in uffdQueue, armed
+ *    in uffdQueue, armed; then, after the config's last gfn, bgGfn(3) and bgStage(2) (so a config
+ *    with BackgroundFetch holds at most 5 gfns, one without it 6)
  * v: per vCPU (21 bits from 21*vcpu): pc(4), vgfn(3), vkind, vseq(3), vgen, budget(3),
  *    exitFlags, lastRead(2), lastKvmRead(2), vstale
  * </pre>
@@ -16,6 +17,7 @@ package kvmuf.model;
 public final class StateBits {
   public static final int MAX_VCPUS = 3;
   public static final int MAX_GFNS = 6;
+  public static final int MAX_GFNS_WITH_FETCH = 5;
   public static final int MAX_SEQ = 7;
   public static final int MAX_BUDGET = 7;
 
@@ -81,6 +83,11 @@ public final class StateBits {
   public static int handling(long g, int gfn) { return get(g, gfnShift(gfn, HANDLING), 2); }
   public static boolean queued(long g, int gfn) { return get(g, gfnShift(gfn, QUEUED), 1) != 0; }
   public static boolean armed(long g, int gfn) { return get(g, gfnShift(gfn, ARMED), 1) != 0; }
+
+  /** The background fetch's fields sit after the config's last gfn. */
+  static int bgShift(int numGfns) { return GFN0 + GFN_BITS * numGfns; }
+  public static int bgGfn(long g, int numGfns) { return get(g, bgShift(numGfns), 3); }
+  public static int bgStage(long g, int numGfns) { return get(g, bgShift(numGfns) + 3, 2); }
 
   static long setGfn(long g, int gfn, int field, int width, long value) {
     return set(g, gfnShift(gfn, field), width, value);

@@ -59,6 +59,12 @@ public final class TlaRender {
     m.put("armed", gfnFn(c, x -> bool(armed(g, x))));
     m.put("lastRead", vcpuFn(c, p -> q(ValueClass.of(lastRead(v, p)).tla)));
     m.put("lastKvmRead", vcpuFn(c, p -> q(ValueClass.of(lastKvmRead(v, p)).tla)));
+    m.put("bgGfn", Integer.toString(bgGfn(g, c.numGfns())));
+    m.put("bgStage", q(switch (bgStage(g, c.numGfns())) {
+      case 0 -> "idle";
+      case 1 -> "installed";
+      default -> "cleared";
+    }));
     return new LinkedHashMap<>(m);
   }
 

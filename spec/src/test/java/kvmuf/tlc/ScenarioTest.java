@@ -61,6 +61,6 @@ class ScenarioTest {
       java.nio.file.Files.writeString(dir.resolve("run.cfg"), SpecBundle.read("scenarios/" + s.name() + ".cfg"));
       return TlcRunner.locate().runModule(dir, s.name() + ".tla", "run.cfg", s.name(), Optional.empty());
     });
-    assertThat(r.verdict()).isEqualTo(Verdict.OK);
+    assertThat(r.verdict()).as(r.error().orElse("")).isEqualTo(Verdict.OK);
   }
 }
