@@ -38,6 +38,8 @@ CONSTANTS
     KvmAccesses,    \* BOOLEAN: vCPUs may make KVM's own accesses (emulation, PV clock)
     Accesses,       \* completed accesses per vCPU (bounds the run)
     MaxInvalidate,  \* MADV_DONTNEED / punch-hole events (bounds mmu_invalidate_seq)
+    SlotZap,        \* "memslot" | "all": what the zap on enable does to a fault in flight (see CommitMemslot)
+    BackgroundFetch, \* BOOLEAN: the VMM's migration stream installs marked pages and clears their bits
     Mutants         \* set of mutant ids switched on (see spec/mutants.tsv)
 
 ASSUME /\ NumGfns \in Nat \ {0}
@@ -55,11 +57,14 @@ ASSUME /\ NumGfns \in Nat \ {0}
        /\ KvmAccesses \in BOOLEAN
        /\ Accesses \in Nat
        /\ MaxInvalidate \in Nat
+       /\ SlotZap \in {"memslot", "all"}
+       /\ (SlotZap = "all" => Arch = "x86")
+       /\ BackgroundFetch \in BOOLEAN
 
 MutantIds == {"HugeWhileUserfault", "NoZapOnEnable", "ClearBeforeInstall",
               "NoWakeOnEexist", "RecoverWithDirtyLog", "NoUffdForKvmAccess",
               "ZapBeforeSrcuWait", "NoSeqRetry", "AsyncPfBypassesBitmap",
-              "WrongExitFlags"}
+              "WrongExitFlags", "NoRetryOnObsoleteRoot", "BackgroundClearBeforeInstall"}
 ASSUME Mutants \subseteq MutantIds
 
 Mutant(id) == id \in Mutants
@@ -73,16 +78,23 @@ Flags == {"USERFAULT", "DIRTY_LOG"}
 SpteKinds == {"none", "small", "huge"}
 Values == {"none", "fetched", "zero", "stale"}
 
-\* Where a vCPU is. idle: running guest code. fault: stage-2 fault taken, mmu_invalidate_seq
-\* and the memslot snapshotted. lookup: bitmap check passed, GUP / guest_memfd lookup next.
-\* uffd_wait: asleep in handle_userfault. install: has a pfn, takes mmu_lock next.
-\* apf: an async page fault is pending, the guest runs other work. exited / bitcleared /
-\* installed / cleared: KVM_RUN returned a USERFAULT exit; the VMM's handler is resolving it.
-Pcs == {"idle", "fault", "lookup", "uffd_wait", "install", "apf",
-        "exited", "bitcleared", "installed", "cleared"}
-ExitStages == {"exited", "bitcleared", "installed", "cleared"}
+\* Where a vCPU is. Every pc names the condition the vCPU is in after its last step (never
+\* the step it takes next), so no pc shares a name with an action:
+\*   idle           running guest code, no access in flight
+\*   faulted        a stage-2 fault was taken: mmu_invalidate_seq and the memslot are snapshotted
+\*   checked        past the bitmap check (KVM's own access has none): GUP / guest_memfd lookup
+\*   uffd_waiting   asleep in handle_userfault() until a uffd COPY/CONTINUE or WAKE
+\*   pfn_ready      the lookup returned a pfn: mmu_lock, the retry check and the SPTE install
+\*   apf_pending    an async page fault is pending; the guest runs other work
+\*   exited         KVM_RUN returned a USERFAULT exit; the VMM's handler has done nothing yet
+\*   bit_cleared    the handler cleared the bit, the page is not installed (ClearBeforeInstall)
+\*   page_installed the handler installed the page, the bit is still set
+\*   resolved       the handler installed the page and cleared the bit; KVM_RUN is re-entered
+Pcs == {"idle", "faulted", "checked", "uffd_waiting", "pfn_ready", "apf_pending",
+        "exited", "bit_cleared", "page_installed", "resolved"}
+ExitStages == {"exited", "bit_cleared", "page_installed", "resolved"}
 \* Stages that hold kvm->srcu: a flags-only memslot update waits for them (synchronize_srcu).
-SrcuStages == {"fault", "lookup", "uffd_wait", "install"}
+SrcuStages == {"faulted", "checked", "uffd_waiting", "pfn_ready"}
 MemslotOps == {"idle", "enable", "disable", "dirtyOn", "dirtyOff"}
 
 -----------------------------------------------------------------------------
@@ -107,7 +119,8 @@ VARIABLE vseq           \* vseq[v]: mmu_invalidate_seq snapshot taken at fault s
 VARIABLE vgen           \* vgen[v]: memslot generation the in-flight access uses
 VARIABLE budget         \* budget[v]: accesses v has still to complete
 VARIABLE exitFlags      \* exitFlags[v]: memory_fault.flags of v's USERFAULT exit
-vcpuVars == <<pc, vgfn, vkind, vseq, vgen, budget, exitFlags>>
+VARIABLE vstale         \* vstale[v]: the zap on enable obsoleted the root v's fault uses (SlotZap = "all")
+vcpuVars == <<pc, vgfn, vkind, vseq, vgen, budget, exitFlags, vstale>>
 
 VARIABLE uffdQueue      \* gfns with a fault message that the uffd reader has not read yet
 VARIABLE uffdHandling   \* uffdHandling[g]: the reader's state for g: none | read | wake
@@ -119,7 +132,11 @@ VARIABLE lastRead       \* lastRead[v]: value class v's last guest read saw
 VARIABLE lastKvmRead    \* lastKvmRead[v]: value class v's last KVM-internal read saw
 historyVars == <<dirtyDone, armed, lastRead, lastKvmRead>>
 
-vars == <<memslotVars, memVars, vcpuVars, uffdVars, historyVars>>
+VARIABLE bgGfn          \* the gfn the VMM's background fetch is resolving (0 while idle)
+VARIABLE bgStage        \* "idle" | "installed" (page in, bit still set) | "cleared" (bit clear, page not in)
+fetchVars == <<bgGfn, bgStage>>
+
+vars == <<memslotVars, memVars, vcpuVars, uffdVars, historyVars, fetchVars>>
 
 -----------------------------------------------------------------------------
 (* Helpers *)
@@ -138,8 +155,10 @@ ValueOf(g, pres, fet) ==
     IF ~pres[g] THEN "stale" ELSE IF fet[g] THEN "fetched" ELSE "zero"
 
 \* A stage-2 fault of v that passed the bitmap check and may still map its gfn.
-PastCheck(v) == pc[v] \in {"lookup", "uffd_wait", "install"} /\ vkind[v] = "vcpu"
-MayStillMap(g) == \E v \in Vcpus : PastCheck(v) /\ vgfn[v] = g
+PastCheck(v) == pc[v] \in {"checked", "uffd_waiting", "pfn_ready"} /\ vkind[v] = "vcpu"
+\* A fault on an obsolete root cannot map any more: it retries and re-checks the bitmap.
+MayStillMapWith(g, stale) == \E v \in Vcpus : PastCheck(v) /\ vgfn[v] = g /\ ~stale[v]
+MayStillMap(g) == MayStillMapWith(g, vstale)
 
 \* Userspace installs the content of g: UFFDIO_COPY (MISSING), a write to the page cache
 \* then UFFDIO_CONTINUE (MINOR), or a plain write (guest_memfd, or no userfaultfd).
@@ -150,8 +169,8 @@ InstallPage(g) ==
 
 \* Waking every waiter on g removes its unread message too (userfaultfd_wake_function).
 WokenPc(v, g) ==
-    IF vgfn[v] = g /\ pc[v] = "uffd_wait" THEN "lookup"
-    ELSE IF vgfn[v] = g /\ pc[v] = "apf" THEN "idle"
+    IF vgfn[v] = g /\ pc[v] = "uffd_waiting" THEN "checked"
+    ELSE IF vgfn[v] = g /\ pc[v] = "apf_pending" THEN "idle"
     ELSE pc[v]
 WakeWaiters(g) ==
     /\ pc' = [v \in Vcpus |-> WokenPc(v, g)]
@@ -159,7 +178,7 @@ WakeWaiters(g) ==
 
 \* The mapping a page-ready async PF installs under AsyncPfBypassesBitmap.
 ApfBypassSpte(g) ==
-    IF Mutant("AsyncPfBypassesBitmap") /\ \E v \in Vcpus : pc[v] = "apf" /\ vgfn[v] = g
+    IF Mutant("AsyncPfBypassesBitmap") /\ \E v \in Vcpus : pc[v] = "apf_pending" /\ vgfn[v] = g
     THEN [spte EXCEPT ![g] = IF @ = "none" THEN "small" ELSE @]
     ELSE spte
 
@@ -194,6 +213,7 @@ ResetVcpu(v) ==
     /\ vkind' = [vkind EXCEPT ![v] = "vcpu"]
     /\ vseq' = [vseq EXCEPT ![v] = 0]
     /\ vgen' = [vgen EXCEPT ![v] = 0]
+    /\ vstale' = [vstale EXCEPT ![v] = FALSE]
 
 -----------------------------------------------------------------------------
 (* Initial state *)
@@ -220,6 +240,7 @@ InitVcpuVars ==
     /\ vgen = [v \in Vcpus |-> 0]
     /\ budget = [v \in Vcpus |-> Accesses]
     /\ exitFlags = [v \in Vcpus |-> {}]
+    /\ vstale = [v \in Vcpus |-> FALSE]
 
 InitUffdVars ==
     /\ uffdQueue = {}
@@ -231,7 +252,12 @@ InitHistoryVars ==
     /\ lastRead = [v \in Vcpus |-> "none"]
     /\ lastKvmRead = [v \in Vcpus |-> "none"]
 
+InitFetchVars ==
+    /\ bgGfn = 0
+    /\ bgStage = "idle"
+
 Init == InitMemslotVars /\ InitMemVars /\ InitVcpuVars /\ InitUffdVars /\ InitHistoryVars
+        /\ InitFetchVars
 
 -----------------------------------------------------------------------------
 (* vCPU actions *)
@@ -244,14 +270,15 @@ Access(v, g) ==
     /\ IF spte[g] # "none"
        THEN /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
             /\ budget' = [budget EXCEPT ![v] = @ - 1]
-            /\ UNCHANGED <<pc, vgfn, vkind, vseq, vgen>>
-       ELSE /\ pc' = [pc EXCEPT ![v] = "fault"]
+            /\ UNCHANGED <<pc, vgfn, vkind, vseq, vgen, vstale>>
+       ELSE /\ pc' = [pc EXCEPT ![v] = "faulted"]
             /\ vgfn' = [vgfn EXCEPT ![v] = g]
             /\ vkind' = [vkind EXCEPT ![v] = "vcpu"]
             /\ vseq' = [vseq EXCEPT ![v] = mmuSeq]
             /\ vgen' = [vgen EXCEPT ![v] = slotGen]
-            /\ UNCHANGED <<budget, lastRead>>
+            /\ UNCHANGED <<budget, lastRead, vstale>>
     /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* KVM itself reads gfn g for v (emulation, PV clock, steal time): through the HVA, with
 \* no bitmap check (PUCK 2024-08-07: left to userfaultfd).
@@ -259,30 +286,34 @@ KvmAccess(v, g) ==
     /\ KvmAccesses
     /\ pc[v] = "idle"
     /\ budget[v] > 0
-    /\ pc' = [pc EXCEPT ![v] = "lookup"]
+    /\ pc' = [pc EXCEPT ![v] = "checked"]
     /\ vgfn' = [vgfn EXCEPT ![v] = g]
     /\ vkind' = [vkind EXCEPT ![v] = "kvm"]
     /\ vgen' = [vgen EXCEPT ![v] = slotGen]
-    /\ UNCHANGED <<memslotVars, memVars, vseq, budget, exitFlags, uffdVars, historyVars>>
+    /\ UNCHANGED <<memslotVars, memVars, vseq, budget, exitFlags, vstale, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* kvm_do_userfault(): a set bit in a USERFAULT slot ends KVM_RUN with -EFAULT and a
 \* KVM_EXIT_MEMORY_FAULT (gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE, flags = USERFAULT).
 CheckBitmap(v) ==
     LET g == vgfn[v] IN
-    /\ pc[v] = "fault"
+    /\ pc[v] = "faulted"
     /\ IF /\ Mutant("AsyncPfBypassesBitmap")
           /\ AsyncPf = "kernel" /\ UffdMode # "none" /\ ~present[g]
-       THEN /\ pc' = [pc EXCEPT ![v] = "apf"]
+       THEN /\ pc' = [pc EXCEPT ![v] = "apf_pending"]
             /\ uffdQueue' = uffdQueue \cup {g}
+            /\ vstale' = [vstale EXCEPT ![v] = FALSE]
             /\ UNCHANGED exitFlags
        ELSE IF "USERFAULT" \in SnapFlags(v) /\ bitmap[g]
        THEN /\ pc' = [pc EXCEPT ![v] = "exited"]
             /\ exitFlags' = [exitFlags EXCEPT ![v] =
                                 IF Mutant("WrongExitFlags") THEN {} ELSE {"USERFAULT"}]
+            /\ vstale' = [vstale EXCEPT ![v] = FALSE]
             /\ UNCHANGED uffdQueue
-       ELSE /\ pc' = [pc EXCEPT ![v] = "lookup"]
-            /\ UNCHANGED <<exitFlags, uffdQueue>>
+       ELSE /\ pc' = [pc EXCEPT ![v] = "checked"]
+            /\ UNCHANGED <<exitFlags, uffdQueue, vstale>>
     /\ UNCHANGED <<memslotVars, memVars, vgfn, vkind, vseq, vgen, budget, uffdHandling, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* GUP through the HVA, or the guest_memfd lookup. A missing page: guest_memfd and plain
 \* memory allocate a zero page; a userfaultfd-registered range queues a fault message and
@@ -293,11 +324,13 @@ Lookup(v) ==
         uffdCatches == /\ UffdMode # "none" /\ SlotKind # "gmem"
                        /\ ~(vkind[v] = "kvm" /\ Mutant("NoUffdForKvmAccess"))
     IN
-    /\ pc[v] = "lookup"
+    /\ pc[v] = "checked"
     /\ IF ~present[g] /\ uffdCatches
        THEN /\ pc' = [pc EXCEPT ![v] =
-                        IF vkind[v] = "vcpu" /\ AsyncPf = "kernel" THEN "apf" ELSE "uffd_wait"]
+                        IF vkind[v] = "vcpu" /\ AsyncPf = "kernel" THEN "apf_pending" ELSE "uffd_waiting"]
             /\ uffdQueue' = uffdQueue \cup {g}
+            \* an async PF retries the access on a new root once the page is ready
+            /\ vstale' = [vstale EXCEPT ![v] = IF pc'[v] = "apf_pending" THEN FALSE ELSE @]
             /\ UNCHANGED <<present, vgfn, vkind, vseq, vgen, budget, lastKvmRead>>
        ELSE /\ present' = [present EXCEPT ![g] = TRUE]
             /\ IF vkind[v] = "kvm"
@@ -305,26 +338,30 @@ Lookup(v) ==
                     /\ budget' = [budget EXCEPT ![v] = @ - 1]
                     /\ pc' = [pc EXCEPT ![v] = "idle"]
                     /\ ResetVcpu(v)
-               ELSE /\ pc' = [pc EXCEPT ![v] = "install"]
-                    /\ UNCHANGED <<vgfn, vkind, vseq, vgen, budget, lastKvmRead>>
+               ELSE /\ pc' = [pc EXCEPT ![v] = "pfn_ready"]
+                    /\ UNCHANGED <<vgfn, vkind, vseq, vgen, budget, lastKvmRead, vstale>>
             /\ UNCHANGED uffdQueue
     /\ UNCHANGED <<memslotVars, bitmap, fetched, spte, mmuSeq, exitFlags, uffdHandling,
                    dirtyDone, armed, lastRead>>
+    /\ UNCHANGED fetchVars
 
-\* Under mmu_lock: retry if an invalidation ran since the snapshot, else install the SPTE
-\* (4K only while USERFAULT or DIRTY_LOG is on) and the guest's read completes.
+\* Under mmu_lock: retry if an invalidation ran since the snapshot or the root is obsolete
+\* (is_page_fault_stale()), else install the SPTE (4K only while USERFAULT or DIRTY_LOG is
+\* on) and the guest's read completes. A retry re-enters the guest, which faults again.
 InstallSpte(v) ==
     LET g == vgfn[v] IN
-    /\ pc[v] = "install"
+    /\ pc[v] = "pfn_ready"
     /\ pc' = [pc EXCEPT ![v] = "idle"]
     /\ ResetVcpu(v)
-    /\ IF vseq[v] # mmuSeq /\ ~Mutant("NoSeqRetry")
+    /\ IF \/ vseq[v] # mmuSeq /\ ~Mutant("NoSeqRetry")
+          \/ vstale[v] /\ ~Mutant("NoRetryOnObsoleteRoot")
        THEN UNCHANGED <<spte, budget, lastRead>>
        ELSE /\ spte' = MapFault(v, g)
             /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
             /\ budget' = [budget EXCEPT ![v] = @ - 1]
     /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, exitFlags, uffdVars,
                    dirtyDone, armed, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 -----------------------------------------------------------------------------
 (* The VMM's USERFAULT exit handler for vCPU v *)
@@ -334,32 +371,35 @@ InstallSpte(v) ==
 Install(v) ==
     LET g == vgfn[v] IN
     /\ \/ pc[v] = "exited" /\ ~Mutant("ClearBeforeInstall")
-          /\ pc' = [pc EXCEPT ![v] = "installed"]
-       \/ pc[v] = "bitcleared"
-          /\ pc' = [pc EXCEPT ![v] = "cleared"]
+          /\ pc' = [pc EXCEPT ![v] = "page_installed"]
+       \/ pc[v] = "bit_cleared"
+          /\ pc' = [pc EXCEPT ![v] = "resolved"]
     /\ InstallPage(g)
     /\ UNCHANGED <<memslotVars, bitmap, spte, mmuSeq, vgfn, vkind, vseq, vgen, budget,
-                   exitFlags, uffdVars, historyVars>>
+                   exitFlags, vstale, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* Clear the bit with a store-release (after the install, unless ClearBeforeInstall).
 ClearBit(v) ==
     LET g == vgfn[v] IN
-    /\ \/ pc[v] = "installed"
-          /\ pc' = [pc EXCEPT ![v] = "cleared"]
+    /\ \/ pc[v] = "page_installed"
+          /\ pc' = [pc EXCEPT ![v] = "resolved"]
        \/ pc[v] = "exited" /\ Mutant("ClearBeforeInstall")
-          /\ pc' = [pc EXCEPT ![v] = "bitcleared"]
+          /\ pc' = [pc EXCEPT ![v] = "bit_cleared"]
     /\ bitmap' = [bitmap EXCEPT ![g] = FALSE]
     /\ armed' = [armed EXCEPT ![g] = FALSE]
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vgfn, vkind, vseq, vgen,
-                   budget, exitFlags, uffdVars, dirtyDone, lastRead, lastKvmRead>>
+                   budget, exitFlags, vstale, uffdVars, dirtyDone, lastRead, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* Re-enter KVM_RUN; the guest retries the access.
 ResumeVcpu(v) ==
-    /\ pc[v] = "cleared"
+    /\ pc[v] = "resolved"
     /\ pc' = [pc EXCEPT ![v] = "idle"]
     /\ ResetVcpu(v)
     /\ exitFlags' = [exitFlags EXCEPT ![v] = {}]
     /\ UNCHANGED <<memslotVars, memVars, budget, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 -----------------------------------------------------------------------------
 (* The VMM's userfaultfd reader *)
@@ -371,6 +411,7 @@ UffdRead(g) ==
     /\ uffdQueue' = uffdQueue \ {g}
     /\ uffdHandling' = [uffdHandling EXCEPT ![g] = "read"]
     /\ UNCHANGED <<memslotVars, memVars, vcpuVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* UFFDIO_COPY / UFFDIO_CONTINUE with wake. It fails with EEXIST when the page is already
 \* there (the exit handler won the race, R2); then the reader must issue UFFDIO_WAKE.
@@ -385,7 +426,8 @@ UffdInstall(g) ==
             /\ WakeWaiters(g)
             /\ spte' = ApfBypassSpte(g)
     /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vgfn, vkind, vseq, vgen, budget, exitFlags,
-                   historyVars>>
+                   vstale, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* UFFDIO_WAKE after EEXIST.
 UffdWake(g) ==
@@ -394,7 +436,8 @@ UffdWake(g) ==
     /\ WakeWaiters(g)
     /\ spte' = ApfBypassSpte(g)
     /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, vgfn, vkind, vseq, vgen,
-                   budget, exitFlags, historyVars>>
+                   budget, exitFlags, vstale, historyVars>>
+    /\ UNCHANGED fetchVars
 
 -----------------------------------------------------------------------------
 (* The VMM's other requests *)
@@ -408,6 +451,7 @@ SetBit(g) ==
     /\ armed' = [armed EXCEPT ![g] = spte[g] = "none" /\ ~MayStillMap(g)]
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vcpuVars, uffdVars,
                    dirtyDone, lastRead, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* KVM_SET_USER_MEMORY_REGION2, flags-only, USERFAULT 0 -> 1: the new slot is swapped in.
 \* The zap waits for SRCU readers of the old slot (CommitMemslot); ZapBeforeSrcuWait zaps now.
@@ -421,6 +465,7 @@ EnableUserfault ==
     /\ memslotOp' = "enable"
     /\ spte' = IF Mutant("ZapBeforeSrcuWait") THEN NoSpte ELSE spte
     /\ UNCHANGED <<bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* USERFAULT 1 -> 0 once nothing is marked (post-copy is over).
 DisableUserfault ==
@@ -432,6 +477,7 @@ DisableUserfault ==
     /\ slotGen' = 1 - slotGen
     /\ memslotOp' = "disable"
     /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* KVM_MEM_LOG_DIRTY_PAGES 0 -> 1.
 EnableDirtyLog ==
@@ -443,6 +489,7 @@ EnableDirtyLog ==
     /\ slotGen' = 1 - slotGen
     /\ memslotOp' = "dirtyOn"
     /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
 
 \* KVM_MEM_LOG_DIRTY_PAGES 1 -> 0.
 DisableDirtyLog ==
@@ -453,11 +500,15 @@ DisableDirtyLog ==
     /\ memslotOp' = "dirtyOff"
     /\ dirtyDone' = TRUE
     /\ UNCHANGED <<memVars, vcpuVars, uffdVars, armed, lastRead, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* After synchronize_srcu() (no in-flight access uses the old slot) the arch commit runs:
 \* enable: kvm_arch_userfault_enabled() drops every mapping of the slot; disable: x86
 \* recovers huge pages unless dirty logging is on (R10), arm64 does nothing (R7);
 \* dirty logging on: huge mappings split; off: x86 recovers unless USERFAULT is on.
+\* SlotZap = "all" (x86 under KVM_X86_QUIRK_SLOT_ZAP_ALL): the zap obsoletes every root, so a
+\* fault in flight on the new slot retries at InstallSpte and then meets a bit set meanwhile;
+\* "memslot": the fault may still map, and a bit set meanwhile has no effect (R5).
 CommitMemslot ==
     /\ memslotOp # "idle"
     /\ \A v \in Vcpus : pc[v] \in SrcuStages => vgen[v] = slotGen
@@ -465,19 +516,22 @@ CommitMemslot ==
     /\ CASE memslotOp = "enable" ->
               /\ spte' = IF Mutant("NoZapOnEnable") \/ Mutant("ZapBeforeSrcuWait")
                          THEN spte ELSE NoSpte
-              /\ armed' = [g \in Gfns |-> bitmap[g] /\ ~MayStillMap(g)]
+              /\ vstale' = [v \in Vcpus |->
+                              vstale[v] \/ (SlotZap = "all" /\ pc[v] \in SrcuStages /\ vkind[v] = "vcpu")]
+              /\ armed' = [g \in Gfns |-> bitmap[g] /\ ~MayStillMapWith(g, vstale')]
          [] memslotOp = "disable" ->
               /\ spte' = IF Arch = "x86" /\ ("DIRTY_LOG" \notin flags \/ Mutant("RecoverWithDirtyLog"))
                          THEN Recovered ELSE spte
-              /\ UNCHANGED armed
+              /\ UNCHANGED <<armed, vstale>>
          [] memslotOp = "dirtyOn" ->
               /\ spte' = Split
-              /\ UNCHANGED armed
+              /\ UNCHANGED <<armed, vstale>>
          [] memslotOp = "dirtyOff" ->
               /\ spte' = IF Arch = "x86" /\ "USERFAULT" \notin flags THEN Recovered ELSE spte
-              /\ UNCHANGED armed
-    /\ UNCHANGED <<flags, slotGen, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars,
-                   dirtyDone, lastRead, lastKvmRead>>
+              /\ UNCHANGED <<armed, vstale>>
+    /\ UNCHANGED <<flags, slotGen, bitmap, fetched, present, mmuSeq, pc, vgfn, vkind, vseq, vgen,
+                   budget, exitFlags, uffdVars, dirtyDone, lastRead, lastKvmRead>>
+    /\ UNCHANGED fetchVars
 
 \* MADV_DONTNEED (anon, shmem) or a guest_memfd punch hole on g: the mmu notifier bumps
 \* mmu_invalidate_seq and zaps the SPTE covering g. anon and guest_memfd lose the content;
@@ -487,7 +541,8 @@ CommitMemslot ==
 Invalidate(g) ==
     /\ mmuSeq < MaxInvalidate
     /\ \/ UffdMode # "none"
-       \/ bitmap[g] /\ ~\E v \in Vcpus : pc[v] \in ExitStages /\ vgfn[v] = g
+       \/ /\ bitmap[g] /\ ~\E v \in Vcpus : pc[v] \in ExitStages /\ vgfn[v] = g
+          /\ ~(bgStage # "idle" /\ bgGfn = g)
     /\ present[g]
     /\ mmuSeq' = mmuSeq + 1
     /\ spte' = IF spte[g] = "huge"
@@ -496,6 +551,43 @@ Invalidate(g) ==
     /\ present' = [present EXCEPT ![g] = FALSE]
     /\ fetched' = [fetched EXCEPT ![g] = IF SlotKind = "shmem" THEN @ ELSE FALSE]
     /\ UNCHANGED <<memslotVars, bitmap, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED fetchVars
+
+\* The VMM's migration stream (background fetch, BackgroundFetch): it installs the content of a
+\* marked gfn that no fault asked for (UFFDIO_COPY with wake, UFFDIO_CONTINUE, or a guest_memfd
+\* write; EEXIST when a fault path installed it first), then clears the bit with a
+\* store-release, one gfn at a time and with no exit. BackgroundClearBeforeInstall clears the
+\* bit first: R6 on this path (a vCPU maps the page before the content lands).
+FetchInstall(g) ==
+    /\ BackgroundFetch
+    /\ \/ /\ bgStage = "idle" /\ ~Mutant("BackgroundClearBeforeInstall")
+          /\ bitmap[g] /\ ~fetched[g]
+          /\ bgStage' = "installed"
+          /\ bgGfn' = g
+       \/ /\ bgStage = "cleared" /\ bgGfn = g
+          /\ bgStage' = "idle"
+          /\ bgGfn' = 0
+    /\ InstallPage(g)
+    /\ IF Eexist(g)
+       THEN UNCHANGED <<pc, uffdQueue, spte>>
+       ELSE /\ WakeWaiters(g)
+            /\ spte' = ApfBypassSpte(g)
+    /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vgfn, vkind, vseq, vgen, budget, exitFlags,
+                   vstale, uffdHandling, historyVars>>
+
+FetchClearBit(g) ==
+    /\ BackgroundFetch
+    /\ \/ /\ bgStage = "installed" /\ bgGfn = g
+          /\ bgStage' = "idle"
+          /\ bgGfn' = 0
+       \/ /\ bgStage = "idle" /\ Mutant("BackgroundClearBeforeInstall")
+          /\ bitmap[g] /\ ~fetched[g]
+          /\ bgStage' = "cleared"
+          /\ bgGfn' = g
+    /\ bitmap' = [bitmap EXCEPT ![g] = FALSE]
+    /\ armed' = [armed EXCEPT ![g] = FALSE]
+    /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vcpuVars, uffdVars,
+                   dirtyDone, lastRead, lastKvmRead>>
 
 \* Every vCPU has completed its accesses: the run is over (not a deadlock).
 Finished ==
@@ -511,6 +603,7 @@ Next ==
     \/ \E v \in Vcpus : Install(v) \/ ClearBit(v) \/ ResumeVcpu(v)
     \/ \E g \in Gfns : UffdRead(g) \/ UffdInstall(g) \/ UffdWake(g)
     \/ \E g \in Gfns : SetBit(g) \/ Invalidate(g)
+    \/ \E g \in Gfns : FetchInstall(g) \/ FetchClearBit(g)
     \/ EnableUserfault \/ DisableUserfault \/ EnableDirtyLog \/ DisableDirtyLog
     \/ CommitMemslot
     \/ Finished
@@ -536,12 +629,15 @@ TypeOK ==
     /\ vgen \in [Vcpus -> {0, 1}]
     /\ budget \in [Vcpus -> 0 .. Accesses]
     /\ exitFlags \in [Vcpus -> SUBSET {"USERFAULT"}]
+    /\ vstale \in [Vcpus -> BOOLEAN]
     /\ uffdQueue \subseteq Gfns
     /\ uffdHandling \in [Gfns -> {"none", "read", "wake"}]
     /\ dirtyDone \in BOOLEAN
     /\ armed \in [Gfns -> BOOLEAN]
     /\ lastRead \in [Vcpus -> Values]
     /\ lastKvmRead \in [Vcpus -> Values]
+    /\ bgGfn \in Gfns
+    /\ bgStage \in {"idle", "installed", "cleared"}
 
 \* A USERFAULT exit carries exactly the USERFAULT flag (no private memory modelled).
 ExitWellFormed ==
@@ -578,6 +674,6 @@ NoUnfetchedGuestRead ==
 \* not stopped (it runs other guest work). With USERFAULT exits it is stopped: this is how
 \* the kit states "KVM Userfault is not compatible with async page faults".
 AsyncPfGuestProgress ==
-    \A v \in Vcpus : pc[v] \notin (ExitStages \cup {"uffd_wait"})
+    \A v \in Vcpus : pc[v] \notin (ExitStages \cup {"uffd_waiting"})
 
 =============================================================================

@@ -14,7 +14,7 @@ import kvmuf.model.Action;
  */
 public final class Timeline {
 
-  /** One changed variable entry: {@code pc[v1]: "idle" -> "fault"}. */
+  /** One changed variable entry: {@code pc[v1]: "idle" -> "faulted"}. */
   public record Change(String variable, Optional<String> key, String before, String after) {
     public String text() {
       return variable + key.map(k -> "[" + k + "]").orElse("") + ": " + before + " -> " + after;
@@ -94,6 +94,7 @@ public final class Timeline {
       case VCPU -> vcpu.orElse("vcpu");
       case EXIT_HANDLER -> "vmm:exit(" + vcpu.orElse("?") + ")";
       case UFFD_READER -> "vmm:uffd-reader";
+      case FETCH -> "vmm:fetch";
       case KERNEL -> "kvm";
       case VMM, NONE -> "vmm";
     };

@@ -1,7 +1,6 @@
 package kvmuf.explore;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import kvmuf.check.TraceState;
 import kvmuf.model.Config;
@@ -18,13 +17,13 @@ import kvmuf.model.TlaRender;
 final class Counterexample {
   private Counterexample() {}
 
-  static List<TraceState> concrete(Model model, StateStore store, int last) {
+  /**
+   * @param chain store indices from the initial state (index 0) to the last state, one per depth;
+   *     where two actions reach the same next state the first in the model's successor order is
+   *     taken, so one chain always gives one trace
+   */
+  static List<TraceState> concrete(Model model, StateStore store, List<Integer> chain) {
     Config c = model.config();
-    List<Integer> chain = new ArrayList<>();
-    for (int i = last; i >= 0; i = store.parent(i)) {
-      chain.add(i);
-    }
-    Collections.reverse(chain);
     List<TraceState> trace = new ArrayList<>();
     State cur = model.init();
     trace.add(new TraceState(1, "Init", TlaRender.vars(c, cur)));
@@ -36,13 +35,8 @@ final class Counterexample {
       for (Model.Transition t : model.successors(cur)) {
         long tv = c.symmetry() ? StateBits.canonicalVcpus(t.next().v(), c.vcpus()) : t.next().v();
         if (t.next().g() == wantG && tv == wantV) {
-          boolean sameKind = (t.action().code() >>> 6) == (store.action(idx) >>> 6);
-          if (step == null || sameKind) {
-            step = t;
-          }
-          if (sameKind) {
-            break;
-          }
+          step = t;
+          break;
         }
       }
       if (step == null) {

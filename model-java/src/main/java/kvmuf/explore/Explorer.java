@@ -22,10 +22,12 @@ import kvmuf.model.StateBits;
  * Parallel breadth-first search of the Java model, checking what TLC checks: the config's
  * invariants on every new state (in the config's order), deadlock (a state with no successor;
  * the spec's Finished step makes a completed run a self-loop), vCPU symmetry as the config asks.
- * It searches level by level; when a level shows a violation, the search stops after that level
- * and reports a shortest counterexample (a deadlock, found one level earlier, wins; then the
- * invariant first in the config's order; then the smallest fingerprint, so the report does not
- * depend on thread timing).
+ * It searches strictly level by level (every state of depth d is expanded before any of depth
+ * d+1); when a level shows a violation, the search stops after that level and reports a shortest
+ * counterexample. The report does not depend on the worker count or thread timing: a deadlock,
+ * found one level earlier, wins; then the invariant first in the config's order; then the
+ * smallest fingerprint; and the path to it is rebuilt level by level from the predecessor with the
+ * smallest fingerprint (see {@link #shortestChain}), not from whichever worker stored it first.
  */
 public final class Explorer {
   private static final int CLAIM = 256;
@@ -36,6 +38,8 @@ public final class Explorer {
   private final Consumer<String> progress;
   private final FingerprintSet seen;
   private final StateStore store = new StateStore();
+  /** levelStarts.get(d): the store index of the first state of depth d+1 (the initial state is depth 1). */
+  private final List<Integer> levelStarts = new ArrayList<>();
   private long generated;
 
   public Explorer(Config config, int workers, Consumer<String> progress) {
@@ -74,6 +78,7 @@ public final class Explorer {
     }
     int levelStart = 0;
     int depth = 1;
+    levelStarts.add(0);
     long lastReport = System.nanoTime();
     try (ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
       Thread t = new Thread(r, "kvmuf-explorer");
@@ -99,11 +104,16 @@ public final class Explorer {
           done.add(join(f));
         }
         // Merge the level: deterministic order (worker by worker) so indices are stable per run.
-        int deadlock = Integer.MAX_VALUE;
+        int deadlock = -1;
+        long deadlockFp = 0;
         Violation best = null;
+        levelStarts.add(store.size());
         for (Worker w : done) {
           generated += w.generated;
-          deadlock = Math.min(deadlock, w.deadlock);
+          if (w.deadlock >= 0 && (deadlock < 0 || Long.compareUnsigned(w.deadlockFp, deadlockFp) < 0)) {
+            deadlock = w.deadlock;
+            deadlockFp = w.deadlockFp;
+          }
           int base = store.size();
           for (int i = 0; i < w.count; i++) {
             store.add(w.g[i], w.v[i], w.parent[i], w.action[i]);
@@ -115,7 +125,7 @@ public final class Explorer {
             }
           }
         }
-        if (deadlock != Integer.MAX_VALUE && config.checkDeadlock()) {
+        if (deadlock >= 0 && config.checkDeadlock()) {
           return result(t0, Verdict.VIOLATION, CheckResult.DEADLOCK, deadlock, depth);
         }
         if (best != null) {
@@ -134,6 +144,56 @@ public final class Explorer {
       }
     }
     return result(t0, Verdict.OK, null, -1, depth);
+  }
+
+  /**
+   * The store indices from the initial state to {@code last}, one per depth: for each state on
+   * the way back, the predecessor one level up with the smallest fingerprint. Every state of that
+   * level is a candidate, so the chain is the same whatever worker stored which state first.
+   * Costs one more expansion of the levels above {@code last}, paid only for a counterexample.
+   */
+  private List<Integer> shortestChain(int last) {
+    int level = levelOf(last);
+    int[] chain = new int[level + 1];
+    chain[level] = last;
+    for (int d = level - 1; d >= 0; d--) {
+      long wantG = store.g(chain[d + 1]);
+      long wantV = store.v(chain[d + 1]);
+      int best = -1;
+      long bestFp = 0;
+      int end = levelStarts.get(d + 1);
+      for (int i = levelStarts.get(d); i < end; i++) {
+        boolean[] hit = {false};
+        model.successors(store.g(i), store.v(i), (a, ng, nv) -> {
+          if (ng == wantG && canon(nv) == wantV) {
+            hit[0] = true;
+          }
+        });
+        long fp = State.fingerprint(store.g(i), store.v(i));
+        if (hit[0] && (best < 0 || Long.compareUnsigned(fp, bestFp) < 0)) {
+          best = i;
+          bestFp = fp;
+        }
+      }
+      if (best < 0) {
+        throw new IllegalStateException("no predecessor of a stored state one level up");
+      }
+      chain[d] = best;
+    }
+    List<Integer> out = new ArrayList<>(chain.length);
+    for (int i : chain) {
+      out.add(i);
+    }
+    return out;
+  }
+
+  /** The level (0 for the initial state) that store index {@code i} belongs to. */
+  private int levelOf(int i) {
+    int d = levelStarts.size() - 1;
+    while (levelStarts.get(d) > i) {
+      d--;
+    }
+    return d;
   }
 
   private long canon(long v) {
@@ -164,7 +224,7 @@ public final class Explorer {
 
   private CheckResult result(long t0, Verdict verdict, String property, int badIndex, int depth) {
     double seconds = (System.nanoTime() - t0) / 1e9;
-    List<TraceState> trace = badIndex < 0 ? List.of() : Counterexample.concrete(model, store, badIndex);
+    List<TraceState> trace = badIndex < 0 ? List.of() : Counterexample.concrete(model, store, shortestChain(badIndex));
     return new CheckResult("java", config.name(), mutantName(), workers, verdict, Optional.ofNullable(property),
         store.size(), generated, depth, seconds, trace, Optional.empty());
   }
@@ -190,7 +250,8 @@ public final class Explorer {
     int[] action = new int[1024];
     int count;
     long generated;
-    int deadlock = Integer.MAX_VALUE;
+    int deadlock = -1;
+    long deadlockFp;
     final List<Violation> violations = new ArrayList<>();
     private int current;
     private int successors;
@@ -212,7 +273,11 @@ public final class Explorer {
           successors = 0;
           model.successors(store.g(i), store.v(i), this);
           if (successors == 0) {
-            deadlock = Math.min(deadlock, i);
+            long fp = State.fingerprint(store.g(i), store.v(i));
+            if (deadlock < 0 || Long.compareUnsigned(fp, deadlockFp) < 0) {
+              deadlock = i;
+              deadlockFp = fp;
+            }
           }
         }
       }

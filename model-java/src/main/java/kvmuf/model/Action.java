@@ -16,7 +16,7 @@ public sealed interface Action {
   int ACCESS = 0, KVM_ACCESS = 1, CHECK_BITMAP = 2, LOOKUP = 3, INSTALL_SPTE = 4, INSTALL = 5,
       CLEAR_BIT = 6, RESUME_VCPU = 7, UFFD_READ = 8, UFFD_INSTALL = 9, UFFD_WAKE = 10, SET_BIT = 11,
       INVALIDATE = 12, ENABLE_USERFAULT = 13, DISABLE_USERFAULT = 14, ENABLE_DIRTY_LOG = 15,
-      DISABLE_DIRTY_LOG = 16, COMMIT_MEMSLOT = 17, FINISHED = 18;
+      DISABLE_DIRTY_LOG = 16, COMMIT_MEMSLOT = 17, FINISHED = 18, FETCH_INSTALL = 19, FETCH_CLEAR_BIT = 20;
 
   /** vCPU v's guest touches gfn g. */
   record Access(int vcpu, int gfn) implements Action {}
@@ -45,6 +45,10 @@ public sealed interface Action {
   record DisableDirtyLog() implements Action {}
   record CommitMemslot() implements Action {}
   record Finished() implements Action {}
+  /** The VMM's background fetch installs gfn g's content (no fault asked for it). */
+  record FetchInstall(int gfn) implements Action {}
+  /** The VMM's background fetch clears gfn g's bit. */
+  record FetchClearBit(int gfn) implements Action {}
 
   /**
    * Who performs an action. A vCPU thread runs the guest's access and KVM's fault path, and also its
@@ -59,6 +63,8 @@ public sealed interface Action {
     UFFD_READER,
     /** The VMM's control thread (bitmap stores, madvise, memslot updates). Trace actor {@code vmm}. */
     VMM,
+    /** The VMM's background fetch thread (the migration stream: installs and clears with no exit). Trace actor {@code fetch}. */
+    FETCH,
     /** The kernel on its own, in no VMM thread's call (an SRCU grace period ending). */
     KERNEL,
     /** Nobody: the end of the run ({@code Finished}). */
@@ -98,6 +104,8 @@ public sealed interface Action {
       case DisableDirtyLog x -> new Info(Actor.VMM, false);
       case CommitMemslot x -> new Info(Actor.KERNEL, true);
       case Finished x -> new Info(Actor.NONE, false);
+      case FetchInstall x -> new Info(Actor.FETCH, false);
+      case FetchClearBit x -> new Info(Actor.FETCH, false);
     };
   }
 
@@ -130,6 +138,7 @@ public sealed interface Action {
       case VCPU, EXIT_HANDLER -> hidden() ? noActor(this) : Tables.vcpuActor(actingVcpu());
       case UFFD_READER -> "uffd";
       case VMM -> "vmm";
+      case FETCH -> "fetch";
       case KERNEL -> noActor(this);
       case NONE -> throw new IllegalArgumentException(name() + " has no actor");
     };
@@ -197,6 +206,8 @@ public sealed interface Action {
       case DISABLE_DIRTY_LOG -> new DisableDirtyLog();
       case COMMIT_MEMSLOT -> new CommitMemslot();
       case FINISHED -> new Finished();
+      case FETCH_INSTALL -> new FetchInstall(g);
+      case FETCH_CLEAR_BIT -> new FetchClearBit(g);
       default -> throw new IllegalArgumentException("no action with code " + code);
     };
   }
@@ -227,6 +238,8 @@ public sealed interface Action {
       case DisableDirtyLog a -> code(DISABLE_DIRTY_LOG, 0, 0);
       case CommitMemslot a -> code(COMMIT_MEMSLOT, 0, 0);
       case Finished a -> code(FINISHED, 0, 0);
+      case FetchInstall a -> code(FETCH_INSTALL, 0, a.gfn());
+      case FetchClearBit a -> code(FETCH_CLEAR_BIT, 0, a.gfn());
     };
   }
 

@@ -5,6 +5,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.Arrays;
+import kvmuf.spec.CfgException;
 import kvmuf.spec.CfgFile;
 import kvmuf.spec.SpecBundle;
 
@@ -31,13 +33,25 @@ public record Config(
     Set<MutantId> mutants,
     List<Invariant> invariants,
     boolean symmetry,
-    boolean checkDeadlock) {
+    boolean checkDeadlock,
+    SlotZap slotZap,
+    boolean backgroundFetch) {
 
   public enum SlotKind { ANON, SHMEM, GMEM }
   public enum Arch { X86, ARM64 }
   public enum UffdMode { NONE, MISSING, MINOR }
   public enum UserfaultUse { NONE, START, LATE }
   public enum AsyncPf { OFF, KERNEL }
+  /** What the zap on enable does to a fault in flight: MEMSLOT (it may still map), ALL (x86 SLOT_ZAP_ALL: it retries). */
+  public enum SlotZap { MEMSLOT, ALL }
+
+  /** A config with every feature added after the first release off (the constructor callers used before). */
+  public Config(String name, int vcpus, int numGfns, int hugeSpan, SlotKind slotKind, Arch arch, UffdMode uffdMode,
+      UserfaultUse userfaultUse, AsyncPf asyncPf, boolean dirtyLog, boolean kvmAccesses, int accesses,
+      int maxInvalidate, Set<MutantId> mutants, List<Invariant> invariants, boolean symmetry, boolean checkDeadlock) {
+    this(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog, kvmAccesses,
+        accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, SlotZap.MEMSLOT, false);
+  }
 
   public Config {
     if (vcpus < 1 || vcpus > StateBits.MAX_VCPUS) {
@@ -59,55 +73,89 @@ public record Config(
 
   public Config withMutants(Set<MutantId> ids) {
     return new Config(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog,
-        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock);
+        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch);
   }
 
-  public static Config load(String name) {
-    return from(SpecBundle.config(name));
+  /** A shipped config by name, or a user's own config by path (see {@link SpecBundle#config}). */
+  public static Config load(String nameOrPath) {
+    return from(SpecBundle.config(nameOrPath));
   }
 
-  /** A shipped config, with one catalogued mutant switched on where {@code mutant} names one. */
-  public static Config load(String name, java.util.Optional<String> mutant) {
-    Config c = load(name);
+  /** A config, with one catalogued mutant switched on where {@code mutant} names one. */
+  public static Config load(String nameOrPath, java.util.Optional<String> mutant) {
+    Config c = load(nameOrPath);
     return mutant.map(id -> c.withMutants(EnumSet.of(MutantId.valueOf(id)))).orElse(c);
   }
 
+  /**
+   * The constants of a parsed config. Every value is checked against the spec's types, its
+   * ASSUME and the model's encoding bounds; a problem is a {@link CfgException} naming the line.
+   */
   public static Config from(CfgFile cfg) {
     List<Invariant> invariants = new ArrayList<>();
     for (String inv : cfg.invariants()) {
-      invariants.add(Invariant.valueOf(inv));
+      Invariant i = Arrays.stream(Invariant.values()).filter(x -> x.name().equals(inv)).findFirst()
+          .orElseThrow(() -> new CfgException(cfg.source(), 0, inv + " is not an invariant the Java model checks; valid: "
+              + String.join(", ", Arrays.stream(Invariant.values()).map(Enum::name).toList())));
+      invariants.add(i);
     }
     Set<MutantId> mutants = EnumSet.noneOf(MutantId.class);
-    for (String id : setElements(cfg.constant("Mutants"))) {
-      mutants.add(MutantId.valueOf(unquote(id)));
+    for (String id : cfg.set("Mutants")) {
+      String bare = unquote(id);
+      MutantId m = Arrays.stream(MutantId.values()).filter(x -> x.name().equals(bare)).findFirst()
+          .orElseThrow(() -> cfg.error("Mutants", "unknown mutant " + id + "; valid: "
+              + String.join(", ", Arrays.stream(MutantId.values()).map(Enum::name).toList())));
+      mutants.add(m);
     }
-    return new Config(
-        cfg.name(),
-        setElements(cfg.constant("Vcpus")).size(),
-        Integer.parseInt(cfg.constant("NumGfns")),
-        Integer.parseInt(cfg.constant("HugeSpan")),
-        SlotKind.valueOf(unquote(cfg.constant("SlotKind")).toUpperCase()),
-        Arch.valueOf(unquote(cfg.constant("Arch")).toUpperCase()),
-        UffdMode.valueOf(unquote(cfg.constant("UffdMode")).toUpperCase()),
-        UserfaultUse.valueOf(unquote(cfg.constant("UserfaultUse")).toUpperCase()),
-        AsyncPf.valueOf(unquote(cfg.constant("AsyncPf")).toUpperCase()),
-        Boolean.parseBoolean(cfg.constant("DirtyLog").toLowerCase()),
-        Boolean.parseBoolean(cfg.constant("KvmAccesses").toLowerCase()),
-        Integer.parseInt(cfg.constant("Accesses")),
-        Integer.parseInt(cfg.constant("MaxInvalidate")),
-        mutants,
-        invariants,
-        cfg.symmetry(),
-        cfg.checkDeadlock());
-  }
-
-  private static List<String> setElements(String set) {
-    String inner = set.strip();
-    if (!inner.startsWith("{") || !inner.endsWith("}")) {
-      throw new IllegalArgumentException("expected a set, got " + set);
+    List<String> vcpuIds = cfg.set("Vcpus");
+    int vcpus = vcpuIds.size();
+    if (vcpus < 1 || vcpus > StateBits.MAX_VCPUS) {
+      throw cfg.error("Vcpus", "1.." + StateBits.MAX_VCPUS + " vCPUs supported, not " + vcpus);
     }
-    inner = inner.substring(1, inner.length() - 1).strip();
-    return inner.isEmpty() ? List.of() : List.of(inner.split("\\s*,\\s*"));
+    int numGfns = cfg.natural("NumGfns");
+    int hugeSpan = cfg.natural("HugeSpan");
+    if (numGfns < 1 || numGfns > StateBits.MAX_GFNS) {
+      throw cfg.error("NumGfns", "NumGfns must be 1.." + StateBits.MAX_GFNS + ", not " + numGfns);
+    }
+    if (hugeSpan < 1 || numGfns % hugeSpan != 0) {
+      throw cfg.error("HugeSpan", "HugeSpan must be at least 1 and divide NumGfns = " + numGfns);
+    }
+    SlotKind slotKind = SlotKind.valueOf(cfg.oneOf("SlotKind", List.of("anon", "shmem", "gmem")).toUpperCase());
+    Arch arch = Arch.valueOf(cfg.oneOf("Arch", List.of("x86", "arm64")).toUpperCase());
+    UffdMode uffdMode = UffdMode.valueOf(cfg.oneOf("UffdMode", List.of("none", "missing", "minor")).toUpperCase());
+    UserfaultUse use = UserfaultUse.valueOf(cfg.oneOf("UserfaultUse", List.of("none", "start", "late")).toUpperCase());
+    AsyncPf asyncPf = AsyncPf.valueOf(cfg.oneOf("AsyncPf", List.of("off", "kernel")).toUpperCase());
+    boolean dirtyLog = cfg.bool("DirtyLog");
+    boolean kvmAccesses = cfg.bool("KvmAccesses");
+    int accesses = cfg.natural("Accesses");
+    int maxInvalidate = cfg.natural("MaxInvalidate");
+    SlotZap slotZap = SlotZap.valueOf(cfg.oneOf("SlotZap", List.of("memslot", "all")).toUpperCase());
+    boolean backgroundFetch = cfg.bool("BackgroundFetch");
+    if (backgroundFetch && numGfns > StateBits.MAX_GFNS_WITH_FETCH) {
+      throw cfg.error("NumGfns", "with BackgroundFetch the Java model holds at most " + StateBits.MAX_GFNS_WITH_FETCH + " gfns, not " + numGfns);
+    }
+    if (accesses > StateBits.MAX_BUDGET) {
+      throw cfg.error("Accesses", "Accesses <= " + StateBits.MAX_BUDGET + " supported, not " + accesses);
+    }
+    if (maxInvalidate > StateBits.MAX_SEQ) {
+      throw cfg.error("MaxInvalidate", "MaxInvalidate <= " + StateBits.MAX_SEQ + " supported, not " + maxInvalidate);
+    }
+    // The spec's ASSUME (TLC stops on it; the Java model would explore nonsense).
+    if (slotKind == SlotKind.GMEM && uffdMode != UffdMode.NONE) {
+      throw cfg.error("UffdMode", "ASSUME: SlotKind = \"gmem\" needs UffdMode = \"none\" (no userfaultfd on guest_memfd)");
+    }
+    if (uffdMode == UffdMode.MINOR && slotKind != SlotKind.SHMEM) {
+      throw cfg.error("UffdMode", "ASSUME: UffdMode = \"minor\" needs SlotKind = \"shmem\"");
+    }
+    if (slotKind == SlotKind.GMEM && dirtyLog) {
+      throw cfg.error("DirtyLog", "ASSUME: SlotKind = \"gmem\" needs DirtyLog = FALSE");
+    }
+    if (slotZap == SlotZap.ALL && arch != Arch.X86) {
+      throw cfg.error("SlotZap", "ASSUME: SlotZap = \"all\" needs Arch = \"x86\" (KVM_X86_QUIRK_SLOT_ZAP_ALL)");
+    }
+    return new Config(cfg.name(), vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, use, asyncPf, dirtyLog,
+        kvmAccesses, accesses, maxInvalidate, mutants, invariants, cfg.symmetry(), cfg.checkDeadlock(), slotZap,
+        backgroundFetch);
   }
 
   private static final Pattern QUOTED = Pattern.compile("^\"(.*)\"$");

@@ -39,6 +39,9 @@ public enum Invariant {
             return false;
           }
         }
+        if (c.backgroundFetch() && (bgGfn(g, gfns) >= gfns || bgStage(g, gfns) > 2)) {
+          return false;
+        }
         for (int p = 0; p < vcpus; p++) {
           if (pc(v, p) > Pc.values().length - 1 || vgfn(v, p) >= gfns || vseq(v, p) > c.maxInvalidate()
               || budget(v, p) > c.accesses()) {
@@ -99,7 +102,7 @@ public enum Invariant {
       case AsyncPfGuestProgress -> {
         for (int p = 0; p < vcpus; p++) {
           int pc = pc(v, p);
-          if (Pc.exitStage(pc) || pc == Pc.UFFD_WAIT.ordinal()) {
+          if (Pc.exitStage(pc) || pc == Pc.UFFD_WAITING.ordinal()) {
             return false;
           }
         }

@@ -42,15 +42,15 @@ public final class Model {
   private static final int V_ZERO = 2;
   private static final int V_STALE = 3;
   private static final int IDLE = Pc.IDLE.ordinal();
-  private static final int FAULT = Pc.FAULT.ordinal();
-  private static final int LOOKUP = Pc.LOOKUP.ordinal();
-  private static final int UFFD_WAIT = Pc.UFFD_WAIT.ordinal();
-  private static final int INSTALL = Pc.INSTALL.ordinal();
-  private static final int APF = Pc.APF.ordinal();
+  private static final int FAULTED = Pc.FAULTED.ordinal();
+  private static final int CHECKED = Pc.CHECKED.ordinal();
+  private static final int UFFD_WAITING = Pc.UFFD_WAITING.ordinal();
+  private static final int PFN_READY = Pc.PFN_READY.ordinal();
+  private static final int APF_PENDING = Pc.APF_PENDING.ordinal();
   private static final int EXITED = Pc.EXITED.ordinal();
-  private static final int BITCLEARED = Pc.BITCLEARED.ordinal();
-  private static final int INSTALLED = Pc.INSTALLED.ordinal();
-  private static final int CLEARED = Pc.CLEARED.ordinal();
+  private static final int BIT_CLEARED = Pc.BIT_CLEARED.ordinal();
+  private static final int PAGE_INSTALLED = Pc.PAGE_INSTALLED.ordinal();
+  private static final int RESOLVED = Pc.RESOLVED.ordinal();
 
   private final Config config;
   private final int vcpus;
@@ -74,6 +74,11 @@ public final class Model {
   private final boolean mNoSeq;
   private final boolean mApfBypass;
   private final boolean mWrongFlags;
+  private final boolean mNoStaleRetry;
+  private final boolean zapAll;
+  private final boolean fetch;
+  private final boolean mFetchClearFirst;
+  private final int bg;
 
   public Model(Config config) {
     this.config = config;
@@ -98,6 +103,11 @@ public final class Model {
     this.mNoSeq = config.mutant(MutantId.NoSeqRetry);
     this.mApfBypass = config.mutant(MutantId.AsyncPfBypassesBitmap);
     this.mWrongFlags = config.mutant(MutantId.WrongExitFlags);
+    this.mNoStaleRetry = config.mutant(MutantId.NoRetryOnObsoleteRoot);
+    this.zapAll = config.slotZap() == Config.SlotZap.ALL;
+    this.fetch = config.backgroundFetch();
+    this.mFetchClearFirst = config.mutant(MutantId.BackgroundClearBeforeInstall);
+    this.bg = StateBits.bgShift(gfns);
   }
 
   public Config config() {
@@ -149,6 +159,12 @@ public final class Model {
       setBit(g, v, x, out);
       invalidate(g, v, x, out);
     }
+    if (fetch) {
+      for (int x = 0; x < gfns; x++) {
+        fetchInstall(g, v, x, out);
+        fetchClearBit(g, v, x, out);
+      }
+    }
     enableUserfault(g, v, out);
     disableUserfault(g, v, out);
     enableDirtyLog(g, v, out);
@@ -187,10 +203,12 @@ public final class Model {
     return fetched(g, x) ? V_FETCHED : V_ZERO;
   }
 
+  /** MayStillMap(g): a fault past the bitmap check whose root is not obsolete may still map g. */
   private boolean mayStillMap(long v, int x) {
     for (int c = 0; c < vcpus; c++) {
       int pc = pc(v, c);
-      if ((pc == LOOKUP || pc == UFFD_WAIT || pc == INSTALL) && vkind(v, c) == KIND_VCPU && vgfn(v, c) == x) {
+      if ((pc == CHECKED || pc == UFFD_WAITING || pc == PFN_READY) && vkind(v, c) == KIND_VCPU && vgfn(v, c) == x
+          && !stale(v, c)) {
         return true;
       }
     }
@@ -213,9 +231,9 @@ public final class Model {
     for (int c = 0; c < vcpus; c++) {
       if (vgfn(v, c) == x) {
         int pc = pc(v, c);
-        if (pc == UFFD_WAIT) {
-          v = setV(v, c, PC, 4, LOOKUP);
-        } else if (pc == APF) {
+        if (pc == UFFD_WAITING) {
+          v = setV(v, c, PC, 4, CHECKED);
+        } else if (pc == APF_PENDING) {
           v = setV(v, c, PC, 4, IDLE);
         }
       }
@@ -229,7 +247,7 @@ public final class Model {
       return g;
     }
     for (int c = 0; c < vcpus; c++) {
-      if (pc(v, c) == APF && vgfn(v, c) == x) {
+      if (pc(v, c) == APF_PENDING && vgfn(v, c) == x) {
         return spte(g, x) == SPTE_NONE ? setGfn(g, x, SPTE, 2, SPTE_SMALL) : g;
       }
     }
@@ -306,6 +324,7 @@ public final class Model {
     v = setV(v, c, VGFN, 3, 0);
     v = setV(v, c, VKIND, 1, KIND_VCPU);
     v = setV(v, c, VSEQ, 3, 0);
+    v = setV(v, c, STALE, 1, 0);
     return setV(v, c, VGEN, 1, 0);
   }
 
@@ -320,7 +339,7 @@ public final class Model {
       nv = setV(v, c, LAST_READ, 2, valueOf(g, x));
       nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
     } else {
-      nv = setV(v, c, PC, 4, FAULT);
+      nv = setV(v, c, PC, 4, FAULTED);
       nv = setV(nv, c, VGFN, 3, x);
       nv = setV(nv, c, VKIND, 1, KIND_VCPU);
       nv = setV(nv, c, VSEQ, 3, mmuSeq(g));
@@ -333,7 +352,7 @@ public final class Model {
     if (!config.kvmAccesses() || pc(v, c) != IDLE || budget(v, c) == 0) {
       return;
     }
-    long nv = setV(v, c, PC, 4, LOOKUP);
+    long nv = setV(v, c, PC, 4, CHECKED);
     nv = setV(nv, c, VGFN, 3, x);
     nv = setV(nv, c, VKIND, 1, KIND_KVM);
     nv = setV(nv, c, VGEN, 1, slotGen(g));
@@ -341,26 +360,28 @@ public final class Model {
   }
 
   void checkBitmap(long g, long v, int c, Sink out) {
-    if (pc(v, c) != FAULT) {
+    if (pc(v, c) != FAULTED) {
       return;
     }
     int x = vgfn(v, c);
     long ng = g;
     long nv;
     if (mApfBypass && apfKernel && uffd && !present(g, x)) {
-      nv = setV(v, c, PC, 4, APF);
+      nv = setV(v, c, PC, 4, APF_PENDING);
+      nv = setV(nv, c, STALE, 1, 0);
       ng = setGfn(g, x, QUEUED, 1, 1);
     } else if ((snapFlags(g, v, c) & UF) != 0 && bitmap(g, x)) {
       nv = setV(v, c, PC, 4, EXITED);
       nv = setV(nv, c, EXIT_FLAGS, 1, mWrongFlags ? 0 : 1);
+      nv = setV(nv, c, STALE, 1, 0);
     } else {
-      nv = setV(v, c, PC, 4, LOOKUP);
+      nv = setV(v, c, PC, 4, CHECKED);
     }
     out.accept(Action.code(Action.CHECK_BITMAP, c, 0), ng, nv);
   }
 
   void lookup(long g, long v, int c, Sink out) {
-    if (pc(v, c) != LOOKUP) {
+    if (pc(v, c) != CHECKED) {
       return;
     }
     int x = vgfn(v, c);
@@ -369,7 +390,10 @@ public final class Model {
     long ng;
     long nv;
     if (!present(g, x) && uffdCatches) {
-      nv = setV(v, c, PC, 4, (!kvm && apfKernel) ? APF : UFFD_WAIT);
+      nv = setV(v, c, PC, 4, (!kvm && apfKernel) ? APF_PENDING : UFFD_WAITING);
+      if (!kvm && apfKernel) {
+        nv = setV(nv, c, STALE, 1, 0);
+      }
       ng = setGfn(g, x, QUEUED, 1, 1);
     } else {
       ng = setGfn(g, x, PRESENT, 1, 1);
@@ -379,20 +403,21 @@ public final class Model {
         nv = setV(nv, c, PC, 4, IDLE);
         nv = resetVcpu(nv, c);
       } else {
-        nv = setV(v, c, PC, 4, INSTALL);
+        nv = setV(v, c, PC, 4, PFN_READY);
       }
     }
     out.accept(Action.code(Action.LOOKUP, c, 0), ng, nv);
   }
 
   void installSpte(long g, long v, int c, Sink out) {
-    if (pc(v, c) != INSTALL) {
+    if (pc(v, c) != PFN_READY) {
       return;
     }
     int x = vgfn(v, c);
     long ng = g;
     long nv = setV(v, c, PC, 4, IDLE);
-    if (!(vseq(v, c) != mmuSeq(g) && !mNoSeq)) {
+    boolean retry = (vseq(v, c) != mmuSeq(g) && !mNoSeq) || (stale(v, c) && !mNoStaleRetry);
+    if (!retry) {
       ng = mapFault(g, v, c, x);
       nv = setV(nv, c, LAST_READ, 2, valueOf(g, x));
       nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
@@ -407,9 +432,9 @@ public final class Model {
     int pc = pc(v, c);
     int next;
     if (pc == EXITED && !mClearFirst) {
-      next = INSTALLED;
-    } else if (pc == BITCLEARED) {
-      next = CLEARED;
+      next = PAGE_INSTALLED;
+    } else if (pc == BIT_CLEARED) {
+      next = RESOLVED;
     } else {
       return;
     }
@@ -419,10 +444,10 @@ public final class Model {
   void clearBit(long g, long v, int c, Sink out) {
     int pc = pc(v, c);
     int next;
-    if (pc == INSTALLED) {
-      next = CLEARED;
+    if (pc == PAGE_INSTALLED) {
+      next = RESOLVED;
     } else if (pc == EXITED && mClearFirst) {
-      next = BITCLEARED;
+      next = BIT_CLEARED;
     } else {
       return;
     }
@@ -433,7 +458,7 @@ public final class Model {
   }
 
   void resumeVcpu(long g, long v, int c, Sink out) {
-    if (pc(v, c) != CLEARED) {
+    if (pc(v, c) != RESOLVED) {
       return;
     }
     long nv = setV(v, c, PC, 4, IDLE);
@@ -554,13 +579,21 @@ public final class Model {
       }
     }
     long ng = set(g, OP, 3, OP_IDLE);
+    long nv = v;
     switch (op) {
       case OP_ENABLE -> {
         if (!(mNoZap || mZapEarly)) {
           ng = noSpte(ng);
         }
+        if (zapAll) {
+          for (int c = 0; c < vcpus; c++) {
+            if (Pc.srcuStage(pc(v, c)) && vkind(v, c) == KIND_VCPU) {
+              nv = setV(nv, c, STALE, 1, 1);
+            }
+          }
+        }
         for (int x = 0; x < gfns; x++) {
-          ng = setGfn(ng, x, ARMED, 1, (bitmap(g, x) && !mayStillMap(v, x)) ? 1 : 0);
+          ng = setGfn(ng, x, ARMED, 1, (bitmap(g, x) && !mayStillMap(nv, x)) ? 1 : 0);
         }
       }
       case OP_DISABLE -> {
@@ -576,7 +609,7 @@ public final class Model {
       }
       default -> throw new IllegalStateException("memslotOp " + op);
     }
-    out.accept(Action.code(Action.COMMIT_MEMSLOT, 0, 0), ng, v);
+    out.accept(Action.code(Action.COMMIT_MEMSLOT, 0, 0), ng, nv);
   }
 
   void invalidate(long g, long v, int x, Sink out) {
@@ -585,6 +618,9 @@ public final class Model {
     }
     if (!uffd) {
       if (!bitmap(g, x)) {
+        return;
+      }
+      if (bgStage(g) != BG_IDLE && bgGfn(g) == x) {
         return;
       }
       for (int c = 0; c < vcpus; c++) {
@@ -607,6 +643,59 @@ public final class Model {
       ng = setGfn(ng, x, FETCHED, 1, 0);
     }
     out.accept(Action.code(Action.INVALIDATE, 0, x), ng, v);
+  }
+
+  // ------------------------------------------------------------------ the background fetch
+
+  private static final int BG_IDLE = 0;
+  private static final int BG_INSTALLED = 1;
+  private static final int BG_CLEARED = 2;
+
+  private int bgGfn(long g) {
+    return get(g, bg, 3);
+  }
+
+  private int bgStage(long g) {
+    return get(g, bg + 3, 2);
+  }
+
+  private long setBg(long g, int gfn, int stage) {
+    return set(set(g, bg, 3, gfn), bg + 3, 2, stage);
+  }
+
+  void fetchInstall(long g, long v, int x, Sink out) {
+    long ng;
+    int stage = bgStage(g);
+    if (stage == BG_IDLE && !mFetchClearFirst && bitmap(g, x) && !fetched(g, x)) {
+      ng = setBg(g, x, BG_INSTALLED);
+    } else if (stage == BG_CLEARED && bgGfn(g) == x) {
+      ng = setBg(g, 0, BG_IDLE);
+    } else {
+      return;
+    }
+    ng = installPage(ng, x);
+    long nv = v;
+    if (!eexist(g, x)) {
+      nv = wokenVcpus(v, x);
+      ng = setGfn(ng, x, QUEUED, 1, 0);
+      ng = setGfn(ng, x, SPTE, 2, spte(apfBypassSpte(g, v, x), x));
+    }
+    out.accept(Action.code(Action.FETCH_INSTALL, 0, x), ng, nv);
+  }
+
+  void fetchClearBit(long g, long v, int x, Sink out) {
+    long ng;
+    int stage = bgStage(g);
+    if (stage == BG_INSTALLED && bgGfn(g) == x) {
+      ng = setBg(g, 0, BG_IDLE);
+    } else if (stage == BG_IDLE && mFetchClearFirst && bitmap(g, x) && !fetched(g, x)) {
+      ng = setBg(g, x, BG_CLEARED);
+    } else {
+      return;
+    }
+    ng = setGfn(ng, x, BITMAP, 1, 0);
+    ng = setGfn(ng, x, ARMED, 1, 0);
+    out.accept(Action.code(Action.FETCH_CLEAR_BIT, 0, x), ng, v);
   }
 
   void finished(long g, long v, Sink out) {

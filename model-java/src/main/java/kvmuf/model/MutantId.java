@@ -11,5 +11,7 @@ public enum MutantId {
   ZapBeforeSrcuWait,
   NoSeqRetry,
   AsyncPfBypassesBitmap,
-  WrongExitFlags
+  WrongExitFlags,
+  NoRetryOnObsoleteRoot,
+  BackgroundClearBeforeInstall
 }

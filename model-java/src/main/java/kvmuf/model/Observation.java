@@ -15,7 +15,7 @@ import java.util.Set;
  *       {@link KvmRead} (the guest agent reports the value class of what it read)</li>
  *   <li>{@code pc[v]} in ExitStages with {@code exitFlags[v]}: {@link MemoryFaultExit} (KVM_RUN returns
  *       -EFAULT with exit_reason KVM_EXIT_MEMORY_FAULT, gpa = gfn * 4096, size = 4096)</li>
- *   <li>{@code pc[v] = "uffd_wait"}: {@link UffdBlocked}; {@code pc[v] = "apf"}: {@link AsyncPf}</li>
+ *   <li>{@code pc[v] = "uffd_waiting"}: {@link UffdBlocked}; {@code pc[v] = "apf_pending"}: {@link AsyncPf}</li>
  *   <li>{@code pc[v] = "idle"} with {@code budget[v]} unchanged after a fault: {@link Retry}</li>
  *   <li>{@code present[g]} before UFFDIO_COPY/CONTINUE: {@link Ioctl} with EEXIST, else ok</li>
  *   <li>{@code uffdQueue} read by the reader: {@link UffdEvent}</li>

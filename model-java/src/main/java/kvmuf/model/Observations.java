@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * {@code KvmAccess} and, as its own exit handler, {@code Install}, {@code ClearBit},
  * {@code ResumeVcpu}; the uffd reader thread ({@code uffd}) issues {@code UffdRead},
  * {@code UffdInstall}, {@code UffdWake}; the VMM's control thread ({@code vmm}) issues
- * {@code SetBit}, {@code Invalidate} and the memslot updates. {@code CheckBitmap}, {@code Lookup},
+ * {@code SetBit}, {@code Invalidate} and the memslot updates; the background fetch thread
+ * ({@code fetch}) issues {@code FetchInstall} and {@code FetchClearBit}. {@code CheckBitmap}, {@code Lookup},
  * {@code InstallSpte} and {@code CommitMemslot} are hidden (kernel-internal) and have no actor name.
  * {@link Action#info} is the table all of this is read from.
  *
@@ -23,14 +24,14 @@ import java.util.TreeMap;
  * <ul>
  *   <li>Access(v, g): g mapped before: Read(lastRead[v]). Else by pc[v]: idle with budget[v]
  *       decremented: Read(lastRead[v]); idle otherwise: Retry; ExitStages: MemoryFaultExit(g*4096,
- *       4096, exitFlags[v]); uffd_wait: UffdBlocked(g*4096); apf: AsyncPf(g*4096); fault, lookup,
- *       install: not determined yet (the fault is still running).</li>
- *   <li>KvmAccess(v, g): idle: KvmRead(lastKvmRead[v]); uffd_wait: UffdBlocked; lookup: not yet.</li>
+ *       4096, exitFlags[v]); uffd_waiting: UffdBlocked(g*4096); apf_pending: AsyncPf(g*4096); faulted,
+ *       checked, pfn_ready: not determined yet (the fault is still running).</li>
+ *   <li>KvmAccess(v, g): idle: KvmRead(lastKvmRead[v]); uffd_waiting: UffdBlocked; checked: not yet.</li>
  *   <li>Install(v): with userfaultfd, Ioctl EEXIST when present[g] before, else ok; without, Done.</li>
  *   <li>ClearBit, ResumeVcpu, SetBit: Done. UffdRead(g): UffdEvent(g*4096, MINOR for minor mode).</li>
  *   <li>UffdInstall(g): Ioctl EEXIST when present[g] before, else ok. UffdWake, Invalidate: Ioctl ok.</li>
  *   <li>Enable/DisableUserfault, Enable/DisableDirtyLog: memslotOp idle after: Ioctl ok; else SrcuWait.</li>
- *   <li>unblocked: a vCPU other than the actor that was in uffd_wait or apf before and is idle after
+ *   <li>unblocked: a vCPU other than the actor that was in uffd_waiting or apf_pending before and is idle after
  *       (Read, KvmRead or Retry as above); "vmm" when a memslot update pending before committed and
  *       the step was not itself a memslot update (Ioctl ok).</li>
  *   <li>pages_4k: gfns with spte = small; pages_2m: gfns with spte = huge, divided by HugeSpan.</li>
@@ -38,8 +39,8 @@ import java.util.TreeMap;
  */
 public final class Observations {
   private static final int IDLE = Pc.IDLE.ordinal();
-  private static final int UFFD_WAIT = Pc.UFFD_WAIT.ordinal();
-  private static final int APF = Pc.APF.ordinal();
+  private static final int UFFD_WAIT = Pc.UFFD_WAITING.ordinal();
+  private static final int APF = Pc.APF_PENDING.ordinal();
   private static final List<String> USERFAULT = List.of("USERFAULT");
   private static final List<String> MINOR = List.of("MINOR");
   private static final Observation DONE = new Observation.Done();
@@ -109,6 +110,8 @@ public final class Observations {
       case Action.UFFD_READ -> new Observation.UffdEvent(gfn * PAGE(),
           c.uffdMode() == Config.UffdMode.MINOR ? MINOR : List.of());
       case Action.UFFD_INSTALL -> present(bg, gfn) ? EEXIST : OK;
+      case Action.FETCH_INSTALL -> c.uffdMode() == Config.UffdMode.NONE ? DONE : present(bg, gfn) ? EEXIST : OK;
+      case Action.FETCH_CLEAR_BIT -> DONE;
       case Action.UFFD_WAKE, Action.INVALIDATE -> OK;
       case Action.ENABLE_USERFAULT, Action.DISABLE_USERFAULT, Action.ENABLE_DIRTY_LOG, Action.DISABLE_DIRTY_LOG ->
           op(ag) == 0 ? OK : SRCU_WAIT;

@@ -8,14 +8,16 @@ package kvmuf.model;
  * <pre>
  * g: bit 0 USERFAULT, 1 DIRTY_LOG, 2 slotGen, 3-5 memslotOp, 6-8 mmuSeq, 9 dirtyDone,
  *    then per gfn (9 bits from 10 + 9*gfn): bitmap, fetched, present, spte(2), uffdHandling(2),
- *    in uffdQueue, armed
- * v: per vCPU (20 bits from 20*vcpu): pc(4), vgfn(3), vkind, vseq(3), vgen, budget(3),
- *    exitFlags, lastRead(2), lastKvmRead(2)
+ *    in uffdQueue, armed; then, after the config's last gfn, bgGfn(3) and bgStage(2) (so a config
+ *    with BackgroundFetch holds at most 5 gfns, one without it 6)
+ * v: per vCPU (21 bits from 21*vcpu): pc(4), vgfn(3), vkind, vseq(3), vgen, budget(3),
+ *    exitFlags, lastRead(2), lastKvmRead(2), vstale
  * </pre>
  */
 public final class StateBits {
   public static final int MAX_VCPUS = 3;
   public static final int MAX_GFNS = 6;
+  public static final int MAX_GFNS_WITH_FETCH = 5;
   public static final int MAX_SEQ = 7;
   public static final int MAX_BUDGET = 7;
 
@@ -36,7 +38,7 @@ public final class StateBits {
   static final int QUEUED = 7;
   static final int ARMED = 8;
 
-  static final int SLOT_BITS = 20;
+  static final int SLOT_BITS = 21;
   static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
   // offsets inside a vCPU's slot
   static final int PC = 0;
@@ -48,6 +50,7 @@ public final class StateBits {
   static final int EXIT_FLAGS = 15;
   static final int LAST_READ = 16;
   static final int LAST_KVM_READ = 18;
+  static final int STALE = 20;
 
   public static final int KIND_VCPU = 0;
   public static final int KIND_KVM = 1;
@@ -81,6 +84,11 @@ public final class StateBits {
   public static boolean queued(long g, int gfn) { return get(g, gfnShift(gfn, QUEUED), 1) != 0; }
   public static boolean armed(long g, int gfn) { return get(g, gfnShift(gfn, ARMED), 1) != 0; }
 
+  /** The background fetch's fields sit after the config's last gfn. */
+  static int bgShift(int numGfns) { return GFN0 + GFN_BITS * numGfns; }
+  public static int bgGfn(long g, int numGfns) { return get(g, bgShift(numGfns), 3); }
+  public static int bgStage(long g, int numGfns) { return get(g, bgShift(numGfns) + 3, 2); }
+
   static long setGfn(long g, int gfn, int field, int width, long value) {
     return set(g, gfnShift(gfn, field), width, value);
   }
@@ -96,6 +104,7 @@ public final class StateBits {
   public static boolean exitFlags(long v, int vcpu) { return get(v, vshift(vcpu, EXIT_FLAGS), 1) != 0; }
   public static int lastRead(long v, int vcpu) { return get(v, vshift(vcpu, LAST_READ), 2); }
   public static int lastKvmRead(long v, int vcpu) { return get(v, vshift(vcpu, LAST_KVM_READ), 2); }
+  public static boolean stale(long v, int vcpu) { return get(v, vshift(vcpu, STALE), 1) != 0; }
 
   static long setV(long v, int vcpu, int field, int width, long value) {
     return set(v, vshift(vcpu, field), width, value);

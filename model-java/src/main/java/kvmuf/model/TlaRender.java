@@ -42,6 +42,7 @@ public final class TlaRender {
     m.put("vgen", vcpuFn(c, p -> Integer.toString(vgen(v, p))));
     m.put("budget", vcpuFn(c, p -> Integer.toString(budget(v, p))));
     m.put("exitFlags", vcpuFn(c, p -> exitFlags(v, p) ? "{\"USERFAULT\"}" : "{}"));
+    m.put("vstale", vcpuFn(c, p -> bool(stale(v, p))));
     List<String> queue = new ArrayList<>();
     for (int x = 0; x < c.numGfns(); x++) {
       if (queued(g, x)) {
@@ -58,6 +59,12 @@ public final class TlaRender {
     m.put("armed", gfnFn(c, x -> bool(armed(g, x))));
     m.put("lastRead", vcpuFn(c, p -> q(ValueClass.of(lastRead(v, p)).tla)));
     m.put("lastKvmRead", vcpuFn(c, p -> q(ValueClass.of(lastKvmRead(v, p)).tla)));
+    m.put("bgGfn", Integer.toString(bgGfn(g, c.numGfns())));
+    m.put("bgStage", q(switch (bgStage(g, c.numGfns())) {
+      case 0 -> "idle";
+      case 1 -> "installed";
+      default -> "cleared";
+    }));
     return new LinkedHashMap<>(m);
   }
 

@@ -19,12 +19,12 @@ class TimelineTest {
   void functionValuesShowOnlyTheChangedEntryAndTheActingVcpu() {
     List<TraceState> trace = List.of(
         state(1, "Init", "(v1 :> \"idle\" @@ v2 :> \"idle\")", "{}"),
-        state(2, "Lookup", "(v1 :> \"idle\" @@ v2 :> \"uffd_wait\")", "{0}"),
-        state(3, "UffdRead", "(v1 :> \"idle\" @@ v2 :> \"uffd_wait\")", "{}"));
+        state(2, "Lookup", "(v1 :> \"idle\" @@ v2 :> \"uffd_waiting\")", "{0}"),
+        state(3, "UffdRead", "(v1 :> \"idle\" @@ v2 :> \"uffd_waiting\")", "{}"));
     List<Timeline.Step> steps = Timeline.of(trace);
     assertThat(steps.get(1).actor()).isEqualTo("v2");
     assertThat(steps.get(1).changes()).extracting(Timeline.Change::text)
-        .containsExactly("pc[v2]: \"idle\" -> \"uffd_wait\"", "uffdQueue: {} -> {0}");
+        .containsExactly("pc[v2]: \"idle\" -> \"uffd_waiting\"", "uffdQueue: {} -> {0}");
     assertThat(steps.get(2).actor()).isEqualTo("vmm:uffd-reader");
   }
 

@@ -6,7 +6,10 @@ import kvmuf.check.CheckResult;
 import kvmuf.check.Verdict;
 import kvmuf.model.Config;
 import kvmuf.spec.ExpectedVerdicts;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ExplorerTest {
   @Test
@@ -24,6 +27,24 @@ class ExplorerTest {
     CheckResult two = new Explorer(Config.load("small-dirty"), 2, s -> {}).run();
     assertThat(one.distinctStates()).isEqualTo(two.distinctStates());
     assertThat(one.depth()).isEqualTo(two.depth());
+  }
+
+  /**
+   * The counterexample is a shortest one and the same, step for step, whatever the worker count
+   * (TLC's with 2 workers varies: 17 or 18 steps for NoWakeOnEexist).
+   */
+  @ParameterizedTest
+  @CsvSource({"small, NoWakeOnEexist", "small, NoSeqRetry", "small-gmem, ClearBeforeInstall", "small, NoZapOnEnable"})
+  void theCounterexampleDoesNotDependOnTheWorkerCount(String config, String mutant) {
+    Config c = Config.load(config, Optional.of(mutant));
+    CheckResult one = new Explorer(c, 1, s -> {}).run();
+    CheckResult two = new Explorer(c, 2, s -> {}).run();
+    CheckResult four = new Explorer(c, 4, s -> {}).run();
+    assertThat(one.verdict()).isEqualTo(Verdict.VIOLATION);
+    assertThat(one.trace()).hasSizeGreaterThan(1);
+    assertThat(two.trace()).isEqualTo(one.trace());
+    assertThat(four.trace()).isEqualTo(one.trace());
+    assertThat(one.trace()).hasSize(one.depth());
   }
 
   @Test

@@ -24,7 +24,7 @@ class ModelTest {
     Model m = new Model(Config.load("small-gmem"));
     State s = m.init();
     State fault = step(m, s, new Action.Access(0, 1));
-    assertThat(Pc.of(StateBits.pc(fault.v(), 0))).isEqualTo(Pc.FAULT);
+    assertThat(Pc.of(StateBits.pc(fault.v(), 0))).isEqualTo(Pc.FAULTED);
     State exited = step(m, fault, new Action.CheckBitmap(0));
     assertThat(Pc.of(StateBits.pc(exited.v(), 0))).isEqualTo(Pc.EXITED);
     assertThat(StateBits.exitFlags(exited.v(), 0)).isTrue();

@@ -44,10 +44,42 @@ public final class SpecBundle {
     return ExpectedVerdicts.load().configs();
   }
 
-  public static CfgFile config(String name) {
-    return find("configs/" + name + ".cfg")
-        .map(text -> CfgFile.parse(name, text))
-        .orElseThrow(() -> new UnknownNameException("config", name, configNames()));
+  /**
+   * A shipped config by name ({@code small}), or a user's own config file by path (anything that
+   * ends in {@code .cfg} or names a folder: {@code own.cfg}, {@code ./x/own.cfg}); a shipped
+   * config need not be recorded in expected-states.tsv to be checked.
+   *
+   * @throws UnknownNameException for a name the kit does not ship
+   * @throws CfgException for a file that cannot be read or parsed (one line naming file:line)
+   */
+  public static CfgFile config(String nameOrPath) {
+    if (isPath(nameOrPath)) {
+      return configFile(Path.of(nameOrPath));
+    }
+    return find("configs/" + nameOrPath + ".cfg")
+        .map(text -> CfgFile.parse(nameOrPath, text))
+        .orElseThrow(() -> new UnknownNameException("config", nameOrPath, configNames()));
+  }
+
+  /** Whether {@code config} names a file rather than a shipped config. */
+  public static boolean isPath(String config) {
+    return config.endsWith(".cfg") || config.contains("/") || config.contains(java.io.File.separator);
+  }
+
+  /** A user's own config file; its name is the file name without {@code .cfg}. */
+  public static CfgFile configFile(Path file) {
+    String source = file.toString();
+    if (!Files.isRegularFile(file)) {
+      throw new CfgException(source, 0, Files.exists(file) ? "not a regular file" : "no such file");
+    }
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new CfgException(source, 0, "cannot read: " + e.getMessage());
+    }
+    String name = file.getFileName().toString().replaceFirst("\\.cfg$", "");
+    return CfgFile.parse(name, source, text);
   }
 
   /** Copies the TLA+ modules into {@code dir} (TLC reads modules from the spec's folder). */

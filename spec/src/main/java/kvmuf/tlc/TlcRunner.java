@@ -18,7 +18,7 @@ import kvmuf.spec.CfgFile;
 import kvmuf.spec.SpecBundle;
 
 /**
- * Runs TLC on a shipped config in a forked JVM. TLC calls System.exit and keeps static state, so
+ * Runs TLC on a shipped config (or a user's config file, by path) in a forked JVM. TLC calls System.exit and keeps static state, so
  * it never runs inside the kit's own JVM; each run gets its own temporary spec folder and metadir.
  */
 public final class TlcRunner {

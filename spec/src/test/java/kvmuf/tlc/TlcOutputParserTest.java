@@ -25,7 +25,7 @@ class TlcOutputParserTest {
       @!@!@ENDMSG 2217 @!@!@
       @!@!@STARTMSG 2217:4 @!@!@
       2: <Access line 242, col 5 to line 254, col 93 of module KvmUserfault>
-      /\\ pc = (v1 :> "fault" @@
+      /\\ pc = (v1 :> "faulted" @@
         v2 :> "idle")
       /\\ mmuSeq = 0
 
@@ -58,7 +58,7 @@ class TlcOutputParserTest {
     assertThat(p.trace()).hasSize(2);
     assertThat(p.trace().get(0).action()).isEqualTo("Init");
     assertThat(p.trace().get(1).action()).isEqualTo("Access");
-    assertThat(p.trace().get(1).vars()).containsEntry("pc", "(v1 :> \"fault\" @@ v2 :> \"idle\")");
+    assertThat(p.trace().get(1).vars()).containsEntry("pc", "(v1 :> \"faulted\" @@ v2 :> \"idle\")");
   }
 
   @Test

@@ -28,6 +28,7 @@ final class CheckReport {
     m.put("depth", r.depth());
     m.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
     if (r.mutant().isEmpty()) {
+      m.put("recorded", expected.isPresent());
       expected.ifPresent(e -> {
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("result", e.verdict());
@@ -79,7 +80,7 @@ final class CheckReport {
     out.add("  distinct states  " + r.distinctStates()
         + expected.filter(e -> r.mutant().isEmpty() && e.distinctStates() > 0)
             .map(e -> e.distinctStates() == r.distinctStates() ? " (as recorded)" : " (recorded: " + e.distinctStates() + ": the state space changed)")
-            .orElse(""));
+            .orElse(r.mutant().isEmpty() && expected.isEmpty() ? " (no recorded count)" : ""));
     out.add("  states generated " + r.statesGenerated());
     out.add("  depth            " + r.depth());
     out.add(String.format(Locale.ROOT, "  seconds          %.2f", r.seconds()));

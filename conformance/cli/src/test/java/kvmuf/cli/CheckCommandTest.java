@@ -6,7 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import kvmuf.spec.MutantCatalogue;
+import kvmuf.spec.SpecBundle;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -82,6 +86,41 @@ class CheckCommandTest {
     assertThat(engine.err()).contains("valid: tlc, java, both");
     Run workers = run("check", "--workers", "zero");
     assertThat(workers.rc()).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void aConfigFileWithoutARecordedCountIsCheckedAndSaysSo(@TempDir Path dir) throws Exception {
+    Path own = dir.resolve("own.cfg");
+    Files.writeString(own, SpecBundle.config("small-gmem").text().replace("Accesses = 1", "Accesses = 2"));
+    Run r = run("check", "--engine", "both", "--config", own.toString(), "--json");
+    assertThat(r.rc()).as(r.err()).isEqualTo(ExitCodes.OK);
+    assertThat(r.json().path("agree").asBoolean()).isTrue();
+    JsonNode java = r.json().path("results").get(1);
+    assertThat(java.path("recorded").asBoolean()).isFalse();
+    assertThat(java.has("expected")).isFalse();
+    assertThat(java.path("distinctStates").asLong()).isGreaterThan(2333);
+    assertThat(run("check", "--engine", "java", "--config", own.toString()).out()).contains("(no recorded count)");
+  }
+
+  @Test
+  void aMalformedConfigFileIsAOneLineUsageErrorNamingFileAndLine(@TempDir Path dir) throws Exception {
+    Path own = dir.resolve("own.cfg");
+    String text = SpecBundle.config("small-gmem").text();
+    Files.writeString(own, text.replace("NumGfns = 2", "NumGfns = two"));
+    int line = java.util.Arrays.asList(text.split("\n")).indexOf("    NumGfns = 2") + 1;
+    for (String engine : new String[] {"tlc", "java"}) {
+      Run r = run("check", "--engine", engine, "--config", own.toString());
+      assertThat(r.rc()).isEqualTo(ExitCodes.USAGE);
+      assertThat(r.err().strip()).isEqualTo("kvmuf: " + own + ":" + line + ": NumGfns = two is not a natural number");
+    }
+    Files.writeString(own, text.replace("CHECK_DEADLOCK TRUE", "CHECK_DEADLOK TRUE"));
+    Run keyword = run("check", "--config", own.toString());
+    assertThat(keyword.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(keyword.err().strip()).contains(own + ":").contains("unknown keyword 'CHECK_DEADLOK'").doesNotContain("\n")
+        .doesNotContain("Exception");
+    Run missing = run("check", "--config", dir.resolve("none.cfg").toString());
+    assertThat(missing.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(missing.err().strip()).endsWith("none.cfg: no such file");
   }
 
   @Test

@@ -77,6 +77,8 @@ public final class TraceHeaderCodec {
     m.put("KvmAccesses", c.kvmAccesses());
     m.put("Accesses", c.accesses());
     m.put("MaxInvalidate", c.maxInvalidate());
+    m.put("SlotZap", c.slotZap().name().toLowerCase());
+    m.put("BackgroundFetch", c.backgroundFetch());
     m.put("Mutants", c.mutants().stream().map(Enum::name).sorted().toList());
     return m;
   }
@@ -104,6 +106,9 @@ public final class TraceHeaderCodec {
     String generator = f.text("generator");
     return new TraceHeader((int) format, config, seed, profile, generator);
   }
+
+  /** Constants a header may leave out, with the value such a header means (what every config had before them). */
+  private static final Map<String, Object> LATER_DEFAULTS = Map.of("SlotZap", "memslot", "BackgroundFetch", false);
 
   private static Config config(String file, int line, JsonNode n) {
     JsonFields f = new JsonFields(file, line, "config.", n);
@@ -138,6 +143,10 @@ public final class TraceHeaderCodec {
     }
     for (var e : want.entrySet()) {
       if (e.getKey().equals("name") || e.getKey().equals("Mutants")) {
+        continue;
+      }
+      // Constants added after format 1 was first written: a trace that predates them has their default.
+      if (!n.has(e.getKey()) && e.getValue().equals(LATER_DEFAULTS.get(e.getKey()))) {
         continue;
       }
       JsonNode v = f.node(e.getKey());

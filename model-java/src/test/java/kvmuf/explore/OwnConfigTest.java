@@ -1,0 +1,69 @@
+package kvmuf.explore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import kvmuf.check.CheckResult;
+import kvmuf.check.Verdict;
+import kvmuf.model.Config;
+import kvmuf.spec.CfgException;
+import kvmuf.spec.ExpectedVerdicts;
+import kvmuf.spec.SpecBundle;
+import kvmuf.tlc.TlcRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Both engines check a config the kit does not record, given as a path, and agree on it. */
+class OwnConfigTest {
+  @TempDir Path dir;
+
+  private Path own(String from, String to) throws IOException {
+    Path p = dir.resolve("own.cfg");
+    Files.writeString(p, SpecBundle.config("small-gmem").text().replace(from, to));
+    return p;
+  }
+
+  private static int line(String fragment) {
+    String[] rows = SpecBundle.config("small-gmem").text().split("\n", -1);
+    for (int n = 0; n < rows.length; n++) {
+      if (rows[n].contains(fragment)) {
+        return n + 1;
+      }
+    }
+    throw new AssertionError(fragment);
+  }
+
+  @Test
+  void anUnrecordedConfigFileIsCheckedByBothEnginesAlike() throws IOException {
+    Path p = own("Accesses = 1", "Accesses = 2");
+    assertThat(ExpectedVerdicts.load().find("own")).isEmpty();
+    CheckResult java = new Explorer(Config.load(p.toString()), 2, s -> {}).run();
+    CheckResult tlc = TlcRunner.locate().run(p.toString(), Optional.empty(), 2, s -> {});
+    assertThat(java.verdict()).isEqualTo(Verdict.OK).isEqualTo(tlc.verdict());
+    assertThat(java.distinctStates()).isEqualTo(tlc.distinctStates())
+        .isNotEqualTo(ExpectedVerdicts.load().find("small-gmem").orElseThrow().distinctStates());
+  }
+
+  @Test
+  void badValuesAreOneLineErrorsNamingTheLine() throws IOException {
+    Path gfns = own("NumGfns = 2", "NumGfns = 3");
+    assertThatThrownBy(() -> Config.load(gfns.toString())).isInstanceOf(CfgException.class)
+        .hasMessage(gfns + ":" + line("HugeSpan =") + ": HugeSpan must be at least 1 and divide NumGfns = 3");
+    Path kind = own("SlotKind = \"gmem\"", "SlotKind = \"gmemfd\"");
+    assertThatThrownBy(() -> Config.load(kind.toString())).isInstanceOf(CfgException.class)
+        .hasMessage(kind + ":" + line("SlotKind =") + ": SlotKind = \"gmemfd\" is not one of \"anon\", \"shmem\", \"gmem\"");
+    Path bool = own("DirtyLog = FALSE", "DirtyLog = false");
+    assertThatThrownBy(() -> Config.load(bool.toString())).isInstanceOf(CfgException.class)
+        .hasMessage(bool + ":" + line("DirtyLog =") + ": DirtyLog = false is not TRUE or FALSE");
+    Path assume = own("UffdMode = \"none\"", "UffdMode = \"missing\"");
+    assertThatThrownBy(() -> Config.load(assume.toString())).isInstanceOf(CfgException.class)
+        .hasMessageStartingWith(assume + ":" + line("UffdMode =") + ": ASSUME: SlotKind = \"gmem\" needs UffdMode = \"none\"");
+    Path mutant = own("Mutants = {}", "Mutants = {\"Nope\"}");
+    assertThatThrownBy(() -> Config.load(mutant.toString())).isInstanceOf(CfgException.class)
+        .hasMessageStartingWith(mutant + ":" + line("Mutants =") + ": unknown mutant \"Nope\"");
+  }
+}
