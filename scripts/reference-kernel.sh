@@ -24,9 +24,9 @@ echo "reference-kernel: built and probed in $(( $(date +%s) - t0 )) s"
 
 # The tests tagged kvm on this kernel too: the adapter's KVM Userfault tests and the userfault rule tests run
 # here instead of being skipped. Needs the test build of scripts/vm-tests.sh (mvn -Pvm-tests), which CI runs first.
-if [ -f conformance/target/vm-tests/junit-platform-console-standalone.jar ]; then
+if [ -f conformance/cli/target/vm-tests/junit-platform-console-standalone.jar ]; then
   echo "reference-kernel: running the tests tagged kvm inside the VM"
-  vm_step ./kvmuf vm test --kernel reference --launcher conformance/target/vm-tests/junit-platform-console-standalone.jar \
+  vm_step ./kvmuf vm test --kernel reference --launcher conformance/cli/target/vm-tests/junit-platform-console-standalone.jar \
     --class-path "$(scripts/kvm-test-classpath.sh)"
 else
   echo "reference-kernel: no test build (run scripts/vm-tests.sh first); the kvm-tagged tests are not run on this kernel"

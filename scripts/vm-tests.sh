@@ -16,14 +16,14 @@ kernel_args=()
 
 echo "vm-tests: building the kit, test classes and the JUnit console launcher; boot checks (VmBootIT)"
 # -Dtest=NONE: the unit tests ran in 'mvn verify' already; failsafe's VmBootIT still runs.
-mvn -B -q -pl conformance -am -Pvm-tests -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false verify
+mvn -B -q -pl conformance/cli -am -Pvm-tests -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false verify
 
 . scripts/vm-step.sh
 
 cp=$(scripts/kvm-test-classpath.sh)
 
 echo "vm-tests: running the tests tagged kvm inside the VM"
-vm_step ./kvmuf vm test "${kernel_args[@]}" --launcher conformance/target/vm-tests/junit-platform-console-standalone.jar \
+vm_step ./kvmuf vm test "${kernel_args[@]}" --launcher conformance/cli/target/vm-tests/junit-platform-console-standalone.jar \
   --class-path "$cp"
 
 echo "vm-tests: kvmuf vm probe --json"
