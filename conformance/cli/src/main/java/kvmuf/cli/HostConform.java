@@ -81,7 +81,7 @@ record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, String tra
 
   static UapiProfile probedProfile() {
     try (Kvm kvm = Kvm.open()) {
-      return UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch"));
+      return UapiProfile.detect(kvm);
     }
   }
 

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       TracesCommand.class,
       ConformCommand.class,
       VmCommand.class,
+      KernelCommand.class,
     })
 public final class Kvmuf implements Runnable {
 
