@@ -219,8 +219,12 @@ public final class BuiltKernels {
           w.write(line);
           w.newLine();
           w.flush(); // the log is where a user looks during a long build
-          if (line.startsWith(PROGRESS)) progress.say(line);
-          if (line.startsWith(PROGRESS + " ERROR: ") && error == null) error = line.substring((PROGRESS + " ERROR: ").length());
+          // The first ERROR line becomes the one-line failure itself; it is not also progress.
+          if (line.startsWith(PROGRESS + " ERROR: ")) {
+            if (error == null) error = line.substring((PROGRESS + " ERROR: ").length());
+          } else if (line.startsWith(PROGRESS)) {
+            progress.say(line);
+          }
           tail.addLast(line);
           if (tail.size() > 15) tail.removeFirst();
         }
