@@ -1,10 +1,10 @@
 package kvmuf.kvm;
 
 import kvmuf.sys.Errno;
-import kvmuf.sys.Ioctls;
 import kvmuf.sys.Libc;
 import kvmuf.sys.OwnedFd;
 import kvmuf.sys.SyscallException;
+import kvmuf.uapi.KvmUapi;
 
 /** The KVM system fd ({@code /dev/kvm}): version and capability queries, and VM creation. */
 public final class Kvm implements AutoCloseable {
@@ -48,12 +48,12 @@ public final class Kvm implements AutoCloseable {
 
   /** KVM_GET_API_VERSION: 12 on every kernel since 2.6.22. */
   public int apiVersion() {
-    return (int) Libc.ioctl(fd.get(), Ioctls.KVM_GET_API_VERSION, 0, "KVM_GET_API_VERSION");
+    return (int) Libc.ioctl(fd.get(), KvmUapi.KVM_GET_API_VERSION, 0, "KVM_GET_API_VERSION");
   }
 
   /** KVM_CHECK_EXTENSION on the system fd: 0 when absent, otherwise a capability-specific positive value. */
   public int checkExtension(int cap) {
-    long rc = Libc.ioctlRaw(fd.get(), Ioctls.KVM_CHECK_EXTENSION, cap);
+    long rc = Libc.ioctlRaw(fd.get(), KvmUapi.KVM_CHECK_EXTENSION, cap);
     // An unknown capability answers 0; an error here means the fd itself is bad.
     return (int) Libc.check(rc, "KVM_CHECK_EXTENSION", () -> "fd=" + fd + ", cap=" + cap);
   }
@@ -64,7 +64,7 @@ public final class Kvm implements AutoCloseable {
 
   /** KVM_GET_VCPU_MMAP_SIZE: bytes to mmap from a vCPU fd (kvm_run plus the pio/coalesced-mmio pages). */
   public int vcpuMmapSize() {
-    return (int) Libc.ioctl(fd.get(), Ioctls.KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
+    return (int) Libc.ioctl(fd.get(), KvmUapi.KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
   }
 
   /** KVM_CREATE_VM with the default type 0, speaking the profile this kernel shows by behaviour. */
@@ -77,7 +77,7 @@ public final class Kvm implements AutoCloseable {
    * the caller wants to speak. The profile gates the KVM Userfault calls of the returned Vm.
    */
   public Vm createVm(long type, UapiProfile profile) {
-    long rc = Libc.ioctlRaw(fd.get(), Ioctls.KVM_CREATE_VM, type);
+    long rc = Libc.ioctlRaw(fd.get(), KvmUapi.KVM_CREATE_VM, type);
     if (rc < 0) throw new SyscallException("KVM_CREATE_VM", (int) -rc, "fd=" + fd + ", type=" + type);
     return new Vm(this, new OwnedFd((int) rc, "vm"), profile);
   }

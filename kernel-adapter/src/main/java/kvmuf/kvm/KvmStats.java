@@ -13,6 +13,7 @@ import java.util.NoSuchElementException;
 import java.util.OptionalLong;
 import kvmuf.sys.Libc;
 import kvmuf.sys.OwnedFd;
+import kvmuf.uapi.KvmUapi;
 
 /**
  * A KVM binary stats fd (KVM_GET_STATS_FD, Documentation/virt/kvm/api.rst "KVM_GET_STATS_FD"): a header,
@@ -38,7 +39,7 @@ public final class KvmStats implements AutoCloseable {
 
   static KvmStats open(OwnedFd fd) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment h = a.allocate(KvmLayouts.STATS_HEADER);
+      MemorySegment h = a.allocate(KvmUapi.STATS_HEADER);
       Libc.pread(fd.get(), h, h.byteSize(), 0);
       int nameSize = h.get(JAVA_INT, 4);
       int numDesc = h.get(JAVA_INT, 8);
@@ -47,7 +48,7 @@ public final class KvmStats implements AutoCloseable {
       int dataOffset = h.get(JAVA_INT, 20);
       MemorySegment idBuf = a.allocate(nameSize + 1L);
       Libc.pread(fd.get(), idBuf, nameSize, idOffset);
-      long descSize = KvmLayouts.STATS_DESC.byteSize() + nameSize;
+      long descSize = KvmUapi.STATS_DESC.byteSize() + nameSize;
       MemorySegment d = a.allocate(descSize * numDesc + 1, 8);
       Libc.pread(fd.get(), d, descSize * numDesc, descOffset);
       Map<String, Descriptor> m = new LinkedHashMap<>();

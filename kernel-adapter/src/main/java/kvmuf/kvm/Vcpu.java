@@ -4,17 +4,20 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-import static kvmuf.kvm.KvmLayouts.RUN;
-import static kvmuf.kvm.KvmLayouts.offset;
+import static kvmuf.uapi.KvmUapi.RUN;
+import static kvmuf.uapi.Structs.offset;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import kvmuf.sys.Errno;
-import kvmuf.sys.Ioctls;
 import kvmuf.sys.Libc;
 import kvmuf.sys.Mapping;
 import kvmuf.sys.OwnedFd;
 import kvmuf.sys.SyscallException;
+import kvmuf.uapi.KvmUapi;
+import kvmuf.x86.Regs;
+import kvmuf.x86.Sregs;
+import kvmuf.x86.X86Uapi;
 
 /**
  * A vCPU fd and its mmap'd struct kvm_run. {@link #run()} issues KVM_RUN and decodes the exit.
@@ -79,7 +82,7 @@ public final class Vcpu implements AutoCloseable {
     // userfault bitmap, which fills no memory_fault info) is not mistaken for another memory-fault exit.
     // Only then: arm64 reads exit_reason on entry to complete MMIO.
     if (last instanceof Exit.MemoryFault) r.set(JAVA_INT, EXIT_REASON, Exit.KVM_EXIT_UNKNOWN);
-    long rc = Libc.ioctlRaw(fd.get(), Ioctls.KVM_RUN, 0);
+    long rc = Libc.ioctlRaw(fd.get(), KvmUapi.KVM_RUN, 0);
     return last = interpret(r, rc, id);
   }
 
@@ -144,8 +147,8 @@ public final class Vcpu implements AutoCloseable {
   /** KVM_GET_REGS. */
   public Regs getRegs() {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment s = a.allocate(KvmLayouts.REGS);
-      Libc.ioctl(fd.get(), Ioctls.KVM_GET_REGS, s, "KVM_GET_REGS", () -> "vcpu " + id);
+      MemorySegment s = a.allocate(X86Uapi.REGS);
+      Libc.ioctl(fd.get(), X86Uapi.KVM_GET_REGS, s, "KVM_GET_REGS", () -> "vcpu " + id);
       Regs regs = new Regs();
       regs.readFrom(s);
       return regs;
@@ -155,22 +158,22 @@ public final class Vcpu implements AutoCloseable {
   /** KVM_SET_REGS. */
   public void setRegs(Regs regs) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment s = a.allocate(KvmLayouts.REGS);
+      MemorySegment s = a.allocate(X86Uapi.REGS);
       regs.writeTo(s);
-      Libc.ioctl(fd.get(), Ioctls.KVM_SET_REGS, s, "KVM_SET_REGS", () -> "vcpu " + id);
+      Libc.ioctl(fd.get(), X86Uapi.KVM_SET_REGS, s, "KVM_SET_REGS", () -> "vcpu " + id);
     }
   }
 
   /** KVM_GET_SREGS. */
   public Sregs getSregs() {
     Sregs s = new Sregs();
-    Libc.ioctl(fd.get(), Ioctls.KVM_GET_SREGS, s.raw, "KVM_GET_SREGS", () -> "vcpu " + id);
+    Libc.ioctl(fd.get(), X86Uapi.KVM_GET_SREGS, s.struct(), "KVM_GET_SREGS", () -> "vcpu " + id);
     return s;
   }
 
   /** KVM_SET_SREGS. */
   public void setSregs(Sregs s) {
-    Libc.ioctl(fd.get(), Ioctls.KVM_SET_SREGS, s.raw, "KVM_SET_SREGS", () -> "vcpu " + id + ", cr0=0x" + Long.toHexString(s.cr0()));
+    Libc.ioctl(fd.get(), X86Uapi.KVM_SET_SREGS, s.struct(), "KVM_SET_SREGS", () -> "vcpu " + id + ", cr0=0x" + Long.toHexString(s.cr0()));
   }
 
   @Override

@@ -2,7 +2,7 @@ package kvmuf.kvm;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static kvmuf.kvm.KvmLayouts.offset;
+import static kvmuf.uapi.Structs.offset;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,10 +11,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import kvmuf.gmem.GuestMemfd;
-import kvmuf.sys.Ioctls;
 import kvmuf.sys.Libc;
 import kvmuf.sys.Mapping;
 import kvmuf.sys.OwnedFd;
+import kvmuf.uapi.KvmUapi;
 
 /**
  * A VM fd (from KVM_CREATE_VM): memslots, vCPUs, dirty log, stats, guest_memfd, capabilities.
@@ -56,7 +56,7 @@ public final class Vm implements AutoCloseable {
   /** KVM_CHECK_EXTENSION on the VM fd (answers can depend on the VM type). */
   public int checkExtension(int cap) {
     return (int) Libc.check(
-        Libc.ioctlRaw(fd.get(), Ioctls.KVM_CHECK_EXTENSION, cap), "KVM_CHECK_EXTENSION", () -> "vm fd, cap=" + cap);
+        Libc.ioctlRaw(fd.get(), KvmUapi.KVM_CHECK_EXTENSION, cap), "KVM_CHECK_EXTENSION", () -> "vm fd, cap=" + cap);
   }
 
   public int checkExtension(KvmCap cap) {
@@ -102,7 +102,7 @@ public final class Vm implements AutoCloseable {
    */
   public void setUserMemoryRegion(int slot, int flags, long guestPhysAddr, long size, long userspaceAddr) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment r = a.allocate(KvmLayouts.USERSPACE_MEMORY_REGION);
+      MemorySegment r = a.allocate(KvmUapi.USERSPACE_MEMORY_REGION);
       r.set(JAVA_INT, 0, slot);
       r.set(JAVA_INT, 4, flags);
       r.set(JAVA_LONG, 8, guestPhysAddr);
@@ -111,7 +111,7 @@ public final class Vm implements AutoCloseable {
       // The kernel copies the struct during the call; the arena lives across it.
       Libc.ioctl(
           fd.get(),
-          Ioctls.KVM_SET_USER_MEMORY_REGION,
+          KvmUapi.KVM_SET_USER_MEMORY_REGION,
           r,
           "KVM_SET_USER_MEMORY_REGION",
           () ->
@@ -157,8 +157,8 @@ public final class Vm implements AutoCloseable {
    */
   public void setUserMemoryRegion2Unchecked(MemoryRegion2 region) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment r = a.allocate(KvmLayouts.USERSPACE_MEMORY_REGION2); // zeroed: pad words stay 0
-      var l = KvmLayouts.USERSPACE_MEMORY_REGION2;
+      MemorySegment r = a.allocate(KvmUapi.USERSPACE_MEMORY_REGION2); // zeroed: pad words stay 0
+      var l = KvmUapi.USERSPACE_MEMORY_REGION2;
       r.set(JAVA_INT, offset(l, "slot"), region.slot());
       r.set(JAVA_INT, offset(l, "flags"), region.flags());
       r.set(JAVA_LONG, offset(l, "guest_phys_addr"), region.guestPhysAddr());
@@ -167,7 +167,7 @@ public final class Vm implements AutoCloseable {
       r.set(JAVA_LONG, offset(l, "guest_memfd_offset"), region.guestMemfdOffset());
       r.set(JAVA_INT, offset(l, "guest_memfd"), region.guestMemfd());
       r.set(JAVA_LONG, offset(l, "userfault_bitmap"), region.userfaultBitmap());
-      Libc.ioctl(fd.get(), Ioctls.KVM_SET_USER_MEMORY_REGION2, r, "KVM_SET_USER_MEMORY_REGION2", region::toString);
+      Libc.ioctl(fd.get(), KvmUapi.KVM_SET_USER_MEMORY_REGION2, r, "KVM_SET_USER_MEMORY_REGION2", region::toString);
     }
     if (region.memorySize() == 0) repin(region.slot(), List.of());
   }
@@ -200,7 +200,7 @@ public final class Vm implements AutoCloseable {
 
   /** KVM_CREATE_VCPU and mmap of its kvm_run area. */
   public synchronized Vcpu createVcpu(int id) {
-    long rc = Libc.ioctl(fd.get(), Ioctls.KVM_CREATE_VCPU, id, "KVM_CREATE_VCPU");
+    long rc = Libc.ioctl(fd.get(), KvmUapi.KVM_CREATE_VCPU, id, "KVM_CREATE_VCPU");
     Vcpu v = new Vcpu(id, new OwnedFd((int) rc, "vcpu" + id), vcpuMmapSize);
     vcpus.add(v);
     return v;
@@ -214,17 +214,17 @@ public final class Vm implements AutoCloseable {
     int words = (int) ((pages + 63) / 64);
     try (Arena a = Arena.ofConfined()) {
       MemorySegment bitmap = a.allocate(8L * words, 8);
-      MemorySegment arg = a.allocate(KvmLayouts.DIRTY_LOG);
+      MemorySegment arg = a.allocate(KvmUapi.DIRTY_LOG);
       arg.set(JAVA_INT, 0, slot);
       arg.set(JAVA_LONG, 8, bitmap.address());
-      Libc.ioctl(fd.get(), Ioctls.KVM_GET_DIRTY_LOG, arg, "KVM_GET_DIRTY_LOG", () -> "slot=" + slot + ", pages=" + pages);
+      Libc.ioctl(fd.get(), KvmUapi.KVM_GET_DIRTY_LOG, arg, "KVM_GET_DIRTY_LOG", () -> "slot=" + slot + ", pages=" + pages);
       return bitmap.toArray(JAVA_LONG);
     }
   }
 
   /** KVM_GET_STATS_FD on the VM: the binary stats (pages_4k, pages_2m, pages_1g on x86). */
   public KvmStats stats() {
-    long rc = Libc.ioctl(fd.get(), Ioctls.KVM_GET_STATS_FD, 0, "KVM_GET_STATS_FD");
+    long rc = Libc.ioctl(fd.get(), KvmUapi.KVM_GET_STATS_FD, 0, "KVM_GET_STATS_FD");
     KvmStats s = KvmStats.open(new OwnedFd((int) rc, "vm stats"));
     synchronized (this) {
       children.add(s);
@@ -235,12 +235,12 @@ public final class Vm implements AutoCloseable {
   /** KVM_CREATE_GUEST_MEMFD (KVM_CAP_GUEST_MEMFD) with flags (GuestMemfd.FLAG_MMAP, FLAG_INIT_SHARED). */
   public GuestMemfd createGuestMemfd(long size, long flags) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment arg = a.allocate(KvmLayouts.CREATE_GUEST_MEMFD);
+      MemorySegment arg = a.allocate(KvmUapi.CREATE_GUEST_MEMFD);
       arg.set(JAVA_LONG, 0, size);
       arg.set(JAVA_LONG, 8, flags);
       long rc =
           Libc.ioctl(
-              fd.get(), Ioctls.KVM_CREATE_GUEST_MEMFD, arg, "KVM_CREATE_GUEST_MEMFD", () -> "size=" + size + ", flags=0x" + Long.toHexString(flags));
+              fd.get(), KvmUapi.KVM_CREATE_GUEST_MEMFD, arg, "KVM_CREATE_GUEST_MEMFD", () -> "size=" + size + ", flags=0x" + Long.toHexString(flags));
       GuestMemfd g = new GuestMemfd(new OwnedFd((int) rc, "guest_memfd"), size, flags);
       synchronized (this) {
         children.add(g);
@@ -253,10 +253,10 @@ public final class Vm implements AutoCloseable {
   public void enableCap(int cap, long... args) {
     if (args.length > 4) throw new IllegalArgumentException("KVM_ENABLE_CAP takes at most 4 args");
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment arg = a.allocate(KvmLayouts.ENABLE_CAP);
+      MemorySegment arg = a.allocate(KvmUapi.ENABLE_CAP);
       arg.set(JAVA_INT, 0, cap);
       for (int i = 0; i < args.length; i++) arg.set(JAVA_LONG, 8 + 8L * i, args[i]);
-      Libc.ioctl(fd.get(), Ioctls.KVM_ENABLE_CAP, arg, "KVM_ENABLE_CAP", () -> "cap=" + cap + ", args=" + java.util.Arrays.toString(args));
+      Libc.ioctl(fd.get(), KvmUapi.KVM_ENABLE_CAP, arg, "KVM_ENABLE_CAP", () -> "cap=" + cap + ", args=" + java.util.Arrays.toString(args));
     }
   }
 

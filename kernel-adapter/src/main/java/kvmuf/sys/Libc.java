@@ -44,12 +44,13 @@ public final class Libc {
   // ... or a pointer to the request's struct.
   private static final MethodHandle IOCTL_PTR =
       handle("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
-  // long syscall(long number, ...): userfaultfd(flags).
+  // long syscall(long number, ...) with one integer argument (userfaultfd(flags)): for calls glibc may not
+  // wrap. The number is the caller's: numbers differ per architecture (kvmuf.x86.Syscalls).
   private static final MethodHandle SYSCALL_1 =
       handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-  // syscall(number, pointer, long): memfd_create(name, flags).
-  private static final MethodHandle SYSCALL_PL =
-      handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
+  // int memfd_create(const char *name, unsigned int flags): wrapped by glibc since 2.27.
+  private static final MethodHandle MEMFD_CREATE =
+      handle("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
   private static final MethodHandle MMAP =
       handle("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
   private static final MethodHandle MUNMAP =
@@ -81,7 +82,7 @@ public final class Libc {
           LINKER.defaultLookup().find("memcpy").orElseThrow(),
           FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
 
-  // Flag values (x86_64 Linux).
+  // Flag values (x86_64 Linux; the asm-generic values, which arm64 shares).
   public static final int O_RDONLY = 0;
   public static final int O_RDWR = 2;
   public static final int O_NONBLOCK = 0x800;
@@ -100,10 +101,7 @@ public final class Libc {
   public static final int POLLIN = 0x1;
   public static final int FALLOC_FL_KEEP_SIZE = 0x1;
   public static final int FALLOC_FL_PUNCH_HOLE = 0x2;
-  /** x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
-  public static final long SYS_MEMFD_CREATE = 319;
-  public static final long SYS_USERFAULTFD = 323;
-  public static final long MFD_CLOEXEC = 0x1;
+  public static final int MFD_CLOEXEC = 0x1;
 
   private Libc() {}
 
@@ -115,8 +113,28 @@ public final class Libc {
         : LINKER.downcallHandle(sym, fd, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
   }
 
-  private static int errno(MemorySegment cap) {
-    return cap.get(JAVA_INT, ERRNO_OFFSET);
+  /**
+   * One libc call that sets errno on failure, given the errno capture buffer it must be linked to write.
+   * It returns what the function returned, widened to long (an mmap address as its number).
+   */
+  @FunctionalInterface
+  private interface Downcall {
+    long call(MemorySegment errnoCapture) throws Throwable;
+  }
+
+  /**
+   * The one place errno is captured: runs the downcall with this thread's capture buffer and returns its
+   * result, or {@code -errno} when the result is negative (-1, or MAP_FAILED for mmap). Read right here,
+   * from the buffer the downcall itself filled, errno cannot have been overwritten by the JVM in between.
+   */
+  private static long raw(Downcall d) {
+    MemorySegment cap = CAPTURE_BUF.get();
+    try {
+      long rc = d.call(cap);
+      return rc < 0 ? -cap.get(JAVA_INT, ERRNO_OFFSET) : rc;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
   }
 
   private static RuntimeException rethrow(Throwable t) {
@@ -133,24 +151,12 @@ public final class Libc {
 
   /** ioctl with an integer argument; returns rc or -errno. */
   public static long ioctlRaw(int fd, long request, long arg) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      int rc = (int) IOCTL_LONG.invokeExact(cap, fd, request, arg);
-      return rc < 0 ? -errno(cap) : rc;
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    return raw(cap -> (int) IOCTL_LONG.invokeExact(cap, fd, request, arg));
   }
 
   /** ioctl with a pointer argument; the segment must stay alive for the call (callers pass an arena's). */
   public static long ioctlRaw(int fd, long request, MemorySegment arg) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      int rc = (int) IOCTL_PTR.invokeExact(cap, fd, request, arg);
-      return rc < 0 ? -errno(cap) : rc;
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    return raw(cap -> (int) IOCTL_PTR.invokeExact(cap, fd, request, arg));
   }
 
   public static long ioctl(int fd, long request, long arg, String name) {
@@ -161,78 +167,50 @@ public final class Libc {
     return check(ioctlRaw(fd, request, arg), name, () -> "fd=" + fd + ", " + args.get());
   }
 
-  /** userfaultfd(2) through syscall(2): glibc only gained a wrapper in 2.36. Returns fd or -errno. */
-  public static long userfaultfdRaw(long flags) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      long rc = (long) SYSCALL_1.invokeExact(cap, SYS_USERFAULTFD, flags);
-      return rc < 0 ? -errno(cap) : rc;
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+  /**
+   * syscall(2) with one integer argument, for a call glibc may not wrap; {@code number} is the
+   * architecture's (kvmuf.x86.Syscalls). Returns the result or -errno.
+   */
+  public static long syscallRaw(long number, long arg) {
+    return raw(cap -> (long) SYSCALL_1.invokeExact(cap, number, arg));
   }
 
-  /** memfd_create(2) through syscall(2); returns the fd. */
-  public static int memfdCreate(String name, long flags) {
-    MemorySegment cap = CAPTURE_BUF.get();
+  /** memfd_create(2); returns the fd. */
+  public static int memfdCreate(String name, int flags) {
     try (Arena a = Arena.ofConfined()) {
-      long rc = (long) SYSCALL_PL.invokeExact(cap, SYS_MEMFD_CREATE, a.allocateFrom(name), flags);
-      return (int) check(rc < 0 ? -errno(cap) : rc, "memfd_create", () -> "name=" + name + ", flags=" + flags);
-    } catch (Throwable t) {
-      throw rethrow(t);
+      MemorySegment cName = a.allocateFrom(name); // read by the kernel during the call only
+      long rc = raw(cap -> (int) MEMFD_CREATE.invokeExact(cap, cName, flags));
+      return (int) check(rc, "memfd_create", () -> "name=" + name + ", flags=" + flags);
     }
   }
 
   /** mmap(2); returns the mapping's address. */
   public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      MemorySegment r =
-          (MemorySegment) MMAP.invokeExact(cap, MemorySegment.ofAddress(addr), length, prot, flags, fd, offset);
-      if (r.address() == -1L) {
-        throw new SyscallException(
-            "mmap",
-            errno(cap),
-            "len=" + length + ", prot=" + prot + ", flags=0x" + Integer.toHexString(flags) + ", fd=" + fd
-                + ", off=" + offset);
-      }
-      return r.address();
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    // MAP_FAILED is (void *) -1; no mapping the kernel hands to user space has the top bit set.
+    long rc =
+        raw(cap -> ((MemorySegment) MMAP.invokeExact(cap, MemorySegment.ofAddress(addr), length, prot, flags, fd, offset))
+            .address());
+    return check(
+        rc,
+        "mmap",
+        () -> "len=" + length + ", prot=" + prot + ", flags=0x" + Integer.toHexString(flags) + ", fd=" + fd + ", off=" + offset);
   }
 
   public static void munmap(long addr, long length) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      int rc = (int) MUNMAP.invokeExact(cap, MemorySegment.ofAddress(addr), length);
-      check(rc < 0 ? -errno(cap) : rc, "munmap", () -> "addr=0x" + Long.toHexString(addr) + ", len=" + length);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    long rc = raw(cap -> (int) MUNMAP.invokeExact(cap, MemorySegment.ofAddress(addr), length));
+    check(rc, "munmap", () -> "addr=0x" + Long.toHexString(addr) + ", len=" + length);
   }
 
   public static void madvise(long addr, long length, int advice) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      int rc = (int) MADVISE.invokeExact(cap, MemorySegment.ofAddress(addr), length, advice);
-      check(
-          rc < 0 ? -errno(cap) : rc,
-          "madvise",
-          () -> "addr=0x" + Long.toHexString(addr) + ", len=" + length + ", advice=" + advice);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    long rc = raw(cap -> (int) MADVISE.invokeExact(cap, MemorySegment.ofAddress(addr), length, advice));
+    check(rc, "madvise", () -> "addr=0x" + Long.toHexString(addr) + ", len=" + length + ", advice=" + advice);
   }
 
   /** open(2); returns fd or -errno (absence of a device is an answer, not an error, for probes). */
   public static long openRaw(String path, int flags) {
-    MemorySegment cap = CAPTURE_BUF.get();
     try (Arena a = Arena.ofConfined()) {
-      int rc = (int) OPEN.invokeExact(cap, a.allocateFrom(path), flags, 0);
-      return rc < 0 ? -errno(cap) : rc;
-    } catch (Throwable t) {
-      throw rethrow(t);
+      MemorySegment cPath = a.allocateFrom(path); // read by the kernel during the call only
+      return raw(cap -> (int) OPEN.invokeExact(cap, cPath, flags, 0));
     }
   }
 
@@ -241,34 +219,17 @@ public final class Libc {
   }
 
   public static void close(int fd) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      int rc = (int) CLOSE.invokeExact(cap, fd);
-      check(rc < 0 ? -errno(cap) : rc, "close", () -> "fd=" + fd);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    check(raw(cap -> (int) CLOSE.invokeExact(cap, fd)), "close", () -> "fd=" + fd);
   }
 
   /** read(2); returns bytes or -errno. */
   public static long readRaw(int fd, MemorySegment buf, long count) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      long rc = (long) READ.invokeExact(cap, fd, buf, count);
-      return rc < 0 ? -errno(cap) : rc;
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    return raw(cap -> (long) READ.invokeExact(cap, fd, buf, count));
   }
 
   public static long pread(int fd, MemorySegment buf, long count, long offset) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      long rc = (long) PREAD.invokeExact(cap, fd, buf, count, offset);
-      return check(rc < 0 ? -errno(cap) : rc, "pread", () -> "fd=" + fd + ", count=" + count + ", off=" + offset);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    long rc = raw(cap -> (long) PREAD.invokeExact(cap, fd, buf, count, offset));
+    return check(rc, "pread", () -> "fd=" + fd + ", count=" + count + ", off=" + offset);
   }
 
   /**
@@ -278,59 +239,35 @@ public final class Libc {
   public static int pollOne(int fd, int events, int timeoutMillis) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment pfd = a.allocate(8, 4); // struct pollfd { int fd; short events; short revents; }
-      MemorySegment cap = CAPTURE_BUF.get();
       while (true) {
         pfd.set(JAVA_INT, 0, fd);
         pfd.set(JAVA_SHORT, 4, (short) events);
         pfd.set(JAVA_SHORT, 6, (short) 0);
-        int rc = (int) POLL.invokeExact(cap, pfd, 1L, timeoutMillis);
-        if (rc < 0) {
-          int e = errno(cap);
-          if (e == Errno.EINTR.number()) continue;
-          throw new SyscallException("poll", e, "fd=" + fd + ", events=" + events + ", timeout=" + timeoutMillis);
-        }
+        long rc = raw(cap -> (int) POLL.invokeExact(cap, pfd, 1L, timeoutMillis));
+        if (rc == -Errno.EINTR.number()) continue;
+        check(rc, "poll", () -> "fd=" + fd + ", events=" + events + ", timeout=" + timeoutMillis);
         return rc == 0 ? 0 : pfd.get(JAVA_SHORT, 6);
       }
-    } catch (Throwable t) {
-      throw rethrow(t);
     }
   }
 
   public static void ftruncate(int fd, long length) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      int rc = (int) FTRUNCATE.invokeExact(cap, fd, length);
-      check(rc < 0 ? -errno(cap) : rc, "ftruncate", () -> "fd=" + fd + ", len=" + length);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    check(raw(cap -> (int) FTRUNCATE.invokeExact(cap, fd, length)), "ftruncate", () -> "fd=" + fd + ", len=" + length);
   }
 
   public static void fallocate(int fd, int mode, long offset, long length) {
-    MemorySegment cap = CAPTURE_BUF.get();
-    try {
-      int rc = (int) FALLOCATE.invokeExact(cap, fd, mode, offset, length);
-      check(
-          rc < 0 ? -errno(cap) : rc,
-          "fallocate",
-          () -> "fd=" + fd + ", mode=" + mode + ", off=" + offset + ", len=" + length);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
+    long rc = raw(cap -> (int) FALLOCATE.invokeExact(cap, fd, mode, offset, length));
+    check(rc, "fallocate", () -> "fd=" + fd + ", mode=" + mode + ", off=" + offset + ", len=" + length);
   }
 
   /** The five strings of uname(2): sysname, nodename, release, version, machine. */
   public static String[] uname() {
-    MemorySegment cap = CAPTURE_BUF.get();
     try (Arena a = Arena.ofConfined()) {
       MemorySegment u = a.allocate(6 * 65); // struct utsname: six char[65] on Linux
-      int rc = (int) UNAME.invokeExact(cap, u);
-      check(rc < 0 ? -errno(cap) : rc, "uname", () -> "");
+      check(raw(cap -> (int) UNAME.invokeExact(cap, u)), "uname", () -> "");
       String[] out = new String[5];
       for (int i = 0; i < 5; i++) out[i] = u.asSlice(i * 65L, 65).getString(0);
       return out;
-    } catch (Throwable t) {
-      throw rethrow(t);
     }
   }
 

@@ -9,10 +9,11 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Optional;
 import kvmuf.sys.Errno;
-import kvmuf.sys.Ioctls;
 import kvmuf.sys.Libc;
 import kvmuf.sys.OwnedFd;
 import kvmuf.sys.SyscallException;
+import kvmuf.uapi.UffdUapi;
+import kvmuf.x86.Syscalls;
 
 /**
  * A userfaultfd after the UFFDIO_API handshake: register ranges, resolve faults (COPY, ZEROPAGE, CONTINUE),
@@ -73,19 +74,19 @@ public final class Userfaultfd implements AutoCloseable {
     int flags = Libc.O_CLOEXEC | Libc.O_NONBLOCK;
     OwnedFd fd;
     if (source == Source.SYSCALL) {
-      long rc = Libc.userfaultfdRaw(flags);
+      long rc = Libc.syscallRaw(Syscalls.USERFAULTFD, flags);
       fd = new OwnedFd((int) Libc.check(rc, "userfaultfd", () -> "flags=0x" + Integer.toHexString(flags)), "userfaultfd");
     } else {
       try (OwnedFd dev = new OwnedFd(Libc.open(DEVICE, Libc.O_RDWR | Libc.O_CLOEXEC), DEVICE)) {
-        long rc = Libc.ioctl(dev.get(), Ioctls.USERFAULTFD_IOC_NEW, flags, "USERFAULTFD_IOC_NEW");
+        long rc = Libc.ioctl(dev.get(), UffdUapi.USERFAULTFD_IOC_NEW, flags, "USERFAULTFD_IOC_NEW");
         fd = new OwnedFd((int) rc, "userfaultfd");
       }
     }
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment api = a.allocate(UffdLayouts.API);
+      MemorySegment api = a.allocate(UffdUapi.API);
       api.set(JAVA_LONG, 0, UFFD_API);
       api.set(JAVA_LONG, 8, features);
-      Libc.ioctl(fd.get(), Ioctls.UFFDIO_API, api, "UFFDIO_API", () -> "features=" + UffdFeature.names(features));
+      Libc.ioctl(fd.get(), UffdUapi.UFFDIO_API, api, "UFFDIO_API", () -> "features=" + UffdFeature.names(features));
       // The kernel answers with every feature it supports (not only the requested ones) and the ioctls.
       return new Userfaultfd(fd, features, api.get(JAVA_LONG, 8), api.get(JAVA_LONG, 16));
     } catch (RuntimeException e) {
@@ -129,28 +130,28 @@ public final class Userfaultfd implements AutoCloseable {
    */
   public long register(long start, long len, long mode) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment r = a.allocate(UffdLayouts.REGISTER);
+      MemorySegment r = a.allocate(UffdUapi.REGISTER);
       r.set(JAVA_LONG, 0, start);
       r.set(JAVA_LONG, 8, len);
       r.set(JAVA_LONG, 16, mode);
-      Libc.ioctl(fd.get(), Ioctls.UFFDIO_REGISTER, r, "UFFDIO_REGISTER", () -> range(start, len) + ", mode=" + mode);
+      Libc.ioctl(fd.get(), UffdUapi.UFFDIO_REGISTER, r, "UFFDIO_REGISTER", () -> range(start, len) + ", mode=" + mode);
       return r.get(JAVA_LONG, 24);
     }
   }
 
   /** UFFDIO_UNREGISTER. */
   public void unregister(long start, long len) {
-    rangeIoctl(Ioctls.UFFDIO_UNREGISTER, "UFFDIO_UNREGISTER", start, len);
+    rangeIoctl(UffdUapi.UFFDIO_UNREGISTER, "UFFDIO_UNREGISTER", start, len);
   }
 
   /** UFFDIO_WAKE: wakes threads waiting on faults in the range (needed after DONTWAKE or EEXIST). */
   public void wake(long start, long len) {
-    rangeIoctl(Ioctls.UFFDIO_WAKE, "UFFDIO_WAKE", start, len);
+    rangeIoctl(UffdUapi.UFFDIO_WAKE, "UFFDIO_WAKE", start, len);
   }
 
   private void rangeIoctl(long req, String name, long start, long len) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment r = a.allocate(UffdLayouts.RANGE);
+      MemorySegment r = a.allocate(UffdUapi.RANGE);
       r.set(JAVA_LONG, 0, start);
       r.set(JAVA_LONG, 8, len);
       Libc.ioctl(fd.get(), req, r, name, () -> range(start, len));
@@ -166,12 +167,12 @@ public final class Userfaultfd implements AutoCloseable {
    */
   public MfillResult copy(long dst, long src, long len, boolean dontWake) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment c = a.allocate(UffdLayouts.COPY);
+      MemorySegment c = a.allocate(UffdUapi.COPY);
       c.set(JAVA_LONG, 0, dst);
       c.set(JAVA_LONG, 8, src);
       c.set(JAVA_LONG, 16, len);
       c.set(JAVA_LONG, 24, dontWake ? COPY_MODE_DONTWAKE : 0);
-      long rc = Libc.ioctlRaw(fd.get(), Ioctls.UFFDIO_COPY, c);
+      long rc = Libc.ioctlRaw(fd.get(), UffdUapi.UFFDIO_COPY, c);
       return mfill(rc, c.get(JAVA_LONG, 32), "UFFDIO_COPY", () -> "dst=0x" + Long.toHexString(dst) + ", src=0x"
           + Long.toHexString(src) + ", len=" + len + ", dontwake=" + dontWake);
     }
@@ -180,11 +181,11 @@ public final class Userfaultfd implements AutoCloseable {
   /** UFFDIO_ZEROPAGE: maps zero pages over a MISSING-registered range. */
   public MfillResult zeropage(long start, long len, boolean dontWake) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment z = a.allocate(UffdLayouts.ZEROPAGE);
+      MemorySegment z = a.allocate(UffdUapi.ZEROPAGE);
       z.set(JAVA_LONG, 0, start);
       z.set(JAVA_LONG, 8, len);
       z.set(JAVA_LONG, 16, dontWake ? ZEROPAGE_MODE_DONTWAKE : 0);
-      long rc = Libc.ioctlRaw(fd.get(), Ioctls.UFFDIO_ZEROPAGE, z);
+      long rc = Libc.ioctlRaw(fd.get(), UffdUapi.UFFDIO_ZEROPAGE, z);
       return mfill(rc, z.get(JAVA_LONG, 24), "UFFDIO_ZEROPAGE", () -> range(start, len) + ", dontwake=" + dontWake);
     }
   }
@@ -192,11 +193,11 @@ public final class Userfaultfd implements AutoCloseable {
   /** UFFDIO_CONTINUE: maps the page-cache pages already present under a MINOR-registered range. */
   public MfillResult continueRange(long start, long len, boolean dontWake) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment c = a.allocate(UffdLayouts.CONTINUE);
+      MemorySegment c = a.allocate(UffdUapi.CONTINUE);
       c.set(JAVA_LONG, 0, start);
       c.set(JAVA_LONG, 8, len);
       c.set(JAVA_LONG, 16, dontWake ? CONTINUE_MODE_DONTWAKE : 0);
-      long rc = Libc.ioctlRaw(fd.get(), Ioctls.UFFDIO_CONTINUE, c);
+      long rc = Libc.ioctlRaw(fd.get(), UffdUapi.UFFDIO_CONTINUE, c);
       return mfill(rc, c.get(JAVA_LONG, 24), "UFFDIO_CONTINUE", () -> range(start, len) + ", dontwake=" + dontWake);
     }
   }
@@ -204,11 +205,11 @@ public final class Userfaultfd implements AutoCloseable {
   /** UFFDIO_WRITEPROTECT: sets or clears write protection on a WP-registered range. */
   public void writeProtect(long start, long len, boolean protect, boolean dontWake) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment w = a.allocate(UffdLayouts.WRITEPROTECT);
+      MemorySegment w = a.allocate(UffdUapi.WRITEPROTECT);
       w.set(JAVA_LONG, 0, start);
       w.set(JAVA_LONG, 8, len);
       w.set(JAVA_LONG, 16, (protect ? WRITEPROTECT_MODE_WP : 0) | (dontWake ? WRITEPROTECT_MODE_DONTWAKE : 0));
-      Libc.ioctl(fd.get(), Ioctls.UFFDIO_WRITEPROTECT, w, "UFFDIO_WRITEPROTECT", () -> range(start, len) + ", wp=" + protect);
+      Libc.ioctl(fd.get(), UffdUapi.UFFDIO_WRITEPROTECT, w, "UFFDIO_WRITEPROTECT", () -> range(start, len) + ", wp=" + protect);
     }
   }
 
@@ -228,7 +229,7 @@ public final class Userfaultfd implements AutoCloseable {
     int revents = Libc.pollOne(fd.get(), Libc.POLLIN, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     if ((revents & Libc.POLLIN) == 0) return Optional.empty();
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment m = a.allocate(UffdLayouts.MSG);
+      MemorySegment m = a.allocate(UffdUapi.MSG);
       long rc = Libc.readRaw(fd.get(), m, m.byteSize());
       if (rc == -Errno.EAGAIN.number()) return Optional.empty();
       Libc.check(rc, "read(userfaultfd)", () -> "fd=" + fd);

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.ValueLayout;
-import kvmuf.guest.AgentResult;
-import kvmuf.guest.GuestAgent;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.KvmCap;
 import kvmuf.kvm.KvmTestSupport;
 import kvmuf.kvm.MemoryRegion2;
 import kvmuf.kvm.Vm;
 import kvmuf.sys.Mapping;
+import kvmuf.x86.guest.AgentResult;
+import kvmuf.x86.guest.GuestAgent;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

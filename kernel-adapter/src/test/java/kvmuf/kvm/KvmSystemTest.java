@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import kvmuf.sys.SyscallException;
+import kvmuf.x86.Regs;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -87,11 +87,11 @@ class MemslotTest {
     try (Kvm kvm = KvmTestSupport.openKvmOrSkip();
         Vm vm = kvm.createVm()) {
       Vcpu vcpu = vm.createVcpu(0);
-      var agent = kvmuf.guest.GuestAgent.install(vm, vcpu);
+      var agent = kvmuf.x86.guest.GuestAgent.install(vm, vcpu);
       Mapping m = vm.mapAnonymous(16 * 4096, false);
       vm.setUserMemoryRegion(0, UapiProfile.KVM_MEM_LOG_DIRTY_PAGES, 0x100000, m);
       assertThat(vm.getDirtyLog(0, 16)).containsExactly(0L);
-      assertThat(agent.write(0x100000 + 5 * 4096 + 8, 7)).isEqualTo(new kvmuf.guest.AgentResult.Value(7));
+      assertThat(agent.write(0x100000 + 5 * 4096 + 8, 7)).isEqualTo(new kvmuf.x86.guest.AgentResult.Value(7));
       assertThat(vm.getDirtyLog(0, 16)).containsExactly(1L << 5);
       assertThat(vm.getDirtyLog(0, 16)).as("reset by the previous call").containsExactly(0L);
     }
@@ -103,18 +103,18 @@ class MemslotTest {
       KvmTestSupport.assumeCap(kvm, KvmCap.USER_MEMORY2);
       try (Vm vm = kvm.createVm(0, UapiProfile.UPSTREAM);
           UserfaultBitmap bitmap = new UserfaultBitmap(8)) {
-        var agent = kvmuf.guest.GuestAgent.install(vm, vm.createVcpu(0));
+        var agent = kvmuf.x86.guest.GuestAgent.install(vm, vm.createVcpu(0));
         Mapping m = vm.mapAnonymous(8 * 4096, false);
         Memslot slot = vm.addMemslot(2, 0x300000, m);
-        assertThat(agent.write(slot.gpaOf(1), 11)).isEqualTo(new kvmuf.guest.AgentResult.Value(11));
+        assertThat(agent.write(slot.gpaOf(1), 11)).isEqualTo(new kvmuf.x86.guest.AgentResult.Value(11));
 
         slot.enableDirtyLog();
         assertThat(slot.flags()).isEqualTo(UapiProfile.KVM_MEM_LOG_DIRTY_PAGES);
-        assertThat(agent.write(slot.gpaOf(2), 22)).isEqualTo(new kvmuf.guest.AgentResult.Value(22));
+        assertThat(agent.write(slot.gpaOf(2), 22)).isEqualTo(new kvmuf.x86.guest.AgentResult.Value(22));
         assertThat(slot.dirtyLog()).containsExactly(1L << 2);
         slot.disableDirtyLog();
         assertThat(slot.flags()).isZero();
-        assertThat(agent.read(slot.gpaOf(1))).as("contents survive flag changes").isEqualTo(new kvmuf.guest.AgentResult.Value(11));
+        assertThat(agent.read(slot.gpaOf(1))).as("contents survive flag changes").isEqualTo(new kvmuf.x86.guest.AgentResult.Value(11));
 
         // EnableUserfault on an upstream profile is refused before the kernel is asked; the slot is unchanged.
         assertThatThrownBy(() -> slot.enableUserfault(bitmap)).isInstanceOf(UnsupportedFeatureException.class);
@@ -123,7 +123,7 @@ class MemslotTest {
 
         slot.delete();
         assertThat(m.pinCount()).isZero();
-        assertThat(agent.read(slot.gpaOf(1))).as("deleted slot: MMIO").isInstanceOf(kvmuf.guest.AgentResult.Interrupted.class);
+        assertThat(agent.read(slot.gpaOf(1))).as("deleted slot: MMIO").isInstanceOf(kvmuf.x86.guest.AgentResult.Interrupted.class);
       }
     }
   }

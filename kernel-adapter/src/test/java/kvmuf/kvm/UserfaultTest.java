@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.ValueLayout;
-import kvmuf.guest.AgentResult;
-import kvmuf.guest.GuestAgent;
 import kvmuf.sys.Mapping;
+import kvmuf.x86.guest.AgentResult;
+import kvmuf.x86.guest.GuestAgent;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,9 +1,16 @@
 package kvmuf.model;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * The spec's actions, one record each, with the same names and parameters. The explorer moves
  * actions around as int codes ({@link #code()}, {@link #decode(int)}) so that generating a
  * successor allocates nothing.
+ *
+ * <p>{@link #info(Action)} is the one table of who performs each action and whether it is hidden
+ * (kernel-internal); the trace format, the observations, the oracles and the timeline all read it.
+ * A new action adds its row there (the switch is exhaustive, so the compiler asks for it).
  */
 public sealed interface Action {
   int ACCESS = 0, KVM_ACCESS = 1, CHECK_BITMAP = 2, LOOKUP = 3, INSTALL_SPTE = 4, INSTALL = 5,
@@ -38,6 +45,129 @@ public sealed interface Action {
   record DisableDirtyLog() implements Action {}
   record CommitMemslot() implements Action {}
   record Finished() implements Action {}
+
+  /**
+   * Who performs an action. A vCPU thread runs the guest's access and KVM's fault path, and also its
+   * own exit handler (the VMM code between two KVM_RUNs); the trace format names both {@code vcpuN}.
+   */
+  enum Actor {
+    /** The vCPU thread inside KVM: the guest's access and its fault path. Trace actor {@code vcpuN}. */
+    VCPU,
+    /** The VMM's exit handler, run on the vCPU's own thread after an exit. Trace actor {@code vcpuN}. */
+    EXIT_HANDLER,
+    /** The VMM's userfaultfd reader thread. Trace actor {@code uffd}. */
+    UFFD_READER,
+    /** The VMM's control thread (bitmap stores, madvise, memslot updates). Trace actor {@code vmm}. */
+    VMM,
+    /** The kernel on its own, in no VMM thread's call (an SRCU grace period ending). */
+    KERNEL,
+    /** Nobody: the end of the run ({@code Finished}). */
+    NONE;
+
+    /** Whether the action runs on a vCPU's thread (its vcpu parameter names which). */
+    public boolean onVcpuThread() {
+      return this == VCPU || this == EXIT_HANDLER;
+    }
+  }
+
+  /**
+   * One row of the action table: its actor and whether it is hidden, i.e. kernel-internal: no API call
+   * performs it, the kernel runs it inside another step, and a trace never names it.
+   */
+  record Info(Actor actor, boolean hidden) {}
+
+  /** The action table (DESIGN sections 3-4, conformance/TRACE-FORMAT.md). */
+  static Info info(Action a) {
+    return switch (a) {
+      case Access x -> new Info(Actor.VCPU, false);
+      case KvmAccess x -> new Info(Actor.VCPU, false);
+      case CheckBitmap x -> new Info(Actor.VCPU, true);
+      case Lookup x -> new Info(Actor.VCPU, true);
+      case InstallSpte x -> new Info(Actor.VCPU, true);
+      case Install x -> new Info(Actor.EXIT_HANDLER, false);
+      case ClearBit x -> new Info(Actor.EXIT_HANDLER, false);
+      case ResumeVcpu x -> new Info(Actor.EXIT_HANDLER, false);
+      case UffdRead x -> new Info(Actor.UFFD_READER, false);
+      case UffdInstall x -> new Info(Actor.UFFD_READER, false);
+      case UffdWake x -> new Info(Actor.UFFD_READER, false);
+      case SetBit x -> new Info(Actor.VMM, false);
+      case Invalidate x -> new Info(Actor.VMM, false);
+      case EnableUserfault x -> new Info(Actor.VMM, false);
+      case DisableUserfault x -> new Info(Actor.VMM, false);
+      case EnableDirtyLog x -> new Info(Actor.VMM, false);
+      case DisableDirtyLog x -> new Info(Actor.VMM, false);
+      case CommitMemslot x -> new Info(Actor.KERNEL, true);
+      case Finished x -> new Info(Actor.NONE, false);
+    };
+  }
+
+  /** Who performs this action. */
+  default Actor actor() {
+    return info(this).actor();
+  }
+
+  /** Kernel-internal: no API call performs it (CheckBitmap, Lookup, InstallSpte, CommitMemslot). */
+  default boolean hidden() {
+    return info(this).hidden();
+  }
+
+  /** API-level: an actor's call, what a trace names (every action but the hidden ones and Finished). */
+  default boolean visible() {
+    return !hidden() && actor() != Actor.NONE;
+  }
+
+  /** The vCPU whose thread performs this action, or -1 for the other actors. */
+  default int actingVcpu() {
+    return actor().onVcpuThread() ? (code() >>> 3) & 7 : -1;
+  }
+
+  /**
+   * The trace format's actor name of a visible action: {@code vcpuN}, {@code uffd} or {@code vmm}.
+   * Throws for hidden actions and Finished, which no thread of the VMM issues.
+   */
+  default String actorName() {
+    return switch (actor()) {
+      case VCPU, EXIT_HANDLER -> hidden() ? noActor(this) : Tables.vcpuActor(actingVcpu());
+      case UFFD_READER -> "uffd";
+      case VMM -> "vmm";
+      case KERNEL -> noActor(this);
+      case NONE -> throw new IllegalArgumentException(name() + " has no actor");
+    };
+  }
+
+  private static String noActor(Action a) {
+    throw new IllegalArgumentException("hidden action " + a);
+  }
+
+  /** Whether the action with this int code is hidden (a table lookup: no allocation). */
+  static boolean hidden(int code) {
+    return Tables.HIDDEN[code >>> 6];
+  }
+
+  /** Whether the action with this int code is visible (a table lookup: no allocation). */
+  static boolean visible(int code) {
+    return Tables.VISIBLE[code >>> 6];
+  }
+
+  /** The actor of the action with this int code (a table lookup: no allocation). */
+  static Actor actor(int code) {
+    return Tables.ACTOR[code >>> 6];
+  }
+
+  /** One action of each kind (vCPU 0, gfn 0), in code order. */
+  static List<Action> kinds() {
+    return Tables.KINDS;
+  }
+
+  /** The actor of the action named {@code name} (the spec's name, as TLC prints it), if there is one. */
+  static Optional<Actor> actorOf(String name) {
+    return Optional.ofNullable(Tables.BY_NAME.get(name)).map(Action::actor);
+  }
+
+  /** One action of the kind named {@code name}, if there is one (vCPU 0, gfn 0). */
+  static Optional<Action> kindNamed(String name) {
+    return Optional.ofNullable(Tables.BY_NAME.get(name));
+  }
 
   static int code(int kind, int vcpu, int gfn) {
     return (kind << 6) | (vcpu << 3) | gfn;
@@ -98,5 +228,46 @@ public sealed interface Action {
       case CommitMemslot a -> code(COMMIT_MEMSLOT, 0, 0);
       case Finished a -> code(FINISHED, 0, 0);
     };
+  }
+
+  /** {@link #info(Action)} by kind code, built once from the table. */
+  final class Tables {
+    static final List<Action> KINDS;
+    static final boolean[] HIDDEN;
+    static final boolean[] VISIBLE;
+    static final Actor[] ACTOR;
+    static final java.util.Map<String, Action> BY_NAME;
+
+    static {
+      List<Action> kinds = new java.util.ArrayList<>();
+      for (int kind = 0; ; kind++) {
+        Action a;
+        try {
+          a = decode(code(kind, 0, 0));
+        } catch (IllegalArgumentException end) {
+          break;
+        }
+        kinds.add(a);
+      }
+      KINDS = List.copyOf(kinds);
+      HIDDEN = new boolean[KINDS.size()];
+      VISIBLE = new boolean[KINDS.size()];
+      ACTOR = new Actor[KINDS.size()];
+      java.util.Map<String, Action> byName = new java.util.LinkedHashMap<>();
+      for (int k = 0; k < KINDS.size(); k++) {
+        Action a = KINDS.get(k);
+        HIDDEN[k] = a.hidden();
+        VISIBLE[k] = a.visible();
+        ACTOR[k] = a.actor();
+        byName.put(a.name(), a);
+      }
+      BY_NAME = java.util.Collections.unmodifiableMap(byName);
+    }
+
+    private Tables() {}
+
+    static String vcpuActor(int vcpu) {
+      return "vcpu" + vcpu;
+    }
   }
 }

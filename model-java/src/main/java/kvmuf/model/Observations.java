@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * {@code ResumeVcpu}; the uffd reader thread ({@code uffd}) issues {@code UffdRead},
  * {@code UffdInstall}, {@code UffdWake}; the VMM's control thread ({@code vmm}) issues
  * {@code SetBit}, {@code Invalidate} and the memslot updates. {@code CheckBitmap}, {@code Lookup},
- * {@code InstallSpte} and {@code CommitMemslot} are hidden (kernel-internal) and have no actor.
+ * {@code InstallSpte} and {@code CommitMemslot} are hidden (kernel-internal) and have no actor name.
+ * {@link Action#info} is the table all of this is read from.
  *
  * <p>Rules (action: observation of the actor, read from {@code after} unless said otherwise):
  * <ul>
@@ -49,45 +50,23 @@ public final class Observations {
 
   private Observations() {}
 
-  /** True for the kernel-internal actions no API shows: CheckBitmap, Lookup, InstallSpte, CommitMemslot. */
+  /** True for the kernel-internal actions no API shows (the table in {@link Action#info}). */
   public static boolean hidden(int actionCode) {
-    int kind = actionCode >>> 6;
-    return kind == Action.CHECK_BITMAP || kind == Action.LOOKUP || kind == Action.INSTALL_SPTE
-        || kind == Action.COMMIT_MEMSLOT;
+    return Action.hidden(actionCode);
   }
 
   /** True for the API-level actions a trace names (every action but the hidden ones and Finished). */
   public static boolean visible(int actionCode) {
-    return !hidden(actionCode) && (actionCode >>> 6) != Action.FINISHED;
+    return Action.visible(actionCode);
   }
 
   public static String vcpuActor(int vcpu) {
-    return "vcpu" + vcpu;
+    return Action.Tables.vcpuActor(vcpu);
   }
 
-  /** The thread that issues a visible action: vcpuN, uffd or vmm. */
+  /** The thread that issues a visible action: vcpuN, uffd or vmm ({@link Action#actorName()}). */
   public static String actor(Action a) {
-    return switch (a) {
-      case Action.Access x -> vcpuActor(x.vcpu());
-      case Action.KvmAccess x -> vcpuActor(x.vcpu());
-      case Action.Install x -> vcpuActor(x.vcpu());
-      case Action.ClearBit x -> vcpuActor(x.vcpu());
-      case Action.ResumeVcpu x -> vcpuActor(x.vcpu());
-      case Action.UffdRead x -> "uffd";
-      case Action.UffdInstall x -> "uffd";
-      case Action.UffdWake x -> "uffd";
-      case Action.SetBit x -> "vmm";
-      case Action.Invalidate x -> "vmm";
-      case Action.EnableUserfault x -> "vmm";
-      case Action.DisableUserfault x -> "vmm";
-      case Action.EnableDirtyLog x -> "vmm";
-      case Action.DisableDirtyLog x -> "vmm";
-      case Action.CheckBitmap x -> throw new IllegalArgumentException("hidden action " + a);
-      case Action.Lookup x -> throw new IllegalArgumentException("hidden action " + a);
-      case Action.InstallSpte x -> throw new IllegalArgumentException("hidden action " + a);
-      case Action.CommitMemslot x -> throw new IllegalArgumentException("hidden action " + a);
-      case Action.Finished x -> throw new IllegalArgumentException("Finished has no actor");
-    };
+    return a.actorName();
   }
 
   /**
@@ -154,8 +133,7 @@ public final class Observations {
   public static Map<String, Observation> unblocked(Config c, int code, long bg, long bv, long ag, long av) {
     Map<String, Observation> out = null;
     int kind = code >>> 6;
-    boolean vcpuAction = kind <= Action.KVM_ACCESS || (kind >= Action.INSTALL && kind <= Action.RESUME_VCPU);
-    int actorVcpu = vcpuAction ? (code >>> 3) & 7 : -1;
+    int actorVcpu = Action.actor(code).onVcpuThread() ? (code >>> 3) & 7 : -1;
     for (int u = 0; u < c.vcpus(); u++) {
       if (u == actorVcpu) {
         continue;

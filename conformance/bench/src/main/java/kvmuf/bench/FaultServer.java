@@ -13,12 +13,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import kvmuf.sys.Errno;
-import kvmuf.sys.Ioctls;
 import kvmuf.sys.Libc;
 import kvmuf.sys.SyscallException;
+import kvmuf.uapi.UffdUapi;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.UffdFeature;
-import kvmuf.uffd.UffdLayouts;
 import kvmuf.uffd.Userfaultfd;
 
 /**
@@ -163,9 +162,9 @@ final class FaultServer implements AutoCloseable {
     @Override
     public void run() {
       try (Arena arena = Arena.ofConfined()) {
-        MemorySegment msg = arena.allocate(UffdLayouts.MSG);
-        MemorySegment arg = arena.allocate(UffdLayouts.COPY); // the largest of COPY and CONTINUE
-        MemorySegment range = arena.allocate(UffdLayouts.RANGE);
+        MemorySegment msg = arena.allocate(UffdUapi.MSG);
+        MemorySegment arg = arena.allocate(UffdUapi.COPY); // the largest of COPY and CONTINUE
+        MemorySegment range = arena.allocate(UffdUapi.RANGE);
         // The source page for UFFDIO_COPY: zeros, so the toucher's +1 leaves exactly 1.
         MemorySegment src = arena.allocate(Sizes.PAGE, Sizes.PAGE);
         int fd = uffd.fd();
@@ -207,13 +206,13 @@ final class FaultServer implements AutoCloseable {
           arg.set(JAVA_LONG, 16, Sizes.PAGE); // len
           arg.set(JAVA_LONG, 24, 0); // mode 0: wake the faulting thread
           arg.set(JAVA_LONG, 32, 0); // copy (out)
-          rc = Libc.ioctlRaw(fd, Ioctls.UFFDIO_COPY, arg);
+          rc = Libc.ioctlRaw(fd, UffdUapi.UFFDIO_COPY, arg);
         } else {
           arg.set(JAVA_LONG, 0, page); // range.start
           arg.set(JAVA_LONG, 8, Sizes.PAGE); // range.len
           arg.set(JAVA_LONG, 16, 0); // mode 0: wake the faulting thread
           arg.set(JAVA_LONG, 24, 0); // mapped (out)
-          rc = Libc.ioctlRaw(fd, Ioctls.UFFDIO_CONTINUE, arg);
+          rc = Libc.ioctlRaw(fd, UffdUapi.UFFDIO_CONTINUE, arg);
         }
         if (rc >= 0) return true;
         int errno = (int) -rc;
@@ -223,7 +222,7 @@ final class FaultServer implements AutoCloseable {
           exists.incrementAndGet();
           range.set(JAVA_LONG, 0, page);
           range.set(JAVA_LONG, 8, Sizes.PAGE);
-          Libc.check(Libc.ioctlRaw(fd, Ioctls.UFFDIO_WAKE, range), "UFFDIO_WAKE", () -> "page=0x" + Long.toHexString(page));
+          Libc.check(Libc.ioctlRaw(fd, UffdUapi.UFFDIO_WAKE, range), "UFFDIO_WAKE", () -> "page=0x" + Long.toHexString(page));
           return false;
         }
         throw new SyscallException(copy ? "UFFDIO_COPY" : "UFFDIO_CONTINUE", errno, "page=0x" + Long.toHexString(page));

@@ -1,16 +1,16 @@
 package kvmuf.bench;
 
 import java.lang.foreign.ValueLayout;
-import kvmuf.sys.Libc;
+import kvmuf.kvm.SlotMemory;
 import kvmuf.sys.Mapping;
-import kvmuf.sys.Memfd;
 import kvmuf.uffd.Userfaultfd;
 
 /**
  * The memory the vCPUs (or threads) touch: {@code chunks} consecutive chunks of {@code chunk} bytes, chunk i
  * belonging to vCPU i. {@link #view()} is the mapping the toucher uses (and the memslot's backing); for shmem
  * a second mapping of the same memfd ({@code alias}) is where the page cache is filled, so the view's faults
- * are MINOR faults, as in demand_paging_test's alias for -u MINOR.
+ * are MINOR faults, as in demand_paging_test's alias for -u MINOR. The memory is the adapter's {@link
+ * SlotMemory}, built as conformance builds its slots.
  */
 final class Region implements AutoCloseable {
   /** MADV_POPULATE_WRITE (Linux 5.14): fault every page in writable, without touching it from Java. */
@@ -19,31 +19,23 @@ final class Region implements AutoCloseable {
   private final Backing backing;
   private final long chunk;
   private final int chunks;
+  private final SlotMemory memory;
   private final Mapping view;
-  private final Memfd memfd;
-  private final Mapping alias;
 
-  private Region(Backing backing, long chunk, int chunks, Mapping view, Memfd memfd, Mapping alias) {
+  private Region(Backing backing, long chunk, int chunks, SlotMemory memory) {
     this.backing = backing;
     this.chunk = chunk;
     this.chunks = chunks;
-    this.view = view;
-    this.memfd = memfd;
-    this.alias = alias;
+    this.memory = memory;
+    this.view = memory.guestView();
   }
 
   static Region create(Backing backing, long chunk, int chunks) {
     long len = chunk * chunks;
-    if (backing == Backing.ANON) {
-      Mapping m = Mapping.anonymous(len, false);
-      // The series ran with THP off: every fault is one 4 KiB page, here as there.
-      m.madvise(0, len, Libc.MADV_NOHUGEPAGE);
-      return new Region(backing, chunk, chunks, m, null, null);
-    }
-    Memfd fd = Memfd.create("kvmuf-bench", len);
-    Mapping view = fd.map();
-    Mapping alias = fd.map();
-    return new Region(backing, chunk, chunks, view, fd, alias);
+    // Anonymous: the series ran with THP off, so every fault is one 4 KiB page, here as there.
+    SlotMemory m =
+        backing == Backing.ANON ? SlotMemory.anonymous(len, SlotMemory.HugePages.OFF) : SlotMemory.shmem("kvmuf-bench", len);
+    return new Region(backing, chunk, chunks, m);
   }
 
   Mapping view() {
@@ -78,7 +70,7 @@ final class Region implements AutoCloseable {
    * its page cache through the alias only, so the view's faults are MINOR (the series' "preallocated" shmem).
    */
   void prepare(Mode mode) {
-    if (backing == Backing.SHMEM) alias.segment().fill((byte) 0);
+    if (backing == Backing.SHMEM) memory.vmmView().segment().fill((byte) 0); // the alias: page cache only
     if (mode == Mode.NONE) view.madvise(0, length(), MADV_POPULATE_WRITE);
   }
 
@@ -105,8 +97,6 @@ final class Region implements AutoCloseable {
 
   @Override
   public void close() {
-    view.close();
-    if (alias != null) alias.close();
-    if (memfd != null) memfd.close();
+    memory.close();
   }
 }

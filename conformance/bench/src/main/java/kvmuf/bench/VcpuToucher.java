@@ -2,8 +2,6 @@ package kvmuf.bench;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import kvmuf.guest.AgentResult;
-import kvmuf.guest.GuestAgent;
 import kvmuf.kvm.Exit;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.Memslot;
@@ -13,6 +11,8 @@ import kvmuf.kvm.Vm;
 import kvmuf.sys.Libc;
 import kvmuf.uffd.MfillResult;
 import kvmuf.uffd.Userfaultfd;
+import kvmuf.x86.guest.AgentResult;
+import kvmuf.x86.guest.GuestAgent;
 
 /**
  * --target host (and, inside the VM, --target vm): one VM, the region as memslot 0 at

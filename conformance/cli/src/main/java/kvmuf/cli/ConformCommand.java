@@ -7,12 +7,15 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import kvmuf.conform.Rule;
 import kvmuf.conform.Rules;
+import kvmuf.conform.run.HostConform;
+import kvmuf.conform.run.KernelTraces;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Config;
 import kvmuf.model.MutantId;
 import kvmuf.spec.UnknownNameException;
 import kvmuf.trace.Generator;
 import kvmuf.vm.KernelMutant;
+import kvmuf.vm.MutantMatrix;
 import kvmuf.vm.ReferenceKernel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -203,7 +206,7 @@ public final class ConformCommand implements Callable<Integer> {
     String source = "";
     String configName = config;
     if (configName == null && traceCount > 0) {
-      KernelTraces.requireKvm("conform --target host");
+      KvmRequired.check("conform --target host");
       configName = uapi.orElseGet(HostConform::probedProfile).hasUserfault() ? "conform-userfault" : "conform-upstream";
     }
     if (in != null) {
@@ -218,7 +221,14 @@ public final class ConformCommand implements Callable<Integer> {
       source = "generated: config " + configName + mutant.map(m -> " with model mutant " + m).orElse("") + ", seed " + seed
           + ", length " + length;
     }
-    return new HostConform(selected, named, source, uapi, mutant, outDir, json).run(out(), spec.commandLine().getErr());
+    KvmRequired.check("conform --target host");
+    if (outDir != null && !named.isEmpty()) TraceFiles.createOutDir(outDir);
+    HostConform.Outcome o = new HostConform(selected, named, source, uapi, mutant, outDir, json).run(out(), spec.commandLine().getErr());
+    o.json().ifPresent(m -> {
+      out().println(Json.write(m));
+      out().flush();
+    });
+    return o.divergences() > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;
   }
 
   /** The arguments of the 'conform --target host' the guest runs. */
@@ -259,6 +269,11 @@ public final class ConformCommand implements Callable<Integer> {
     }
     List<String> guest = new ArrayList<>(guestArgs(traces == null ? DEFAULT_TRACES : traces));
     if (!json) guest.add("--json"); // the matrix reads the guest's JSON either way
-    return new MutantMatrix(mutants, guest, java.time.Duration.ofSeconds(vmTimeout), json).run(out(), spec.commandLine().getErr());
+    MutantMatrix.Outcome o = new MutantMatrix(mutants, guest, java.time.Duration.ofSeconds(vmTimeout), json).run(out(), spec.commandLine().getErr());
+    o.json().ifPresent(m -> {
+      out().println(Json.write(m));
+      out().flush();
+    });
+    return o.allKilled() ? ExitCodes.OK : ExitCodes.VIOLATION;
   }
 }

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import kvmuf.conform.run.HostConform;
 import kvmuf.kvm.Capabilities;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.kvm.UserfaultEvidence;

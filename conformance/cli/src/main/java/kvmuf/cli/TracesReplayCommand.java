@@ -7,15 +7,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import kvmuf.conform.run.KernelTraces;
 import kvmuf.model.Config;
 import kvmuf.trace.Coverage;
 import kvmuf.trace.HiddenClosure;
 import kvmuf.trace.ModelTarget;
+import kvmuf.trace.ReplayReport;
 import kvmuf.trace.Replayer;
 import kvmuf.trace.Target;
 import kvmuf.trace.Trace;
 import kvmuf.trace.TraceCodec;
-import kvmuf.trace.TraceStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -134,7 +135,7 @@ public final class TracesReplayCommand implements Callable<Integer> {
       m.put("hidden_closure", h);
       List<Object> failures = new ArrayList<>();
       for (Replayer.Result r : bad) {
-        failures.add(failure(r));
+        failures.add(ReplayReport.failure(r));
       }
       m.put("failures", failures);
       Map<String, Object> cov = new LinkedHashMap<>();
@@ -143,7 +144,7 @@ public final class TracesReplayCommand implements Callable<Integer> {
       System.out.println(Json.write(m));
     } else {
       for (Replayer.Result r : bad) {
-        text(r).forEach(System.out::println);
+        ReplayReport.text(r).forEach(System.out::println);
       }
       System.out.printf(Locale.ROOT, "replayed %d traces, %d steps on target %s in %.2f s (%.0f steps/s; %.2f s CPU, %.0f steps per CPU second): %d divergences, %d violations%n",
           traces.size(), steps, target, secs, rate, cpuSecs, cpuRate, divergences, violations);
@@ -168,7 +169,8 @@ public final class TracesReplayCommand implements Callable<Integer> {
     for (Path f : TraceFiles.list(in)) {
       named.add(new KernelTraces.Named(f.getFileName().toString().replaceFirst("\\.ndjson$", ""), TraceFiles.read(f)));
     }
-    KernelTraces.requireKvm("traces replay --target host");
+    KvmRequired.check("traces replay --target host");
+    if (record != null) TraceFiles.createOutDir(record);
     java.io.PrintWriter pw = spec.commandLine().getOut();
     if (!json) {
       pw.println("traces replay --target host: kernel " + KernelTraces.kernel() + ", " + named.size() + " traces from " + in);
@@ -222,40 +224,5 @@ public final class TracesReplayCommand implements Callable<Integer> {
       }
     }
     return new Round(coverage, bad, steps, hit, leftBranch, (System.nanoTime() - t0) / 1e9, (TraceFiles.cpuNanos() - cpu0) / 1e9);
-  }
-
-  static Map<String, Object> failure(Replayer.Result r) {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("file", r.trace().source());
-    r.divergence().ifPresent(d -> {
-      TraceStep s = r.trace().steps().get(d.step());
-      f.put("step", d.step());
-      f.put("line", d.line());
-      f.put("actor", s.actor());
-      f.put("action", s.action().name());
-      f.put("reason", d.reason());
-      f.put("expected", d.expected().stream().map(TraceCodec::tree).toList());
-      f.put("observed", d.observed().map(TraceCodec::tree).orElse(null));
-    });
-    r.violation().ifPresent(v -> {
-      f.put("step", v.step());
-      f.put("line", v.line());
-      f.put("violation", v.invariant());
-    });
-    return f;
-  }
-
-  static List<String> text(Replayer.Result r) {
-    List<String> out = new ArrayList<>();
-    r.divergence().ifPresent(d -> {
-      TraceStep s = r.trace().steps().get(d.step());
-      out.add(String.format("%s:%d: DIVERGENCE at step %d (%s): %s", r.trace().source(), d.line(), d.step(),
-          TraceCodec.describe(s), d.reason()));
-      out.add("  expected one of: " + String.join(" ", d.expected().stream().map(TraceCodec::text).toList()));
-      out.add("  observed:        " + d.observed().map(TraceCodec::text).orElse("(nothing: the step could not be performed)"));
-    });
-    r.violation().ifPresent(v -> out.add(String.format("%s:%d: VIOLATION at step %d: the model reaches a state that breaks %s",
-        r.trace().source(), v.line(), v.step(), v.invariant())));
-    return out;
   }
 }

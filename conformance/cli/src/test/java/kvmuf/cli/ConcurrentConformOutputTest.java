@@ -12,6 +12,7 @@ import kvmuf.conform.concurrent.ConcurrentConform.Verdict;
 import kvmuf.conform.concurrent.ConcurrentLog;
 import kvmuf.conform.concurrent.Resolution;
 import kvmuf.conform.concurrent.Workload;
+import kvmuf.conform.run.ConcurrentConformRun;
 import kvmuf.model.Action;
 import kvmuf.model.Config;
 import kvmuf.model.Observation;
@@ -41,7 +42,7 @@ class ConcurrentConformOutputTest {
 
   @Test
   void aDivergentRunNamesItsStepWithExpectedAndObserved() throws Exception {
-    List<String> text = ConcurrentConformCli.lines(divergent());
+    List<String> text = ConcurrentConformRun.lines(divergent());
     assertThat(text.getFirst()).isEqualTo(
         "run-000003: DIVERGENCE at step 2 (line 4): vcpu0 Access {\"gfn\":0} is not explained by any behaviour of the model");
     assertThat(String.join("\n", text))
@@ -51,7 +52,7 @@ class ConcurrentConformOutputTest {
         .contains("kvmuf traces validate /tmp/logs/run-000003.concurrent.ndjson");
 
     ConcurrentConform.Outcome o = new ConcurrentConform.Outcome(List.of(divergent()));
-    JsonNode j = Json.mapper().valueToTree(ConcurrentConformCli.json(o));
+    JsonNode j = Json.mapper().valueToTree(ConcurrentConformRun.json(o));
     assertThat(j.path("counts").path("runs").asInt()).isEqualTo(1);
     assertThat(j.path("counts").path("divergent").asInt()).isEqualTo(1);
     assertThat(j.path("counts").path("eventsLogged").asInt()).isEqualTo(3);
@@ -61,7 +62,7 @@ class ConcurrentConformOutputTest {
     assertThat(f.path("line").asInt()).isEqualTo(4);
     assertThat(f.path("observed").path("value").asText()).isEqualTo("zero");
     assertThat(f.path("expected").get(0).path("value").asText()).isEqualTo("fetched");
-    assertThat(ConcurrentConformCli.summary(o)).isEqualTo("runs: 1 (0 valid, 1 divergent, 0 unsupported); events logged: 3; divergences: 1");
+    assertThat(ConcurrentConformRun.summary(o)).isEqualTo("runs: 1 (0 valid, 1 divergent, 0 unsupported); events logged: 3; divergences: 1");
   }
 
   @Test
@@ -70,12 +71,12 @@ class ConcurrentConformOutputTest {
     RunResult stuck = new RunResult("run-000004", W, Verdict.DIVERGENT, Optional.of(d.log().orElseThrow().withSteps(List.of())),
         Optional.of(new Validator().validate(d.log().orElseThrow().withSteps(List.of()))),
         Optional.of("the run did not finish within 20 s: vcpu0 still in KVM_RUN"), Optional.empty());
-    assertThat(ConcurrentConformCli.lines(stuck).getFirst())
+    assertThat(ConcurrentConformRun.lines(stuck).getFirst())
         .isEqualTo("run-000004: DIVERGENCE: the run did not finish within 20 s: vcpu0 still in KVM_RUN");
     RunResult unsupported = new RunResult("run-000000", W, Verdict.UNSUPPORTED, Optional.empty(), Optional.empty(),
         Optional.of("KVM_CAP_USERFAULT not offered by this kernel"), Optional.empty());
-    assertThat(ConcurrentConformCli.lines(unsupported)).containsExactly("run-000000: unsupported: KVM_CAP_USERFAULT not offered by this kernel");
-    JsonNode j = Json.mapper().valueToTree(ConcurrentConformCli.json(new ConcurrentConform.Outcome(List.of(stuck, unsupported))));
+    assertThat(ConcurrentConformRun.lines(unsupported)).containsExactly("run-000000: unsupported: KVM_CAP_USERFAULT not offered by this kernel");
+    JsonNode j = Json.mapper().valueToTree(ConcurrentConformRun.json(new ConcurrentConform.Outcome(List.of(stuck, unsupported))));
     assertThat(j.path("failures").get(0).path("problem").asText()).contains("did not finish");
     assertThat(j.path("unsupported").get(0).path("reason").asText()).contains("KVM_CAP_USERFAULT");
     assertThat(j.path("counts").path("unsupported").asInt()).isEqualTo(1);

@@ -1,20 +1,16 @@
 package kvmuf.conform;
 
 import java.lang.foreign.ValueLayout;
-import kvmuf.gmem.GuestMemfd;
-import kvmuf.kvm.KvmCap;
-import kvmuf.kvm.MemoryRegion2;
 import kvmuf.kvm.Memslot;
-import kvmuf.kvm.UnsupportedFeatureException;
+import kvmuf.kvm.SlotMemory;
 import kvmuf.kvm.Vm;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.sys.Mapping;
-import kvmuf.sys.Memfd;
 
 /**
- * The host memory behind the target's memslot. {@code guestView} is what the memslot (and userfaultfd)
- * covers; {@code vmmView} is where the VMM writes contents before UFFDIO_CONTINUE (a second mapping of the
- * same memfd for shmem; the same mapping otherwise).
+ * The host memory behind the target's memslot, built by the adapter's {@link SlotMemory}. {@code guestView}
+ * is what the memslot (and userfaultfd) covers; {@code vmmView} is where the VMM writes contents before
+ * UFFDIO_CONTINUE (a second mapping of the same memfd for shmem; the same mapping otherwise).
  *
  * <ul>
  *   <li>anon: private anonymous memory, 2 MiB aligned, MADV_HUGEPAGE (THP-capable), owned by the Vm;
@@ -25,55 +21,34 @@ import kvmuf.sys.Memfd;
  * </ul>
  */
 final class GuestMemory implements AutoCloseable {
-  static final long PAGE = 4096;
-  static final long MIB2 = 2L << 20;
+  static final long PAGE = SlotMemory.PAGE;
 
   private final SlotKind kind;
+  private final SlotMemory memory;
   private final Mapping guestView;
   private final Mapping vmmView;
-  private final Memfd memfd;
-  private final GuestMemfd gmem;
 
-  private GuestMemory(SlotKind kind, Mapping guestView, Mapping vmmView, Memfd memfd, GuestMemfd gmem) {
+  private GuestMemory(SlotKind kind, SlotMemory memory) {
     this.kind = kind;
-    this.guestView = guestView;
-    this.vmmView = vmmView;
-    this.memfd = memfd;
-    this.gmem = gmem;
+    this.memory = memory;
+    this.guestView = memory.guestView();
+    this.vmmView = memory.vmmView();
   }
 
   static GuestMemory create(Vm vm, SlotKind kind, long pages) {
     long size = pages * PAGE;
-    return switch (kind) {
-      case ANON -> {
-        Mapping m = vm.mapAnonymousAligned(size, MIB2);
-        m.adviseHugePages();
-        yield new GuestMemory(kind, m, m, null, null);
-      }
-      case SHMEM -> {
-        Memfd fd = Memfd.create("kvmuf-conform", size);
-        yield new GuestMemory(kind, fd.map(), fd.map(), fd, null);
-      }
-      case GMEM -> {
-        if (vm.checkExtension(KvmCap.GUEST_MEMFD) <= 0) {
-          throw new UnsupportedFeatureException("unsupported: KVM_CAP_GUEST_MEMFD not offered by this kernel");
-        }
-        int offered = vm.checkExtension(KvmCap.GUEST_MEMFD_FLAGS);
-        if ((offered & GuestMemfd.FLAG_MMAP) == 0) {
-          throw new UnsupportedFeatureException("unsupported: GUEST_MEMFD_FLAG_MMAP not offered by this kernel (flags " + offered + ")");
-        }
-        GuestMemfd g = vm.createGuestMemfd(size, GuestMemfd.FLAG_MMAP | (offered & GuestMemfd.FLAG_INIT_SHARED));
-        Mapping view = g.map();
-        yield new GuestMemory(kind, view, view, null, g);
-      }
-    };
+    return new GuestMemory(
+        kind,
+        switch (kind) {
+          case ANON -> SlotMemory.anonymous(vm, size, SlotMemory.HugePages.ADVISED);
+          case SHMEM -> SlotMemory.shmem("kvmuf-conform", size);
+          case GMEM -> SlotMemory.guestMemfd(vm, size);
+        });
   }
 
   /** Creates the memslot over this memory (bound to the guest_memfd for gmem). */
   Memslot addMemslot(Vm vm, int slot, long gpa) {
-    if (gmem == null) return vm.addMemslot(slot, gpa, guestView);
-    MemoryRegion2 r = MemoryRegion2.of(slot, 0, gpa, guestView.length(), guestView.address()).withGuestMemfd(gmem.fd(), 0);
-    return vm.addMemslot(r, guestView);
+    return memory.addMemslot(vm, slot, gpa);
   }
 
   SlotKind kind() {
@@ -110,8 +85,8 @@ final class GuestMemory implements AutoCloseable {
    * the mmu notifier (guest_memfd: its invalidation) zaps KVM's mapping of it. Returns the call's name.
    */
   String invalidate(int gfn) {
-    if (gmem != null) {
-      gmem.punchHole(gfn * PAGE, PAGE);
+    if (memory.guestMemfd().isPresent()) {
+      memory.guestMemfd().get().punchHole(gfn * PAGE, PAGE);
       return "fallocate(PUNCH_HOLE)";
     }
     guestView.dontNeed(gfn * PAGE, PAGE);
@@ -120,20 +95,12 @@ final class GuestMemory implements AutoCloseable {
 
   /** The call {@link #invalidate} makes. */
   String invalidateCall() {
-    return gmem != null ? "fallocate(PUNCH_HOLE)" : "madvise(MADV_DONTNEED)";
+    return memory.guestMemfd().isPresent() ? "fallocate(PUNCH_HOLE)" : "madvise(MADV_DONTNEED)";
   }
 
   /** Unmaps what the Vm does not own; call after the Vm is closed (the memslot no longer points here). */
   @Override
   public void close() {
-    if (gmem != null) {
-      if (guestView.pinCount() == 0) guestView.close();
-      gmem.close();
-    }
-    if (memfd != null) {
-      if (guestView.pinCount() == 0) guestView.close();
-      vmmView.close();
-      memfd.close();
-    }
+    memory.close();
   }
 }

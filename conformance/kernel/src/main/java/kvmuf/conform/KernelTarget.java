@@ -1,18 +1,10 @@
 package kvmuf.conform;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import kvmuf.guest.AgentResult;
-import kvmuf.guest.GuestAgent;
-import kvmuf.kvm.Exit;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.KvmCap;
 import kvmuf.kvm.KvmStats;
@@ -23,7 +15,6 @@ import kvmuf.kvm.UserfaultEvidence;
 import kvmuf.kvm.UnsupportedFeatureException;
 import kvmuf.kvm.UserfaultBitmap;
 import kvmuf.kvm.Vm;
-import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.sys.Errno;
 import kvmuf.sys.KernelLog;
@@ -33,6 +24,8 @@ import kvmuf.uffd.MfillResult;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.UffdFeature;
 import kvmuf.uffd.Userfaultfd;
+import kvmuf.x86.guest.AgentResult;
+import kvmuf.x86.guest.GuestAgent;
 
 /**
  * The real kernel as a conformance target: each {@link Step} becomes the KVM ioctl, userfaultfd call, bitmap
@@ -61,16 +54,11 @@ public final class KernelTarget implements AutoCloseable {
   private final Optional<Userfaultfd> uffd;
   private final Optional<Mapping> source;
   private final List<VcpuWorker> vcpus = new ArrayList<>();
-  private final Deque<UffdEvent.Pagefault> unread = new ArrayDeque<>();
-  /** vCPU -> gfn it sleeps on in userfaultfd. */
-  private final Map<Integer, Integer> asleep = new HashMap<>();
-  /** vCPU -> uffd messages seen from its thread so far. */
-  private final Map<Integer, Integer> messages = new HashMap<>();
+  /** Who is asleep in userfaultfd, who was woken: the uffd messages read so far and the waits. */
+  private final Sleepers sleepers;
   private KvmStats stats;
   /** WARN records in the kernel log at the last ReadKernelWarnings (-1: not read yet); read only by rules that ask. */
   private int warningsSeen = -1;
-  private Duration patience = Duration.ofSeconds(10);
-  private Duration settle = Duration.ofMillis(1000);
   private long stepsRun;
 
   private KernelTarget(TargetSetup setup, Kvm kvm) {
@@ -87,6 +75,7 @@ public final class KernelTarget implements AutoCloseable {
       this.uffd = openUffd(setup, memory);
       this.source = setup.uffd() == UffdMode.MISSING ? Optional.of(Mapping.anonymous(PAGE, false)) : Optional.empty();
       for (int i = 0; i < setup.vcpus(); i++) vcpus.add(new VcpuWorker(i, program, vm.createVcpu(i)));
+      this.sleepers = new Sleepers(uffd, vcpus, memory);
     } catch (RuntimeException e) {
       vm.close();
       throw e;
@@ -148,8 +137,8 @@ public final class KernelTarget implements AutoCloseable {
 
   /** How long an access may take before it counts as asleep or stuck; how long a wake may take to show. */
   public KernelTarget withPatience(Duration access, Duration wake) {
-    this.patience = access;
-    this.settle = wake;
+    sleepers.patience = access;
+    sleepers.settle = wake;
     return this;
   }
 
@@ -214,102 +203,30 @@ public final class KernelTarget implements AutoCloseable {
   /**
    * The guest reads gfn {@code gfn}. On a vCPU stopped at an exit (the VMM resolved it and re-enters), a read
    * of the same gfn re-runs the faulting instruction, as a VMM's KVM_RUN after a memory-fault exit does;
-   * a read of another gfn gives the stopped one up first ({@link kvmuf.guest.GuestAgent#abandon}).
+   * a read of another gfn gives the stopped one up first ({@link kvmuf.x86.guest.GuestAgent#abandon}).
    */
   private Observation access(int v, int gfn) {
     VcpuWorker w = vcpu(v);
     long gpa = gpa(gfn);
     if (w.busy()) {
       if (!w.inFlight().isDone()) throw new IllegalStateException("Access(v" + v + "): vCPU " + v + " has an access in flight");
-      if (w.gfn() == gfn) return await(w, w.resume());
-      return await(w, w.restart(gfn, agent -> agent.read(gpa)));
+      if (w.gfn() == gfn) return sleepers.await(w, w.resume());
+      return sleepers.await(w, w.restart(gfn, agent -> agent.read(gpa)));
     }
-    return await(w, w.start(gfn, agent -> agent.read(gpa)));
+    return sleepers.await(w, w.start(gfn, agent -> agent.read(gpa)));
   }
 
+  /**
+   * ResumeVcpu: the exit handler lets the vCPU go on, which makes no call of its own (TRACE-FORMAT.md): it is
+   * {@code Done}, and the vCPU's next Access re-enters KVM_RUN ({@link #access}: the same gfn re-runs the
+   * faulting instruction).
+   */
   private Observation resume(int v) {
     VcpuWorker w = vcpu(v);
     if (!w.busy() || !w.inFlight().isDone()) {
       throw new IllegalStateException("ResumeVcpu(v" + v + "): vCPU " + v + " is not stopped at an exit");
     }
-    return await(w, w.resume());
-  }
-
-  /** Waits for the access to complete or stop at an exit, or for the vCPU to fall asleep in userfaultfd. */
-  private Observation await(VcpuWorker w, CompletableFuture<AgentResult> f) {
-    long deadline = System.nanoTime() + patience.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (f.isDone()) return finished(w, f);
-      if (uffd.isPresent()) {
-        drainMessages(Duration.ofMillis(10));
-        Integer g = asleep.get(w.index());
-        if (g != null) return new Observation.Blocked(g);
-      } else {
-        sleep(2);
-      }
-    }
-    if (f.isDone()) return finished(w, f);
-    return new Observation.NoProgress("vCPU " + w.index() + ": no exit and no uffd message within " + patience.toMillis() + " ms");
-  }
-
-  private Observation finished(VcpuWorker w, CompletableFuture<AgentResult> f) {
-    asleep.remove(w.index());
-    AgentResult r;
-    try {
-      r = f.join();
-    } catch (RuntimeException e) {
-      w.completed();
-      return new Observation.OtherExit("KVM_RUN failed: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
-    }
-    return switch (r) {
-      case AgentResult.Value v -> {
-        w.completed();
-        yield new Observation.Value(Contents.classify(w.gfn(), v.value()));
-      }
-      case AgentResult.Interrupted i -> switch (i.exit()) {
-        case Exit.MemoryFault m -> new Observation.MemoryFault(m.gpa(), m.size(), m.flags());
-        case Exit.Mmio m -> new Observation.Mmio(m.gpa(), m.len(), m.isWrite());
-        case Exit e -> new Observation.OtherExit(e.toString());
-      };
-    };
-  }
-
-  /** Reads every uffd message available within {@code wait}, noting which vCPU each one put to sleep. */
-  private void drainMessages(Duration wait) {
-    Userfaultfd u = uffd.orElseThrow();
-    for (Optional<UffdEvent> e = u.readEvent(wait); e.isPresent(); e = u.readEvent(Duration.ZERO)) {
-      if (e.get() instanceof UffdEvent.Pagefault pf) {
-        unread.add(pf);
-        for (VcpuWorker w : vcpus) {
-          if (w.busy() && (pf.threadId() == w.tid() || (pf.threadId() == 0 && w.gfn() == memory.gfnOf(pf.address())))) {
-            asleep.put(w.index(), memory.gfnOf(pf.address()));
-            messages.merge(w.index(), 1, Integer::sum);
-          }
-        }
-      }
-    }
-  }
-
-  /** After a wake (or a DONTWAKE install): what each sleeping vCPU did within the settle time. */
-  private Observation.Ioctl withWoken(String call, String result) {
-    Map<Integer, Observation> woken = new TreeMap<>();
-    Map<Integer, Integer> sleepers = new HashMap<>(asleep);
-    Map<Integer, Integer> before = new HashMap<>(messages);
-    long deadline = System.nanoTime() + settle.toNanos();
-    while (!sleepers.isEmpty() && System.nanoTime() < deadline && woken.size() < sleepers.size()) {
-      for (int v : sleepers.keySet()) {
-        VcpuWorker w = vcpus.get(v);
-        if (!woken.containsKey(v) && w.inFlight().isDone()) woken.put(v, finished(w, w.inFlight()));
-      }
-      if (uffd.isPresent()) drainMessages(Duration.ofMillis(5));
-      for (int v : sleepers.keySet()) {
-        // Woken, then asleep again on a new fault: a new message from that vCPU.
-        if (!woken.containsKey(v) && !messages.getOrDefault(v, 0).equals(before.getOrDefault(v, 0))) {
-          woken.put(v, new Observation.Blocked(asleep.get(v)));
-        }
-      }
-    }
-    return new Observation.Ioctl(call, result, new TreeMap<>(woken));
+    return new Observation.Done();
   }
 
   // ---------------------------------------------------------------- the VMM's calls
@@ -333,7 +250,7 @@ public final class KernelTarget implements AutoCloseable {
         result = "ok";
       }
     }
-    if (setup.uffd() != UffdMode.NONE) return withWoken(call + (wake ? "" : " (DONTWAKE)"), result);
+    if (setup.uffd() != UffdMode.NONE) return sleepers.withWoken(call + (wake ? "" : " (DONTWAKE)"), result);
     return Observation.Ioctl.of(call, result);
   }
 
@@ -357,7 +274,8 @@ public final class KernelTarget implements AutoCloseable {
    */
   private Observation uffdRead(int gfn) {
     if (uffd.isEmpty()) return new Observation.Unsupported("unsupported: UffdRead: no userfaultfd covers this target's slot");
-    if (unread.stream().noneMatch(p -> memory.gfnOf(p.address()) == gfn)) drainMessages(settle);
+    Deque<UffdEvent.Pagefault> unread = sleepers.unread;
+    if (unread.stream().noneMatch(p -> memory.gfnOf(p.address()) == gfn)) sleepers.drainMessages(sleepers.settle);
     UffdEvent.Pagefault pf = unread.stream().filter(p -> memory.gfnOf(p.address()) == gfn).findFirst().orElse(unread.peek());
     if (pf != null) unread.remove(pf);
     if (pf == null) return new Observation.NoMessage();
@@ -369,9 +287,9 @@ public final class KernelTarget implements AutoCloseable {
     checkGfn(gfn);
     try {
       uffd.get().wake(memory.hva(gfn), PAGE);
-      return withWoken("UFFDIO_WAKE", "ok");
+      return sleepers.withWoken("UFFDIO_WAKE", "ok");
     } catch (SyscallException e) {
-      return withWoken("UFFDIO_WAKE", e.errnoName().name());
+      return sleepers.withWoken("UFFDIO_WAKE", e.errnoName().name());
     }
   }
 
@@ -470,15 +388,6 @@ public final class KernelTarget implements AutoCloseable {
 
   private void checkGfn(int gfn) {
     if (gfn < 0 || gfn >= setup.pages()) throw new IllegalArgumentException("g" + gfn + " is outside the slot (" + setup.pages() + " pages)");
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
   }
 
   /**

@@ -49,8 +49,9 @@ import kvmuf.trace.TraceHeader;
  * the step's pages as unchecked (the named rule dirty-log-huge-mappings checks 2M mappings where the host
  * can show them).
  *
- * <p>ResumeVcpu performs no call: it is {@code done}, and the vCPU's next Access re-enters KVM_RUN (the same
- * gfn re-runs the faulting instruction; another gfn first gives the stopped access up).
+ * <p>ResumeVcpu performs no call: the kernel target answers {@code Done} (as for the named rules), and the
+ * vCPU's next Access re-enters KVM_RUN (the same gfn re-runs the faulting instruction; another gfn first gives
+ * the stopped access up).
  *
  * <p>Unsupported, per step, never passed: KvmAccess (the guest agent cannot make KVM read), bitmap stores
  * and USERFAULT enables without KVM_CAP_USERFAULT, and every step of a trace whose config
@@ -146,12 +147,6 @@ public final class KernelTraceTarget implements Target {
     if (setupUnsupported != null) {
       return unsupported(setupUnsupported);
     }
-    if (action instanceof Action.ResumeVcpu) {
-      // The VMM's decision to let the vCPU go on: no call yet. The model's vCPU is idle again and its next
-      // Access is the retried one; the kernel target re-enters KVM_RUN at that Access (same gfn: the
-      // faulting instruction runs again).
-      return Optional.of(observation(new kvmuf.model.Observation.Done(), new TreeMap<>()));
-    }
     Optional<Step> step = Steps.of(action, v -> exitGfn.getOrDefault(v, -1));
     if (step.isEmpty()) {
       return unsupported(action.name() + " has no kernel step");
@@ -196,6 +191,7 @@ public final class KernelTraceTarget implements Target {
           o instanceof Observation.Ioctl i && i.result().equals("ok") ? new kvmuf.model.Observation.Done() : unexpected(o);
       case Action.SetBit x -> done(o);
       case Action.ClearBit x -> done(o);
+      case Action.ResumeVcpu x -> o instanceof Observation.Done ? new kvmuf.model.Observation.Done() : unexpected(o);
       case Action.UffdRead x -> o instanceof Observation.UffdMessage m
           ? new kvmuf.model.Observation.UffdEvent(m.gfn() * kvmuf.model.Observation.PAGE_SIZE, m.minor() ? List.of("MINOR") : List.of())
           : unexpected(o);

@@ -59,11 +59,8 @@ public final class ModelOracle {
     return switch (action) {
       case Action.Access a -> retryingAccess(a, before);
       case Action.KvmAccess a -> vcpuView(a.vcpu(), true);
-      case Action.ResumeVcpu a -> {
-        // KVM_RUN again: the guest re-executes the access that exited.
-        int g = StateBits.vgfn(before.v(), a.vcpu());
-        yield step(new Action.Access(a.vcpu(), g), call);
-      }
+      // The exit handler lets the vCPU go on: nothing to return; its next Access is the retried one.
+      case Action.ResumeVcpu a -> new Observation.Done();
       case Action.UffdInstall a -> {
         boolean eexist = config().uffdMode() != UffdMode.NONE && StateBits.present(before.g(), a.gfn());
         yield new Observation.Ioctl(call, eexist ? "EEXIST" : "ok", woken(before));
@@ -159,7 +156,7 @@ public final class ModelOracle {
     for (int i = 0; i < MAX_HIDDEN; i++) {
       Model.Transition hidden = null;
       for (Model.Transition t : model.successors(state)) {
-        if (isHidden(t.action())) {
+        if (t.action().hidden()) {
           hidden = t;
           break;
         }
@@ -179,11 +176,6 @@ public final class ModelOracle {
       }
     }
     throw new ModelRefusal(action, applied);
-  }
-
-  private static boolean isHidden(Action a) {
-    return a instanceof Action.CheckBitmap || a instanceof Action.Lookup || a instanceof Action.InstallSpte
-        || a instanceof Action.CommitMemslot;
   }
 
   /** The model does not allow the action here: the rule's script (or a changed model) is wrong. */

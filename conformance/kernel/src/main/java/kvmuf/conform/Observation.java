@@ -45,6 +45,12 @@ public sealed interface Observation {
     }
   }
 
+  /**
+   * A step with nothing to return: {@code ResumeVcpu}, the exit handler letting its vCPU go on (the model's
+   * {@code done}); the vCPU's next Access re-enters KVM_RUN.
+   */
+  record Done() implements Observation {}
+
   /** A page-fault message read from the userfaultfd: the gfn of its address, MINOR or not. */
   record UffdMessage(int gfn, boolean minor) implements Observation {}
 
@@ -80,6 +86,7 @@ public sealed interface Observation {
           + (!i.woken().isEmpty() ? ", woken: " + shown(i.woken()) : i.call().startsWith("UFFDIO") ? ", nobody woken" : "");
       case UffdMessage u -> "UffdMessage(g" + u.gfn() + (u.minor() ? ", minor" : "") + ")";
       case NoMessage n -> "NoMessage";
+      case Done d -> "Done";
       case Mappings m -> "Mappings(pages_4k=" + m.pages4k() + ", pages_2m=" + m.pages2m() + ")";
       case HugeMappings m -> "HugeMappings(pages_2m=" + m.pages2m() + ")";
       case KernelWarnings k -> "KernelWarnings(" + k.count() + (k.first().isEmpty() ? "" : ", first: " + k.first()) + ")";

@@ -5,7 +5,8 @@ import kvmuf.model.Config;
 
 /**
  * A named conformance rule: a short script of kernel steps, each compared with what the model (or, where
- * the model is silent, the UAPI) says it must show. Each rule is its own class; {@link Rules} lists them.
+ * the model is silent, the UAPI) says it must show. Each rule is data, a {@link ScriptedRule} (name, summary,
+ * set-up, model config, steps) in its own file of {@code kvmuf.conform.rules}; {@link Rules} lists them.
  */
 public interface Rule {
   /** The name users pass to {@code --rules}, e.g. {@code uffd-missing-copy}. */

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import kvmuf.model.Action;
+import kvmuf.model.State;
+import kvmuf.model.StateBits;
 
 /**
  * One run of a rule's script: each call performs a kernel step, takes its expectation (from the model
@@ -40,8 +42,14 @@ public final class RuleRun {
     return kernelSteps;
   }
 
-  /** The kernel performs {@code step}; the model performs {@code action}; their observations must be equal. */
-  public Observation expect(Step step, Action action) {
+  /**
+   * The model performs {@code action} and the kernel the same step ({@link Steps#of}: an exit handler's
+   * Install or ClearBit acts on the gfn of its vCPU's exit in the model); their observations must be equal.
+   */
+  public Observation expect(Action action) {
+    State before = oracle().state();
+    Step step = Steps.of(action, v -> StateBits.vgfn(before.v(), v))
+        .orElseThrow(() -> new IllegalArgumentException(action + " is not an API-level step"));
     return check(step, Expectation.model(oracle().step(action, target.installCall())), Function.identity());
   }
 

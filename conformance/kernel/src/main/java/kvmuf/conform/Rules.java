@@ -26,22 +26,22 @@ public final class Rules {
 
   public static List<Rule> all() {
     return List.of(
-        new MmioOutsideMemslots(),
-        new UffdMissingCopy(),
-        new UffdEexistWake(),
-        new UffdDontwake(),
-        new UffdMinorContinue(),
-        new DirtyLogHugeMappings(),
-        new UserfaultFlagEinval(),
-        new DontneedRefaults(),
-        new MemslotOverlap(),
-        new UserfaultExit(),
-        new UserfaultResolve(),
-        new UserfaultBitAfterMap(),
-        new MemslotUnknownFlagEinval(),
-        new UserfaultHugeMappings(),
-        new UserfaultBadBitmapEinval(),
-        new UserfaultDirtyLogNoWarn());
+        MmioOutsideMemslots.RULE,
+        UffdMissingCopy.RULE,
+        UffdEexistWake.RULE,
+        UffdDontwake.RULE,
+        UffdMinorContinue.RULE,
+        DirtyLogHugeMappings.RULE,
+        UserfaultFlagEinval.RULE,
+        DontneedRefaults.RULE,
+        MemslotOverlap.RULE,
+        UserfaultExit.RULE,
+        UserfaultResolve.RULE,
+        UserfaultBitAfterMap.RULE,
+        MemslotUnknownFlagEinval.RULE,
+        UserfaultHugeMappings.RULE,
+        UserfaultBadBitmapEinval.RULE,
+        UserfaultDirtyLogNoWarn.RULE);
   }
 
   public static List<String> names() {

@@ -42,7 +42,10 @@ public sealed interface Step {
   /** The atomic store-release clearing gfn {@code gfn}'s bit (KVM Userfault only). */
   record ClearBit(int gfn) implements Step {}
 
-  /** KVM_RUN again for vCPU {@code vcpu} after a memory-fault exit: the guest retries its access. */
+  /**
+   * The exit handler lets vCPU {@code vcpu} go on after a memory-fault exit. It makes no call and shows
+   * {@code Done}; the vCPU's next {@link Access} re-enters KVM_RUN, where the guest retries its access.
+   */
   record ResumeVcpu(int vcpu) implements Step {}
 
   /** Flags-only KVM_SET_USER_MEMORY_REGION2 setting KVM_MEM_USERFAULT (1<<3) with the bitmap. */

@@ -7,8 +7,8 @@ import kvmuf.model.Action;
 /**
  * From the model's actions to kernel steps, for replaying model-generated traces on a {@link KernelTarget}:
  * the names are the same; the exit handler's actions, which the model gives a vCPU, name the gfn of that
- * vCPU's exit; the hidden steps (CheckBitmap, Lookup, InstallSpte, CommitMemslot) and Finished have no kernel
- * step (the kernel runs them inside the API call before them).
+ * vCPU's exit; the actions that are not visible ({@link Action#visible()}: the hidden steps and Finished) have
+ * no kernel step (the kernel runs the hidden ones inside the API call before them).
  */
 public final class Steps {
   private Steps() {}
@@ -17,7 +17,10 @@ public final class Steps {
    * @param exitGfn the gfn vCPU v's pending exit is for (the trace layer knows it from the model state)
    */
   public static Optional<Step> of(Action a, IntUnaryOperator exitGfn) {
-    return Optional.ofNullable(switch (a) {
+    if (!a.visible()) {
+      return Optional.empty();
+    }
+    return Optional.of(switch (a) {
       case Action.Access x -> new Step.Access(x.vcpu(), x.gfn());
       case Action.KvmAccess x -> new Step.KvmAccess(x.vcpu(), x.gfn());
       case Action.Install x -> new Step.Install(exitGfn.applyAsInt(x.vcpu()));
@@ -32,11 +35,7 @@ public final class Steps {
       case Action.DisableUserfault x -> new Step.DisableUserfault();
       case Action.EnableDirtyLog x -> new Step.EnableDirtyLog();
       case Action.DisableDirtyLog x -> new Step.DisableDirtyLog();
-      case Action.CheckBitmap x -> null;
-      case Action.Lookup x -> null;
-      case Action.InstallSpte x -> null;
-      case Action.CommitMemslot x -> null;
-      case Action.Finished x -> null;
+      default -> throw new IllegalStateException("a visible action without a kernel step: " + a);
     });
   }
 }

@@ -5,10 +5,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import kvmuf.guest.AgentResult;
-import kvmuf.guest.GuestAgent;
 import kvmuf.kvm.Vcpu;
 import kvmuf.sys.Libc;
+import kvmuf.x86.guest.AgentResult;
+import kvmuf.x86.guest.GuestAgent;
 
 /**
  * One vCPU and the platform thread that runs it. KVM_RUN may sleep in the kernel (a userfaultfd fault on

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformDirtyLogHugeMappingsTest {
   @Test
   void dirtyLoggingLeavesNo2mMappingAndDisablingBringsOneBack() {
-    RuleResult r = ConformRuleSupport.assertPasses(new DirtyLogHugeMappings());
+    RuleResult r = ConformRuleSupport.assertPasses(DirtyLogHugeMappings.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

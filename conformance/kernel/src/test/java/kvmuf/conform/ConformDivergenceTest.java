@@ -25,7 +25,7 @@ class ConformDivergenceTest {
       var m = (Observation.Mmio) e.observation();
       return new Expectation(new Observation.Mmio(m.gpa() + 4096, m.len(), m.write()), e.source());
     });
-    RuleResult r = ConformRuleSupport.runOrSkip(new MmioOutsideMemslots(), offByOnePage);
+    RuleResult r = ConformRuleSupport.runOrSkip(MmioOutsideMemslots.RULE, offByOnePage);
     assertThat(r.status()).isEqualTo(RuleResult.Status.DIVERGENCE);
     StepRecord s = r.divergentStep().orElseThrow();
     long gpa = KernelTarget.gpa(TargetSetup.PAGES_2M + 16);
@@ -39,7 +39,7 @@ class ConformDivergenceTest {
   void aModelWithoutUserfaultfdExpectsAZeroReadWhereTheKernelBlocks() {
     // Change one model rule: the model's slot has no userfaultfd, so its Lookup fills a zero page.
     RuleContext noUffd = RuleContext.standard().withModel(c -> ModelConfigs.withUffd(c, UffdMode.NONE));
-    RuleResult r = ConformRuleSupport.runOrSkip(new UffdMissingCopy(), noUffd);
+    RuleResult r = ConformRuleSupport.runOrSkip(UffdMissingCopy.RULE, noUffd);
     assertThat(r.status()).isEqualTo(RuleResult.Status.DIVERGENCE);
     StepRecord s = r.divergentStep().orElseThrow();
     assertThat(s.index()).isEqualTo(1);
@@ -53,7 +53,7 @@ class ConformDivergenceTest {
   void aModelThatKeepsSmallMappingsAfterDirtyLoggingDivergesAtTheLastCount() {
     // arm64's commit recovers nothing: on an x86 kernel that counts mappings, the last pages_2m differs.
     RuleContext arm64 = RuleContext.standard().withModel(c -> ModelConfigs.withArch(c, Arch.ARM64));
-    RuleResult r = ConformRuleSupport.runOrSkip(new DirtyLogHugeMappings(), arm64);
+    RuleResult r = ConformRuleSupport.runOrSkip(DirtyLogHugeMappings.RULE, arm64);
     assertThat(r.status()).isEqualTo(RuleResult.Status.DIVERGENCE);
     StepRecord s = r.divergentStep().orElseThrow();
     assertThat(s.step()).isEqualTo("ReadMappings()");

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformDontneedRefaultsTest {
   @Test
   void madvDontneedMakesTheNextAccessFaultAgain() {
-    RuleResult r = ConformRuleSupport.assertPasses(new DontneedRefaults());
+    RuleResult r = ConformRuleSupport.assertPasses(DontneedRefaults.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

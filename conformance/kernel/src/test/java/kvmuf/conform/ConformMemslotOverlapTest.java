@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformMemslotOverlapTest {
   @Test
   void anOverlappingMemslotIsEexist() {
-    RuleResult r = ConformRuleSupport.assertPasses(new MemslotOverlap());
+    RuleResult r = ConformRuleSupport.assertPasses(MemslotOverlap.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformMmioOutsideMemslotsTest {
   @Test
   void anAccessOutsideEveryMemslotIsAnMmioExitWithThatGpa() {
-    RuleResult r = ConformRuleSupport.assertPasses(new MmioOutsideMemslots());
+    RuleResult r = ConformRuleSupport.assertPasses(MmioOutsideMemslots.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

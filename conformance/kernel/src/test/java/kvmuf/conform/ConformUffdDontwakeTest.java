@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformUffdDontwakeTest {
   @Test
   void dontwakeKeepsTheVcpuAsleepUntilUffdioWake() {
-    RuleResult r = ConformRuleSupport.assertPasses(new UffdDontwake());
+    RuleResult r = ConformRuleSupport.assertPasses(UffdDontwake.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

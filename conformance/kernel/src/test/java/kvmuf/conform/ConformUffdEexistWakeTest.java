@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformUffdEexistWakeTest {
   @Test
   void copyOnAnInstalledPageIsEexistAndWakesNobodyUntilUffdioWake() {
-    RuleResult r = ConformRuleSupport.assertPasses(new UffdEexistWake());
+    RuleResult r = ConformRuleSupport.assertPasses(UffdEexistWake.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformUffdMinorContinueTest {
   @Test
   void aMinorFaultOnShmemIsResolvedByContinue() {
-    RuleResult r = ConformRuleSupport.assertPasses(new UffdMinorContinue());
+    RuleResult r = ConformRuleSupport.assertPasses(UffdMinorContinue.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

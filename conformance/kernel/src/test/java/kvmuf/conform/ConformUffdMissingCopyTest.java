@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformUffdMissingCopyTest {
   @Test
   void aGuestReadOfAMissingPageIsAUffdMessageAndCopyWakesItWithTheFetchedBytes() {
-    RuleResult r = ConformRuleSupport.assertPasses(new UffdMissingCopy());
+    RuleResult r = ConformRuleSupport.assertPasses(UffdMissingCopy.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformUserfaultBitAfterMapTest {
   @Test
   void aBitSetAfterTheMappingCausesNoExit() {
-    RuleResult r = ConformRuleSupport.assertPasses(new UserfaultBitAfterMap());
+    RuleResult r = ConformRuleSupport.assertPasses(UserfaultBitAfterMap.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

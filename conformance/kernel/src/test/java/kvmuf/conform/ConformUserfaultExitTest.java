@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformUserfaultExitTest {
   @Test
   void aMarkedGfnExitsWithAUserfaultMemoryFault() {
-    RuleResult r = ConformRuleSupport.assertPasses(new UserfaultExit());
+    RuleResult r = ConformRuleSupport.assertPasses(UserfaultExit.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

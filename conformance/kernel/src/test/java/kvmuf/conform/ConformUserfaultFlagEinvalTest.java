@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformUserfaultFlagEinvalTest {
   @Test
   void theUserfaultFlagWithoutTheCapabilityIsEinval() {
-    RuleResult r = ConformRuleSupport.assertPasses(new UserfaultFlagEinval());
+    RuleResult r = ConformRuleSupport.assertPasses(UserfaultFlagEinval.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

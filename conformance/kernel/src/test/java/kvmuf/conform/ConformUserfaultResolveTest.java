@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class ConformUserfaultResolveTest {
   @Test
   void installClearAndResumeReadsTheFetchedBytes() {
-    RuleResult r = ConformRuleSupport.assertPasses(new UserfaultResolve());
+    RuleResult r = ConformRuleSupport.assertPasses(UserfaultResolve.RULE);
     assertThat(r.kernelSteps()).isPositive();
   }
 }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import kvmuf.model.Action;
 import kvmuf.model.Model;
-import kvmuf.model.Observations;
 import kvmuf.model.State;
 
 /**
@@ -33,7 +32,7 @@ public final class ApiStep {
   public static List<Integer> enabled(Model model, State s) {
     List<Integer> out = new ArrayList<>();
     model.successors(s.g(), s.v(), (c, g, v) -> {
-      if (Observations.visible(c) && !out.contains(c)) {
+      if (Action.visible(c) && !out.contains(c)) {
         out.add(c);
       }
     });

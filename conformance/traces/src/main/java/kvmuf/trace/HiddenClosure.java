@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import kvmuf.model.Action;
 import kvmuf.model.Model;
-import kvmuf.model.Observations;
 import kvmuf.model.State;
 
 /**
@@ -41,7 +41,7 @@ public final class HiddenClosure {
   public List<State> hiddenSuccessors(State s) {
     List<State> out = new ArrayList<>(2);
     model.successors(s.g(), s.v(), (a, g, v) -> {
-      if (Observations.hidden(a)) {
+      if (Action.hidden(a)) {
         out.add(new State(g, v));
       }
     });

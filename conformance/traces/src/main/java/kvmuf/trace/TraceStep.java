@@ -2,7 +2,6 @@ package kvmuf.trace;
 
 import java.util.List;
 import kvmuf.model.Action;
-import kvmuf.model.Observations;
 import kvmuf.model.StepObservation;
 
 /**
@@ -25,7 +24,7 @@ public record TraceStep(int i, Action action, boolean observedForm, List<StepObs
   }
 
   public String actor() {
-    return Observations.actor(action);
+    return action.actorName();
   }
 
   public StepObservation observed() {

@@ -19,7 +19,7 @@ public enum KernelMutant {
   /** The word that asks for every mutant in turn. */
   public static final String ALL = "ALL";
   /** The module parameter, readable in the guest. */
-  public static final String PARAMETER_FILE = "/sys/module/kvm/parameters/userfault_mutant";
+  public static final String PARAMETER_FILE = "/sys/module/kvm/parameters/userfault_mutant"; // HostConform.KERNEL_MUTANT_PARAMETER reads it in the guest
 
   public final String bug;
 

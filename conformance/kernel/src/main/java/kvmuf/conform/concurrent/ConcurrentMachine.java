@@ -9,8 +9,6 @@ import kvmuf.conform.Contents;
 import kvmuf.conform.KernelTarget;
 import kvmuf.conform.KernelTraceTarget;
 import kvmuf.conform.TargetSetup;
-import kvmuf.guest.AgentResult;
-import kvmuf.guest.GuestAgent;
 import kvmuf.kvm.Exit;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.KvmCap;
@@ -28,6 +26,8 @@ import kvmuf.sys.SyscallException;
 import kvmuf.uffd.MfillResult;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.Userfaultfd;
+import kvmuf.x86.guest.AgentResult;
+import kvmuf.x86.guest.GuestAgent;
 
 /**
  * The kernel side of one concurrent run: a VM with one vCPU per model vCPU running the guest agent, one memslot

@@ -1,13 +1,10 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import kvmuf.conform.ModelConfigs;
 import kvmuf.conform.Rule;
-import kvmuf.conform.RuleRun;
-import kvmuf.conform.Step;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Action;
-import kvmuf.model.Config;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.model.Config.UserfaultUse;
@@ -19,37 +16,23 @@ import kvmuf.model.Config.UserfaultUse;
  * Every count expected here is the model's count of huge frames after the same actions ({@link HugeFrame}
  * says how the model's frame stands for the 512 pages).
  */
-public final class DirtyLogHugeMappings implements Rule {
-  @Override
-  public String name() {
-    return "dirty-log-huge-mappings";
-  }
+public final class DirtyLogHugeMappings {
+  public static final Rule RULE = ScriptedRule.of(
+      "dirty-log-huge-mappings",
+      "enabling DIRTY_LOG on a THP-backed slot leaves no 2M mapping; disabling it and re-touching brings one back (x86)",
+      TargetSetup.of(SlotKind.ANON, UffdMode.NONE).prefilled(),
+      ModelConfigs.of("conform-dirty-log", 1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.NONE, true, true),
+      run -> {
+        long base2m = HugeFrame.mapped(run).pages2m();
 
-  @Override
-  public String summary() {
-    return "enabling DIRTY_LOG on a THP-backed slot leaves no 2M mapping; disabling it and re-touching brings one back (x86)";
-  }
+        run.expect(new Action.EnableDirtyLog());
+        HugeFrame.touch(run, 1);
+        run.expectHugeFrames(base2m);
 
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.NONE).prefilled();
-  }
+        run.expect(new Action.DisableDirtyLog());
+        HugeFrame.touch(run, 1);
+        run.expectHugeFrames(base2m);
+      });
 
-  @Override
-  public Optional<Config> model() {
-    return Optional.of(ModelConfigs.of("conform-dirty-log", 1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.NONE, true, true));
-  }
-
-  @Override
-  public void script(RuleRun run) {
-    long base2m = HugeFrame.mapped(run).pages2m();
-
-    run.expect(new Step.EnableDirtyLog(), new Action.EnableDirtyLog());
-    HugeFrame.touch(run, 1);
-    run.expectHugeFrames(base2m);
-
-    run.expect(new Step.DisableDirtyLog(), new Action.DisableDirtyLog());
-    HugeFrame.touch(run, 1);
-    run.expectHugeFrames(base2m);
-  }
+  private DirtyLogHugeMappings() {}
 }

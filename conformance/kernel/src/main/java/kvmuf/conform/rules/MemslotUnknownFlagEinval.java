@@ -1,12 +1,10 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import kvmuf.conform.Observation;
 import kvmuf.conform.Rule;
-import kvmuf.conform.RuleRun;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.Step;
 import kvmuf.conform.TargetSetup;
-import kvmuf.model.Config;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 
@@ -15,31 +13,14 @@ import kvmuf.model.Config.UffdMode;
  * bit after KVM_MEM_USERFAULT) fails with EINVAL (KVM's check_memory_region_flags), so a patch that widens
  * the accepted flags for USERFAULT must not let unknown bits through.
  */
-public final class MemslotUnknownFlagEinval implements Rule {
+public final class MemslotUnknownFlagEinval {
   static final int UNKNOWN_FLAG = 1 << 4;
 
-  @Override
-  public String name() {
-    return "memslot-unknown-flag-einval";
-  }
+  public static final Rule RULE = ScriptedRule.uapi(
+      "memslot-unknown-flag-einval",
+      "a flags-only update setting an undefined flag (1<<4) fails with EINVAL, with or without KVM_CAP_USERFAULT",
+      TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
+      run -> run.expectUapi(new Step.SetFlags(UNKNOWN_FLAG), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL")));
 
-  @Override
-  public String summary() {
-    return "a flags-only update setting an undefined flag (1<<4) fails with EINVAL, with or without KVM_CAP_USERFAULT";
-  }
-
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.NONE);
-  }
-
-  @Override
-  public Optional<Config> model() {
-    return Optional.empty();
-  }
-
-  @Override
-  public void script(RuleRun run) {
-    run.expectUapi(new Step.SetFlags(UNKNOWN_FLAG), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL"));
-  }
+  private MemslotUnknownFlagEinval() {}
 }

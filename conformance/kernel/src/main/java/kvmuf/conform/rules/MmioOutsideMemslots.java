@@ -1,43 +1,24 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import kvmuf.conform.KernelTarget;
 import kvmuf.conform.Observation;
 import kvmuf.conform.Rule;
-import kvmuf.conform.RuleRun;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.Step;
 import kvmuf.conform.TargetSetup;
-import kvmuf.model.Config;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 
 /** A guest read of a gpa no memslot covers ends KVM_RUN with KVM_EXIT_MMIO carrying that gpa (UAPI; the model has one slot). */
-public final class MmioOutsideMemslots implements Rule {
+public final class MmioOutsideMemslots {
   /** A gfn past the end of the slot (the slot is 2 MiB; nothing else is mapped up there). */
   static final int OUTSIDE = TargetSetup.PAGES_2M + 16;
 
-  @Override
-  public String name() {
-    return "mmio-outside-memslots";
-  }
+  public static final Rule RULE = ScriptedRule.uapi(
+      "mmio-outside-memslots",
+      "an access outside every memslot exits with KVM_EXIT_MMIO and that gpa",
+      TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
+      run -> run.expectUapi(new Step.Access(0, OUTSIDE), new Observation.Mmio(KernelTarget.gpa(OUTSIDE), 4, false)));
 
-  @Override
-  public String summary() {
-    return "an access outside every memslot exits with KVM_EXIT_MMIO and that gpa";
-  }
-
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.NONE);
-  }
-
-  @Override
-  public Optional<Config> model() {
-    return Optional.empty();
-  }
-
-  @Override
-  public void script(RuleRun run) {
-    run.expectUapi(new Step.Access(0, OUTSIDE), new Observation.Mmio(KernelTarget.gpa(OUTSIDE), 4, false));
-  }
+  private MmioOutsideMemslots() {}
 }

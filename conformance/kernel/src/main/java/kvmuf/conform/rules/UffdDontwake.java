@@ -1,15 +1,13 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import java.util.TreeMap;
 import kvmuf.conform.ModelConfigs;
 import kvmuf.conform.Observation;
 import kvmuf.conform.Rule;
-import kvmuf.conform.RuleRun;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.Step;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Action;
-import kvmuf.model.Config;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.model.Config.UserfaultUse;
@@ -20,35 +18,21 @@ import kvmuf.model.ValueClass;
  * Install wakes nobody); UFFDIO_WAKE then releases it (UAPI: the model only wakes through UffdWake after an
  * EEXIST, see {@link UffdEexistWake}).
  */
-public final class UffdDontwake implements Rule {
-  @Override
-  public String name() {
-    return "uffd-dontwake";
-  }
+public final class UffdDontwake {
+  public static final Rule RULE = ScriptedRule.of(
+      "uffd-dontwake",
+      "UFFDIO_COPY with DONTWAKE keeps the faulting vCPU asleep until UFFDIO_WAKE",
+      TargetSetup.of(SlotKind.ANON, UffdMode.MISSING).withVcpus(2),
+      ModelConfigs.of("conform-uffd-dontwake", 2, SlotKind.ANON, UffdMode.MISSING, UserfaultUse.LATE, false, false),
+      run -> {
+        run.expect(new Action.Access(1, 0));
+        UffdEexistWake.installedWithoutWake(run);
+        run.expect(new Action.UffdRead(0));
+        TreeMap<Integer, Observation> woken = new TreeMap<>();
+        woken.put(1, new Observation.Value(ValueClass.FETCHED));
+        run.expectUapi(new Step.UffdWake(0), new Observation.Ioctl("UFFDIO_WAKE", "ok", woken));
+        run.expectUapi(new Step.Access(1, 0), new Observation.Value(ValueClass.FETCHED));
+      });
 
-  @Override
-  public String summary() {
-    return "UFFDIO_COPY with DONTWAKE keeps the faulting vCPU asleep until UFFDIO_WAKE";
-  }
-
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.MISSING).withVcpus(2);
-  }
-
-  @Override
-  public Optional<Config> model() {
-    return Optional.of(ModelConfigs.of("conform-uffd-dontwake", 2, SlotKind.ANON, UffdMode.MISSING, UserfaultUse.LATE, false, false));
-  }
-
-  @Override
-  public void script(RuleRun run) {
-    run.expect(new Step.Access(1, 0), new Action.Access(1, 0));
-    UffdEexistWake.installedWithoutWake(run);
-    run.expect(new Step.UffdRead(0), new Action.UffdRead(0));
-    TreeMap<Integer, Observation> woken = new TreeMap<>();
-    woken.put(1, new Observation.Value(ValueClass.FETCHED));
-    run.expectUapi(new Step.UffdWake(0), new Observation.Ioctl("UFFDIO_WAKE", "ok", woken));
-    run.expectUapi(new Step.Access(1, 0), new Observation.Value(ValueClass.FETCHED));
-  }
+  private UffdDontwake() {}
 }

@@ -1,13 +1,11 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import kvmuf.conform.ModelConfigs;
 import kvmuf.conform.Rule;
 import kvmuf.conform.RuleRun;
-import kvmuf.conform.Step;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Action;
-import kvmuf.model.Config;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.model.Config.UserfaultUse;
@@ -19,41 +17,27 @@ import kvmuf.model.Config.UserfaultUse;
  * the fetched bytes. The model's steps SetBit, EnableUserfault and vCPU 0's exit are model-only: they are
  * how the model reaches the state the kernel is put in directly.
  */
-public final class UffdEexistWake implements Rule {
-  @Override
-  public String name() {
-    return "uffd-eexist-wake";
-  }
-
-  @Override
-  public String summary() {
-    return "UFFDIO_COPY on an installed page fails with EEXIST and wakes nobody; UFFDIO_WAKE releases the waiter";
-  }
-
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.MISSING).withVcpus(2);
-  }
-
-  @Override
-  public Optional<Config> model() {
-    return Optional.of(ModelConfigs.of("conform-uffd-eexist", 2, SlotKind.ANON, UffdMode.MISSING, UserfaultUse.LATE, false, false));
-  }
-
-  @Override
-  public void script(RuleRun run) {
-    run.expect(new Step.Access(1, 0), new Action.Access(1, 0));
-    installedWithoutWake(run);
-    run.expect(new Step.UffdRead(0), new Action.UffdRead(0));
-    run.expect(new Step.UffdInstall(0), new Action.UffdInstall(0));
-    run.expect(new Step.UffdWake(0), new Action.UffdWake(0));
-  }
+public final class UffdEexistWake {
+  public static final Rule RULE = ScriptedRule.of(
+      "uffd-eexist-wake",
+      "UFFDIO_COPY on an installed page fails with EEXIST and wakes nobody; UFFDIO_WAKE releases the waiter",
+      TargetSetup.of(SlotKind.ANON, UffdMode.MISSING).withVcpus(2),
+      ModelConfigs.of("conform-uffd-eexist", 2, SlotKind.ANON, UffdMode.MISSING, UserfaultUse.LATE, false, false),
+      run -> {
+        run.expect(new Action.Access(1, 0));
+        installedWithoutWake(run);
+        run.expect(new Action.UffdRead(0));
+        run.expect(new Action.UffdInstall(0));
+        run.expect(new Action.UffdWake(0));
+      });
 
   /** The model's way to a DONTWAKE install of g0 while vCPU 1 sleeps on it: vCPU 0's USERFAULT exit handler. */
   static void installedWithoutWake(RuleRun run) {
     run.modelOnly(new Action.SetBit(0));
     run.modelOnly(new Action.EnableUserfault());
     run.modelOnly(new Action.Access(0, 0));
-    run.expect(new Step.Install(0), new Action.Install(0));
+    run.expect(new Action.Install(0));
   }
+
+  private UffdEexistWake() {}
 }

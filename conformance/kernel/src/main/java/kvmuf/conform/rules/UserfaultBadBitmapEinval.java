@@ -1,13 +1,11 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import kvmuf.conform.Observation;
 import kvmuf.conform.Rule;
-import kvmuf.conform.RuleRun;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.Step;
 import kvmuf.conform.TargetSetup;
 import kvmuf.kvm.UapiProfile;
-import kvmuf.model.Config;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 
@@ -16,36 +14,21 @@ import kvmuf.model.Config.UffdMode;
  * (here one in the kernel half) fails with EINVAL at KVM_SET_USER_MEMORY_REGION2 (access_ok over the
  * bitmap's longs). v1 accepted any pointer and failed KVM_RUN later: unsupported there.
  */
-public final class UserfaultBadBitmapEinval implements Rule {
+public final class UserfaultBadBitmapEinval {
   /** The start of x86-64's direct map: never a user address. */
   static final long KERNEL_ADDRESS = 0xffff_8880_0000_0000L;
 
-  @Override
-  public String name() {
-    return "userfault-bad-bitmap-einval";
-  }
+  public static final Rule RULE = ScriptedRule.uapi(
+      "userfault-bad-bitmap-einval",
+      "with KVM_CAP_USERFAULT (v2+), enabling the flag with a bitmap pointer outside user space fails with EINVAL",
+      TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
+      run -> {
+        UapiProfile p = run.target().profile();
+        if (p.hasUserfault() && !p.validatesBitmapPointer()) {
+          run.unsupported("profile " + p.id() + " does not validate the bitmap pointer at the ioctl (v1 faults at KVM_RUN instead)");
+        }
+        run.expectUapi(new Step.EnableUserfaultAt(KERNEL_ADDRESS), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL"));
+      });
 
-  @Override
-  public String summary() {
-    return "with KVM_CAP_USERFAULT (v2+), enabling the flag with a bitmap pointer outside user space fails with EINVAL";
-  }
-
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.NONE);
-  }
-
-  @Override
-  public Optional<Config> model() {
-    return Optional.empty();
-  }
-
-  @Override
-  public void script(RuleRun run) {
-    UapiProfile p = run.target().profile();
-    if (p.hasUserfault() && !p.validatesBitmapPointer()) {
-      run.unsupported("profile " + p.id() + " does not validate the bitmap pointer at the ioctl (v1 faults at KVM_RUN instead)");
-    }
-    run.expectUapi(new Step.EnableUserfaultAt(KERNEL_ADDRESS), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL"));
-  }
+  private UserfaultBadBitmapEinval() {}
 }

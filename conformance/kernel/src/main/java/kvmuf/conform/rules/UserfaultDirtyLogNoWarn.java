@@ -1,14 +1,12 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import kvmuf.conform.ModelConfigs;
 import kvmuf.conform.Observation;
 import kvmuf.conform.Rule;
-import kvmuf.conform.RuleRun;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.Step;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Action;
-import kvmuf.model.Config;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.model.Config.UserfaultUse;
@@ -19,36 +17,23 @@ import kvmuf.model.Config.UserfaultUse;
  * logging is on: the model's commit leaves the mappings alone, and the kernel must not log a WARN (the
  * posted series hit WARN_ON_ONCE in recover_huge_pages_range until James's fix).
  */
-public final class UserfaultDirtyLogNoWarn implements Rule {
-  @Override
-  public String name() {
-    return "userfault-disable-while-dirty-log";
-  }
+public final class UserfaultDirtyLogNoWarn {
+  public static final Rule RULE = ScriptedRule.of(
+      "userfault-disable-while-dirty-log",
+      "with KVM_CAP_USERFAULT, disabling the flag while dirty logging is on recovers nothing and logs no kernel WARN (R10)",
+      TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
+      ModelConfigs.of("conform-userfault-dirty-log", 1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, true, false),
+      run -> {
+        run.run(new Step.ReadKernelWarnings()); // the baseline: WARNs logged before this rule are not its business
+        run.expect(new Action.EnableDirtyLog());
+        UserfaultExit.markAndExit(run, 0);
+        run.expect(new Action.Install(0));
+        run.expect(new Action.ClearBit(0));
+        run.expect(new Action.ResumeVcpu(0));
+        run.expect(new Action.Access(0, 0)); // re-enters KVM_RUN: the retried read
+        run.expect(new Action.DisableUserfault());
+        run.expectUapi(new Step.ReadKernelWarnings(), new Observation.KernelWarnings(0, ""));
+      });
 
-  @Override
-  public String summary() {
-    return "with KVM_CAP_USERFAULT, disabling the flag while dirty logging is on recovers nothing and logs no kernel WARN (R10)";
-  }
-
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.NONE);
-  }
-
-  @Override
-  public Optional<Config> model() {
-    return Optional.of(ModelConfigs.of("conform-userfault-dirty-log", 1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, true, false));
-  }
-
-  @Override
-  public void script(RuleRun run) {
-    run.run(new Step.ReadKernelWarnings()); // the baseline: WARNs logged before this rule are not its business
-    run.expect(new Step.EnableDirtyLog(), new Action.EnableDirtyLog());
-    UserfaultExit.markAndExit(run, 0);
-    run.expect(new Step.Install(0), new Action.Install(0));
-    run.expect(new Step.ClearBit(0), new Action.ClearBit(0));
-    run.expect(new Step.ResumeVcpu(0), new Action.ResumeVcpu(0));
-    run.expect(new Step.DisableUserfault(), new Action.DisableUserfault());
-    run.expectUapi(new Step.ReadKernelWarnings(), new Observation.KernelWarnings(0, ""));
-  }
+  private UserfaultDirtyLogNoWarn() {}
 }

@@ -1,10 +1,9 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import kvmuf.conform.ModelConfigs;
 import kvmuf.conform.Rule;
 import kvmuf.conform.RuleRun;
-import kvmuf.conform.Step;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Action;
 import kvmuf.model.Config;
@@ -16,40 +15,24 @@ import kvmuf.model.Config.UserfaultUse;
  * KVM Userfault (KVM_CAP_USERFAULT kernels only): a vCPU touching a marked gfn ends KVM_RUN with
  * KVM_EXIT_MEMORY_FAULT, gpa page aligned, size 4096, flags KVM_MEMORY_EXIT_FLAG_USERFAULT.
  */
-public final class UserfaultExit implements Rule {
-  @Override
-  public String name() {
-    return "userfault-exit";
-  }
-
-  @Override
-  public String summary() {
-    return "with KVM_CAP_USERFAULT, touching a marked gfn exits with KVM_EXIT_MEMORY_FAULT (page gpa, size 4096, flags USERFAULT)";
-  }
-
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.NONE);
-  }
-
-  @Override
-  public Optional<Config> model() {
-    return Optional.of(model("conform-userfault-exit"));
-  }
+public final class UserfaultExit {
+  public static final Rule RULE = ScriptedRule.of(
+      "userfault-exit",
+      "with KVM_CAP_USERFAULT, touching a marked gfn exits with KVM_EXIT_MEMORY_FAULT (page gpa, size 4096, flags USERFAULT)",
+      TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
+      model("conform-userfault-exit"),
+      run -> markAndExit(run, 0));
 
   static Config model(String name) {
     return ModelConfigs.of(name, 1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, false, false);
   }
 
-  @Override
-  public void script(RuleRun run) {
-    markAndExit(run, 0);
-  }
-
   /** SetBit(g), EnableUserfault, then the guest's read of g: a USERFAULT exit. */
   static void markAndExit(RuleRun run, int g) {
-    run.expect(new Step.SetBit(g), new Action.SetBit(g));
-    run.expect(new Step.EnableUserfault(), new Action.EnableUserfault());
-    run.expect(new Step.Access(0, g), new Action.Access(0, g));
+    run.expect(new Action.SetBit(g));
+    run.expect(new Action.EnableUserfault());
+    run.expect(new Action.Access(0, g));
   }
+
+  private UserfaultExit() {}
 }

@@ -1,14 +1,12 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import kvmuf.conform.Observation;
 import kvmuf.conform.Rule;
-import kvmuf.conform.RuleRun;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.Step;
 import kvmuf.conform.TargetSetup;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.kvm.UserfaultEvidence;
-import kvmuf.model.Config;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.model.ValueClass;
@@ -17,37 +15,22 @@ import kvmuf.model.ValueClass;
  * A kernel without KVM_CAP_USERFAULT refuses a flags-only update setting KVM_MEM_USERFAULT (1<<3) with
  * EINVAL, as the KVM selftests expect of unknown memslot flags, and the slot stays as it was.
  */
-public final class UserfaultFlagEinval implements Rule {
-  @Override
-  public String name() {
-    return "userfault-flag-einval";
-  }
+public final class UserfaultFlagEinval {
+  public static final Rule RULE = ScriptedRule.uapi(
+      "userfault-flag-einval",
+      "without KVM_CAP_USERFAULT, a flags-only update setting 1<<3 fails with EINVAL and leaves the slot working",
+      TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
+      run -> {
+        UapiProfile p = run.target().profile();
+        if (p.hasUserfault()) {
+          // What the kernel did on a scratch VM, not what the profile's name suggests (it may be --profile).
+          UserfaultEvidence e = UserfaultEvidence.ofThisKernel();
+          run.unsupported((e.flagAccepted() ? "this kernel offers KVM Userfault (" : "this kernel does not offer KVM Userfault (")
+              + e.describe() + "), and profile " + p.id() + " is in use: the userfault-* rules apply instead");
+        }
+        run.expectUapi(new Step.SetFlags(UapiProfile.KVM_MEM_USERFAULT), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL"));
+        run.expectUapi(new Step.Access(0, 0), new Observation.Value(ValueClass.ZERO));
+      });
 
-  @Override
-  public String summary() {
-    return "without KVM_CAP_USERFAULT, a flags-only update setting 1<<3 fails with EINVAL and leaves the slot working";
-  }
-
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.NONE);
-  }
-
-  @Override
-  public Optional<Config> model() {
-    return Optional.empty();
-  }
-
-  @Override
-  public void script(RuleRun run) {
-    UapiProfile p = run.target().profile();
-    if (p.hasUserfault()) {
-      // What the kernel did on a scratch VM, not what the profile's name suggests (it may be --profile).
-      UserfaultEvidence e = UserfaultEvidence.ofThisKernel();
-      run.unsupported((e.flagAccepted() ? "this kernel offers KVM Userfault (" : "this kernel does not offer KVM Userfault (")
-          + e.describe() + "), and profile " + p.id() + " is in use: the userfault-* rules apply instead");
-    }
-    run.expectUapi(new Step.SetFlags(UapiProfile.KVM_MEM_USERFAULT), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL"));
-    run.expectUapi(new Step.Access(0, 0), new Observation.Value(ValueClass.ZERO));
-  }
+  private UserfaultFlagEinval() {}
 }

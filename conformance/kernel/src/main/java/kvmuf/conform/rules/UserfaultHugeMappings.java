@@ -1,13 +1,10 @@
 package kvmuf.conform.rules;
 
-import java.util.Optional;
 import kvmuf.conform.ModelConfigs;
 import kvmuf.conform.Rule;
-import kvmuf.conform.RuleRun;
-import kvmuf.conform.Step;
+import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Action;
-import kvmuf.model.Config;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.model.Config.UserfaultUse;
@@ -20,43 +17,30 @@ import kvmuf.model.Config.UserfaultUse;
  * The model's gfn 1 stands for pages 1..511 ({@link HugeFrame}); the marked page is page 1 (only pages 0 and 1
  * are touched while it is marked).
  */
-public final class UserfaultHugeMappings implements Rule {
-  @Override
-  public String name() {
-    return "userfault-huge-mappings";
-  }
+public final class UserfaultHugeMappings {
+  public static final Rule RULE = ScriptedRule.of(
+      "userfault-huge-mappings",
+      "with KVM_CAP_USERFAULT, enabling the flag on a slot with a 2M mapping leaves none, faults map 4K only; disabling recovers (x86)",
+      TargetSetup.of(SlotKind.ANON, UffdMode.NONE).prefilled(),
+      ModelConfigs.of("conform-userfault-huge", 1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, false, true),
+      run -> {
+        long base2m = HugeFrame.mapped(run).pages2m();
 
-  @Override
-  public String summary() {
-    return "with KVM_CAP_USERFAULT, enabling the flag on a slot with a 2M mapping leaves none, faults map 4K only; disabling recovers (x86)";
-  }
+        run.expect(new Action.SetBit(1));
+        run.expect(new Action.EnableUserfault());
+        run.expectHugeFrames(base2m); // zapped
+        run.expect(new Action.Access(0, 0));
+        run.expectHugeFrames(base2m); // 4K only: no 2M entry over the marked page
+        run.expect(new Action.Access(0, 1)); // the marked page still exits
+        run.expect(new Action.Install(0));
+        run.expect(new Action.ClearBit(0));
+        run.expect(new Action.ResumeVcpu(0));
+        run.expect(new Action.Access(0, 1)); // re-enters KVM_RUN: the retried read
 
-  @Override
-  public TargetSetup setup() {
-    return TargetSetup.of(SlotKind.ANON, UffdMode.NONE).prefilled();
-  }
+        run.expect(new Action.DisableUserfault());
+        run.expect(new Action.Access(0, 0));
+        run.expectHugeFrames(base2m); // recovered
+      });
 
-  @Override
-  public Optional<Config> model() {
-    return Optional.of(ModelConfigs.of("conform-userfault-huge", 1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, false, true));
-  }
-
-  @Override
-  public void script(RuleRun run) {
-    long base2m = HugeFrame.mapped(run).pages2m();
-
-    run.expect(new Step.SetBit(1), new Action.SetBit(1));
-    run.expect(new Step.EnableUserfault(), new Action.EnableUserfault());
-    run.expectHugeFrames(base2m); // zapped
-    run.expect(new Step.Access(0, 0), new Action.Access(0, 0));
-    run.expectHugeFrames(base2m); // 4K only: no 2M entry over the marked page
-    run.expect(new Step.Access(0, 1), new Action.Access(0, 1)); // the marked page still exits
-    run.expect(new Step.Install(1), new Action.Install(0));
-    run.expect(new Step.ClearBit(1), new Action.ClearBit(0));
-    run.expect(new Step.ResumeVcpu(0), new Action.ResumeVcpu(0));
-
-    run.expect(new Step.DisableUserfault(), new Action.DisableUserfault());
-    run.expect(new Step.Access(0, 0), new Action.Access(0, 0));
-    run.expectHugeFrames(base2m); // recovered
-  }
+  private UserfaultHugeMappings() {}
 }

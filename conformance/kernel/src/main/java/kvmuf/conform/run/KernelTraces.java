@@ -1,0 +1,145 @@
+package kvmuf.conform.run;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import kvmuf.conform.KernelTraceTarget;
+import kvmuf.kvm.UapiProfile;
+import kvmuf.sys.Libc;
+import kvmuf.trace.ReplayReport;
+import kvmuf.trace.Replayer;
+import kvmuf.trace.Trace;
+import kvmuf.trace.TraceCodec;
+
+/**
+ * Replays traces on this machine's kernel ({@link KernelTraceTarget}) for {@code conform --traces} and
+ * {@code traces replay --target host}: per-trace results (divergences with step, expected set and observed;
+ * unsupported steps with the reason), counts, and the observed runs as NDJSON next to the expectations.
+ *
+ * <p>A trace stops at its first unsupported step: it counts as "unsupported at step k", the k steps before it
+ * ran and were compared, the step itself counts as unsupported and the steps after it as not run. Such a
+ * trace is never counted as passed.
+ */
+public final class KernelTraces {
+  private KernelTraces() {}
+
+  /** A named trace: its file name stem (trace-000007) and the trace. */
+  public record Named(String name, Trace trace) {}
+
+  public record Outcome(int traces, int passed, int diverged, int unsupportedTraces, long stepsRun, long stepsUnsupported,
+      long stepsNotRun, long pagesUnchecked, List<Replayer.Result> results, List<String> names) {}
+
+  /** This machine's kernel release and architecture, as the reports name it. */
+  public static String kernel() {
+    String[] u = Libc.uname();
+    return u[2] + " (" + u[4] + ")";
+  }
+
+  /**
+   * Replays {@code traces} on this machine's /dev/kvm; with {@code out} (an existing folder) each trace and its
+   * observed run are written there; with {@code progress} each trace's lines go there as it ends.
+   */
+  public static Outcome run(List<Named> traces, Optional<UapiProfile> profile, Path out, PrintWriter progress) {
+    List<Replayer.Result> results = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    int passed = 0;
+    int diverged = 0;
+    int unsupportedTraces = 0;
+    long stepsRun = 0;
+    long stepsUnsupported = 0;
+    long notRun = 0;
+    long pages = 0;
+    try (KernelTraceTarget target = new KernelTraceTarget(profile)) {
+      Replayer replayer = new Replayer(target);
+      for (Named n : traces) {
+        Replayer.Result r = replayer.replay(n.trace(), null);
+        results.add(r);
+        names.add(n.name());
+        stepsRun += r.stepsReplayed();
+        pages += r.pagesUnchecked();
+        if (!r.ok()) {
+          diverged++;
+        } else if (r.unsupported().isPresent()) {
+          unsupportedTraces++;
+          stepsUnsupported++;
+          notRun += n.trace().steps().size() - r.stepsReplayed() - 1;
+        } else {
+          passed++;
+        }
+        if (out != null) {
+          TraceCodec.write(out.resolve(n.name() + ".ndjson"), n.trace());
+          TraceCodec.write(out.resolve(n.name() + ".observed.ndjson"), r.recorded());
+        }
+        if (progress != null) {
+          lines(n.name(), r).forEach(progress::println);
+          progress.flush();
+        }
+      }
+    }
+    return new Outcome(traces.size(), passed, diverged, unsupportedTraces, stepsRun, stepsUnsupported, notRun, pages, results, names);
+  }
+
+  /** One line per trace: pass, DIVERGENCE (with expected and observed), or unsupported at step k. */
+  public static List<String> lines(String name, Replayer.Result r) {
+    List<String> out = new ArrayList<>();
+    if (!r.ok()) {
+      for (String l : ReplayReport.text(r)) {
+        out.add(name + ": " + l);
+      }
+    } else if (r.unsupported().isPresent()) {
+      Replayer.Unsupported u = r.unsupported().get();
+      out.add(String.format("%s: unsupported at step %d (%s): %s; %d steps before it ran and matched", name, u.step(), u.action(),
+          u.reason(), r.stepsReplayed()));
+    } else {
+      out.add(String.format("%s: pass (%d steps)", name, r.stepsReplayed()));
+    }
+    return out;
+  }
+
+  public static Map<String, Object> json(Outcome o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("traces", o.traces());
+    c.put("passed", o.passed());
+    c.put("diverged", o.diverged());
+    c.put("unsupported", o.unsupportedTraces());
+    c.put("stepsRun", o.stepsRun());
+    c.put("stepsUnsupported", o.stepsUnsupported());
+    c.put("stepsNotRun", o.stepsNotRun());
+    c.put("stepsPagesUnchecked", o.pagesUnchecked());
+    c.put("divergences", o.diverged());
+    m.put("counts", c);
+    List<Object> failures = new ArrayList<>();
+    List<Object> unsupported = new ArrayList<>();
+    for (int k = 0; k < o.results().size(); k++) {
+      Replayer.Result r = o.results().get(k);
+      if (!r.ok()) {
+        Map<String, Object> f = ReplayReport.failure(r);
+        f.put("trace", o.names().get(k));
+        failures.add(f);
+      } else if (r.unsupported().isPresent()) {
+        Replayer.Unsupported u = r.unsupported().get();
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("trace", o.names().get(k));
+        f.put("step", u.step());
+        f.put("action", u.action());
+        f.put("reason", u.reason());
+        unsupported.add(f);
+      }
+    }
+    m.put("failures", failures);
+    m.put("unsupported", unsupported);
+    return m;
+  }
+
+  public static String summary(Outcome o) {
+    return String.format("traces: %d (%d passed, %d diverged, %d stopped at an unsupported step); steps: %d run and matched or diverged, "
+            + "%d unsupported, %d not run after one; mapping counts not compared on %d steps (this target does not observe them); "
+            + "divergences: %d", o.traces(), o.passed(), o.diverged(), o.unsupportedTraces(), o.stepsRun(), o.stepsUnsupported(),
+        o.stepsNotRun(), o.pagesUnchecked(), o.diverged());
+  }
+}

@@ -1,0 +1,48 @@
+package kvmuf.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** How the mutant matrix reads a guest conform report: the first divergence, a rule's before a trace's. */
+class MutantMatrixTest {
+  static JsonNode json(String s) throws Exception {
+    return new ObjectMapper().readTree(s);
+  }
+
+  @Test
+  void aDivergentRuleIsQuotedWithItsStep() throws Exception {
+    JsonNode j = json("""
+        {"rules":[{"rule":"mmio-outside-memslots","result":"pass"},
+                  {"rule":"userfault-exit","result":"divergence","divergence":{"i":3,"step":"Access(v0, g0)",
+                   "expected":"MemoryFault(gpa=0x200000, size=4096, flags=0x10)","observed":"Value(zero)"}}],
+         "traces":{"failures":[{"trace":"trace-000004","step":7,"action":"Access"}]}}""");
+    Map<String, Object> d = MutantMatrix.firstDivergence(j).orElseThrow();
+    assertThat(d).containsEntry("rule", "userfault-exit").containsEntry("step", 3).containsEntry("action", "Access(v0, g0)")
+        .containsEntry("observed", "Value(zero)");
+    String line = MutantMatrix.line(new MutantMatrix.Verdict(KernelMutant.NoBitmapCheck, MutantMatrix.Result.KILLED, Optional.of(d), "diverged: 4 of 16 rules, 61 of 100 traces"));
+    assertThat(line).contains("killed").contains("NoBitmapCheck").contains("rule userfault-exit, step 3")
+        .contains("expected MemoryFault(gpa=0x200000, size=4096, flags=0x10), observed Value(zero)")
+        .endsWith("(diverged: 4 of 16 rules, 61 of 100 traces)");
+  }
+
+  @Test
+  void withoutADivergentRuleTheFirstFailingTraceIsQuoted() throws Exception {
+    JsonNode j = json("""
+        {"rules":[{"rule":"userfault-exit","result":"pass"}],
+         "traces":{"failures":[{"trace":"trace-000004","step":7,"action":"Access","expected":[{"result":"read"}],
+                                "observed":{"result":"memory_fault_exit"}}]}}""");
+    Map<String, Object> d = MutantMatrix.firstDivergence(j).orElseThrow();
+    assertThat(d).containsEntry("trace", "trace-000004").containsEntry("step", 7).containsEntry("action", "Access");
+    assertThat((String) d.get("observed")).contains("memory_fault_exit");
+  }
+
+  @Test
+  void aCleanReportHasNoDivergence() throws Exception {
+    assertThat(MutantMatrix.firstDivergence(json("{\"rules\":[{\"result\":\"pass\"}],\"traces\":{\"failures\":[]}}"))).isEmpty();
+  }
+}
