@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {"Benchmarks. Each prints its figures from one run; none is part of the test suite."},
-    subcommands = {BenchExplorerCommand.class, BenchDemandPagingCommand.class})
+    subcommands = {BenchExplorerCommand.class, BenchDemandPagingCommand.class, BenchConformCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

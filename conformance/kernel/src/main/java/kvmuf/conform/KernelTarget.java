@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.KvmCap;
@@ -20,6 +22,7 @@ import kvmuf.sys.Errno;
 import kvmuf.sys.KernelLog;
 import kvmuf.sys.Mapping;
 import kvmuf.sys.SyscallException;
+import kvmuf.sys.TaskState;
 import kvmuf.uffd.MfillResult;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.UffdFeature;
@@ -36,8 +39,13 @@ import kvmuf.x86.guest.GuestAgent;
  * <p>A step the kernel cannot run (no KVM_CAP_USERFAULT, no stats, no userfaultfd on this slot) answers
  * {@link Observation.Unsupported} with the reason, never a made-up result.
  *
- * <p>Messages: the target reads the userfaultfd as soon as a vCPU stops making progress, to tell which
- * vCPU is asleep; {@link Step.UffdRead} hands those messages out in the order the kernel sent them.
+ * <p>Messages: the target reads the userfaultfd while it waits for a vCPU, to tell which vCPU is asleep;
+ * {@link Step.UffdRead} hands those messages out in the order the kernel sent them.
+ *
+ * <p>Who is asleep and who was woken is decided from the kernel's evidence ({@link SleepEvidence}: a uffd
+ * message from the vCPU's thread and that thread asleep in handle_userfault; after a wake ioctl, each sleeper
+ * still asleep with the same switch count, or not), never from elapsed time; the hung-kernel timeout only
+ * reports a kernel that makes no progress.
  */
 public final class KernelTarget implements AutoCloseable {
   /** gfn 0 of the slot: 2 MiB aligned, clear of the agent's code page (gpa 0x1000, its own slot). */
@@ -135,11 +143,25 @@ public final class KernelTarget implements AutoCloseable {
     return BASE_GPA + gfn * PAGE;
   }
 
-  /** How long an access may take before it counts as asleep or stuck; how long a wake may take to show. */
-  public KernelTarget withPatience(Duration access, Duration wake) {
-    sleepers.patience = access;
-    sleepers.settle = wake;
+  /** How long a step may make no progress before the target reports a hung kernel (decides no observation). */
+  public KernelTarget withHungTimeout(Duration hung) {
+    sleepers.evidence = new SleepEvidence(hung);
     return this;
+  }
+
+  SleepEvidence evidence() {
+    return sleepers.evidence;
+  }
+
+  /**
+   * The vCPUs asleep in userfaultfd now, each with a token for its KVM_RUN (the same token while that call
+   * goes on, e.g. woken and asleep again on the same fault; a new one per access or resume): such a vCPU
+   * holds kvm->srcu, so a memslot update that started while it slept waits for it.
+   */
+  Map<Integer, Object> uffdSleepers() {
+    Map<Integer, Object> m = new TreeMap<>();
+    for (int v : sleepers.asleep().keySet()) m.put(v, vcpus.get(v).inFlight());
+    return m;
   }
 
   /** The host virtual address of gfn 0 in the guest's view of the slot. */
@@ -269,13 +291,14 @@ public final class KernelTarget implements AutoCloseable {
   /**
    * The reader handles the message for {@code gfn}: the model's queue is a set the reader picks from, the
    * kernel's a FIFO, and a VMM's handler may read several messages before it serves one. So the first
-   * message for {@code gfn} among those read so far (or arriving within the settle time) is handed out; when
-   * none is for {@code gfn}, the oldest one is (a divergence the replay reports).
+   * message for {@code gfn} among those read so far is handed out; when none is for {@code gfn}, the oldest
+   * one is (a divergence the replay reports). Nothing is waited for: every vCPU asleep in userfaultfd was
+   * seen asleep after its message had been read, so every message there is has been read.
    */
   private Observation uffdRead(int gfn) {
     if (uffd.isEmpty()) return new Observation.Unsupported("unsupported: UffdRead: no userfaultfd covers this target's slot");
     Deque<UffdEvent.Pagefault> unread = sleepers.unread;
-    if (unread.stream().noneMatch(p -> memory.gfnOf(p.address()) == gfn)) sleepers.drainMessages(sleepers.settle);
+    if (unread.stream().noneMatch(p -> memory.gfnOf(p.address()) == gfn)) sleepers.drainMessages(Duration.ZERO);
     UffdEvent.Pagefault pf = unread.stream().filter(p -> memory.gfnOf(p.address()) == gfn).findFirst().orElse(unread.peek());
     if (pf != null) unread.remove(pf);
     if (pf == null) return new Observation.NoMessage();

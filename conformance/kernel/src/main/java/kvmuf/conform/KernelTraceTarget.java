@@ -11,9 +11,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.kvm.UnsupportedFeatureException;
+import kvmuf.sys.Libc;
 import kvmuf.model.Action;
 import kvmuf.model.Config;
 import kvmuf.model.Observations;
@@ -35,9 +35,12 @@ import kvmuf.trace.TraceHeader;
  *   <li>UFFDIO_COPY / UFFDIO_WAKE / MADV_DONTNEED / memslot updates: {@code ioctl} with the result, the vCPUs
  *       they woke as {@code unblocked} ({@code vcpuN}); a plain install and bitmap stores: {@code done};</li>
  *   <li>a uffd message: {@code uffd_event} at gfn * 4096 ({@code MINOR} flag);</li>
- *   <li>a flags-only memslot update that has not returned within the settle time (synchronize_srcu waits for
- *       a vCPU asleep in userfaultfd): {@code srcu_wait}; it runs on its own thread and, when it returns
- *       during a later step, shows there as {@code unblocked} {@code vmm};</li>
+ *   <li>a flags-only memslot update runs on its own thread; when that thread sleeps in synchronize_srcu while
+ *       a vCPU sleeps in userfaultfd (it holds kvm->srcu) it is {@code srcu_wait} ({@link SleepEvidence}).
+ *       After each later step it shows as {@code unblocked} {@code vmm} once it returns: it must return when
+ *       none of the vCPUs that slept when it started sleeps in the same KVM_RUN any more (waited for), and
+ *       cannot while one does (not waited for). A return between steps, with nothing to release it, is
+ *       reported as what the kernel did ({@code kernel: ...});</li>
  *   <li>anything the model has no word for (an MMIO or other exit, no progress, no message) becomes an
  *       {@code ioctl} whose result starts with {@code "kernel: "}: the model never allows it, so the replay
  *       reports a divergence showing what the kernel did.</li>
@@ -62,29 +65,42 @@ public final class KernelTraceTarget implements Target {
   private static final String UNEXPECTED = "kernel: ";
 
   private final Optional<UapiProfile> profile;
-  private final Duration patience;
-  private final Duration settle;
+  private final Duration hung;
   private final ExecutorService vmmThread = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "kvmuf-trace-vmm");
     t.setDaemon(true);
     return t;
   });
+  private final ExecutorService closer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "kvmuf-trace-closer");
+    t.setDaemon(true);
+    return t;
+  });
+  private CompletableFuture<Void> closing = CompletableFuture.completedFuture(null);
+  /** The next trace's kernel target, built while this trace runs (the same setup as this one; most traces share it). */
+  private CompletableFuture<KernelTarget> spare;
+  private TargetSetup spareSetup;
   private KernelTarget kernel;
   private Config config;
   private String setupUnsupported;
   private String lastUnsupported;
   private CompletableFuture<Observation> pendingMemslot;
+  /** The vCPUs asleep in userfaultfd (with their KVM_RUN's token) when the pending memslot update started. */
+  private Map<Integer, Object> pendingReaders = Map.of();
+  private int vmmTid;
+  /** SRCU's worker has run since the pending update went to sleep in synchronize_srcu (its index flip is done). */
+  private boolean srcuFlipped;
   private final Map<Integer, Integer> exitGfn = new HashMap<>();
   private long kernelSteps;
 
   public KernelTraceTarget(Optional<UapiProfile> profile) {
-    this(profile, Duration.ofSeconds(10), Duration.ofMillis(500));
+    this(profile, SleepEvidence.DEFAULT_HUNG);
   }
 
-  public KernelTraceTarget(Optional<UapiProfile> profile, Duration patience, Duration settle) {
+  /** @param hung how long a step may make no progress before it is reported as a hung kernel */
+  public KernelTraceTarget(Optional<UapiProfile> profile, Duration hung) {
     this.profile = profile;
-    this.patience = patience;
-    this.settle = settle;
+    this.hung = hung;
   }
 
   @Override
@@ -104,7 +120,8 @@ public final class KernelTraceTarget implements Target {
     try {
       TargetSetup setup = new TargetSetup(config.vcpus(), Math.max(TargetSetup.PAGES_2M, config.numGfns()), config.slotKind(),
           config.uffdMode(), false, profile);
-      kernel = KernelTarget.open(setup).withPatience(patience, settle);
+      kernel = takeSpare(setup).orElseGet(() -> KernelTarget.open(setup)).withHungTimeout(hung);
+      buildSpare(setup);
     } catch (UnsupportedFeatureException e) {
       setupUnsupported = e.getMessage().replaceFirst("^unsupported: ", "");
     } catch (IllegalArgumentException e) {
@@ -164,21 +181,40 @@ public final class KernelTraceTarget implements Target {
       if (pendingMemslot != null) {
         return unsupported(action.name() + ": an earlier memslot update has not returned yet");
       }
+      Map<Integer, Object> readers = kernel.uffdSleepers();
+      int tid = vmmTid(); // before the update: it may keep the VMM thread busy
       CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> perform(step.get()), vmmThread);
-      Optional<Observation> done = await(f, settle);
+      Optional<Observation> done = memslotOutcome(f, tid, !readers.isEmpty());
       if (done.isEmpty()) {
         pendingMemslot = f;
+        pendingReaders = readers;
+        srcuFlipped = false;
         return Optional.of(observation(new kvmuf.model.Observation.SrcuWait(), unblocked));
       }
       o = done.get();
     } else {
+      if (pendingMemslot != null && !srcuFlipped && step.get() instanceof Step.Access) {
+        // A vCPU about to fault while an update waits: SRCU's worker must have flipped the reader index first,
+        // so that this vCPU is a new reader the update does not wait for (the model's generations); one that
+        // faulted before the flip would hold the update up as well.
+        try {
+          kernel.evidence().untilSrcuWorkerRan();
+          srcuFlipped = true;
+        } catch (SleepEvidence.Hung e) {
+          return Optional.of(observation(unexpected(new Observation.NoProgress(e.getMessage())), unblocked));
+        }
+      }
+      boolean returnedBetweenSteps = pendingMemslot != null && pendingMemslot.isDone();
       o = perform(step.get());
       if (pendingMemslot != null) {
-        Optional<Observation> done = await(pendingMemslot, Duration.ofMillis(Math.min(300, settle.toMillis())));
+        Optional<Observation> done = returnedBetweenSteps ? Optional.of(join(pendingMemslot)) : pendingOutcome();
         if (done.isPresent()) {
           pendingMemslot = null;
-          unblocked.put("vmm", done.get() instanceof Observation.Ioctl i ? new kvmuf.model.Observation.Ioctl(i.result())
-              : unexpected(done.get()));
+          pendingReaders = Map.of();
+          unblocked.put("vmm", returnedBetweenSteps
+              ? unexpected(new Observation.OtherExit("the srcu_wait memslot update returned before this step, with a vCPU it "
+                  + "waited for still asleep in userfaultfd (" + done.get().show() + ")"))
+              : done.get() instanceof Observation.Ioctl i ? new kvmuf.model.Observation.Ioctl(i.result()) : unexpected(done.get()));
         }
       }
     }
@@ -256,11 +292,49 @@ public final class KernelTraceTarget implements Target {
     return new kvmuf.model.Observation.Ioctl(UNEXPECTED + o.show());
   }
 
-  private static Optional<Observation> await(CompletableFuture<Observation> f, Duration d) {
+  /**
+   * A memslot update just started: its result once it returns, or empty (srcu_wait) once its thread sleeps in
+   * synchronize_srcu while vCPUs sleep in userfaultfd ({@code readers}). Without sleepers it can only return.
+   */
+  private Optional<Observation> memslotOutcome(CompletableFuture<Observation> f, int tid, boolean readers) {
     try {
-      return Optional.of(f.get(d.toMillis(), TimeUnit.MILLISECONDS));
-    } catch (TimeoutException e) {
-      return Optional.empty();
+      return kernel.evidence().until("the memslot update neither returned nor slept in synchronize_srcu", () -> {
+        if (f.isDone()) return Optional.of(Optional.of(join(f)));
+        if (readers && SleepEvidence.asleepIn(tid, SleepEvidence.SRCU).isPresent()) return Optional.of(Optional.<Observation>empty());
+        return Optional.empty();
+      });
+    } catch (SleepEvidence.Hung e) {
+      return Optional.of(new Observation.NoProgress(e.getMessage()));
+    }
+  }
+
+  /**
+   * After a step, the pending memslot update: its result when it has returned, or must return because none
+   * of the vCPUs it waits for still sleeps in the KVM_RUN it slept in then (waited for); empty while one does.
+   */
+  private Optional<Observation> pendingOutcome() {
+    if (pendingMemslot.isDone()) return Optional.of(join(pendingMemslot));
+    Map<Integer, Object> now = kernel.uffdSleepers();
+    boolean held = pendingReaders.entrySet().stream().anyMatch(e -> now.get(e.getKey()) == e.getValue());
+    if (held) return Optional.empty();
+    CompletableFuture<Observation> f = pendingMemslot;
+    try {
+      return Optional.of(kernel.evidence().until("the memslot update did not return after its SRCU readers left",
+          () -> f.isDone() ? Optional.of(join(f)) : Optional.empty()));
+    } catch (SleepEvidence.Hung e) {
+      return Optional.of(new Observation.NoProgress(e.getMessage()));
+    }
+  }
+
+  /** The thread the memslot updates run on (its tid, to read its state). */
+  private int vmmTid() {
+    if (vmmTid == 0) vmmTid = join(CompletableFuture.supplyAsync(Libc::gettid, vmmThread));
+    return vmmTid;
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.get();
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof RuntimeException r) throw r;
@@ -271,24 +345,67 @@ public final class KernelTraceTarget implements Target {
     }
   }
 
+  /** The spare kernel target when it was built for {@code setup}; a spare for another setup is closed. */
+  private Optional<KernelTarget> takeSpare(TargetSetup setup) {
+    CompletableFuture<KernelTarget> f = spare;
+    spare = null;
+    if (f == null) return Optional.empty();
+    if (setup == null || !setup.equals(spareSetup)) {
+      closing = closing.thenRunAsync(() -> {
+        try {
+          f.join().close();
+        } catch (RuntimeException e) {
+          // it was never built
+        }
+      }, closer);
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(f.join());
+    } catch (RuntimeException e) {
+      return Optional.empty(); // opened again in the caller, which reports why it cannot be built
+    }
+  }
+
+  private void buildSpare(TargetSetup setup) {
+    spareSetup = setup;
+    spare = CompletableFuture.supplyAsync(() -> KernelTarget.open(setup), closer);
+  }
+
+  /**
+   * Hands the trace's kernel target to the closer thread (tearing a VM down takes longer than building the
+   * next one) and forgets it; {@link #close} waits for every VM to be closed.
+   */
   private void closeKernel() {
     if (kernel != null) {
-      kernel.close(); // closes the userfaultfd first: sleepers finish, a pending memslot update returns
-      if (pendingMemslot != null) {
-        try {
-          pendingMemslot.get(10, TimeUnit.SECONDS);
-        } catch (Exception ignored) {
-          // the VM is gone either way
+      KernelTarget k = kernel;
+      CompletableFuture<Observation> pending = pendingMemslot;
+      closing = closing.thenRunAsync(() -> {
+        k.close(); // closes the userfaultfd first: sleepers finish, a pending memslot update returns
+        if (pending != null) {
+          try {
+            pending.get(10, TimeUnit.SECONDS);
+          } catch (Exception ignored) {
+            // the VM is gone either way
+          }
         }
-      }
+      }, closer);
       kernel = null;
     }
     pendingMemslot = null;
+    pendingReaders = Map.of();
   }
 
   @Override
   public void close() {
     closeKernel();
+    takeSpare(null);
+    try {
+      closing.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // a VM that does not close is left to the process's exit
+    }
+    closer.shutdownNow();
     vmmThread.shutdownNow();
   }
 }

@@ -11,14 +11,16 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import kvmuf.x86.guest.AgentResult;
 import kvmuf.kvm.Exit;
+import kvmuf.sys.TaskState;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.Userfaultfd;
 
 /**
  * Who is asleep in userfaultfd and who was woken, for {@link KernelTarget}: it reads the uffd messages
  * (noting which vCPU's thread each one came from), waits for an access to complete, stop at an exit or
- * fall asleep, and after a wake or a DONTWAKE install sees what each sleeper did within the settle time.
- * The methods moved here as one block from KernelTarget, their bodies unchanged.
+ * fall asleep, and after a wake or a DONTWAKE install sees what each sleeper did, each decided from the
+ * kernel's evidence ({@link SleepEvidence}: a uffd message from the vCPU's thread and that thread asleep in
+ * handle_userfault; after a wake ioctl, each sleeper still asleep with the same switch count, or not).
  */
 final class Sleepers {
   private final Optional<Userfaultfd> uffd;
@@ -30,10 +32,10 @@ final class Sleepers {
   private final Map<Integer, Integer> asleep = new HashMap<>();
   /** vCPU -> uffd messages seen from its thread so far. */
   private final Map<Integer, Integer> messages = new HashMap<>();
-  /** How long an access may take before it counts as asleep or stuck. */
-  Duration patience = Duration.ofSeconds(10);
-  /** How long a wake may take to show. */
-  Duration settle = Duration.ofMillis(1000);
+  /** vCPU -> its thread's state when it was seen asleep in userfaultfd (the baseline "still asleep" compares with). */
+  private final Map<Integer, TaskState> sleptAs = new HashMap<>();
+  /** The kernel's evidence of who sleeps where; its hung-kernel timeout decides no observation. */
+  SleepEvidence evidence = new SleepEvidence(SleepEvidence.DEFAULT_HUNG);
 
   Sleepers(Optional<Userfaultfd> uffd, List<VcpuWorker> vcpus, GuestMemory memory) {
     this.uffd = uffd;
@@ -41,25 +43,40 @@ final class Sleepers {
     this.memory = memory;
   }
 
-  /** Waits for the access to complete or stop at an exit, or for the vCPU to fall asleep in userfaultfd. */
+  /** vCPU -> gfn it sleeps on in userfaultfd, as last seen. */
+  Map<Integer, Integer> asleep() {
+    return asleep;
+  }
+
+  /**
+   * Waits for the access to complete or stop at an exit, or for the vCPU to fall asleep in userfaultfd: its
+   * message read and its thread asleep in handle_userfault (the message comes just before the sleep).
+   */
   Observation await(VcpuWorker w, CompletableFuture<AgentResult> f) {
-    long deadline = System.nanoTime() + patience.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (f.isDone()) return finished(w, f);
-      if (uffd.isPresent()) {
-        drainMessages(Duration.ofMillis(10));
-        Integer g = asleep.get(w.index());
-        if (g != null) return new Observation.Blocked(g);
-      } else {
-        sleep(2);
+    String what = "vCPU " + w.index() + ": no exit, no completed access and no sleep in userfaultfd";
+    try {
+      if (uffd.isEmpty()) {
+        return evidence.until(what, () -> f.isDone() ? Optional.of(finished(w, f)) : Optional.empty());
       }
+      return evidence.until(what, () -> {
+        if (f.isDone()) return Optional.of(finished(w, f));
+        drainMessages(Duration.ZERO);
+        Integer g = asleep.get(w.index());
+        if (g == null) return Optional.empty();
+        Optional<TaskState> s = SleepEvidence.asleepIn(w.tid(), SleepEvidence.UFFD);
+        if (s.isEmpty()) return Optional.empty();
+        sleptAs.put(w.index(), s.get());
+        return Optional.of(new Observation.Blocked(g));
+      });
+    } catch (SleepEvidence.Hung e) {
+      if (f.isDone()) return finished(w, f);
+      return new Observation.NoProgress("vCPU " + w.index() + ": " + e.getMessage());
     }
-    if (f.isDone()) return finished(w, f);
-    return new Observation.NoProgress("vCPU " + w.index() + ": no exit and no uffd message within " + patience.toMillis() + " ms");
   }
 
   private Observation finished(VcpuWorker w, CompletableFuture<AgentResult> f) {
     asleep.remove(w.index());
+    sleptAs.remove(w.index());
     AgentResult r;
     try {
       r = f.join();
@@ -96,34 +113,39 @@ final class Sleepers {
     }
   }
 
-  /** After a wake (or a DONTWAKE install): what each sleeping vCPU did within the settle time. */
+  /**
+   * After a wake (or a DONTWAKE install) has returned: what each vCPU asleep in userfaultfd did. The kernel
+   * sets a woken thread running before the ioctl returns, so one that still sleeps in handle_userfault with
+   * the switch count it slept with was not woken ({@link SleepEvidence#stillAsleep}); a woken one is followed
+   * until its access completes, stops at an exit, or sleeps in userfaultfd again (a new message from its thread).
+   */
   Observation.Ioctl withWoken(String call, String result) {
     Map<Integer, Observation> woken = new TreeMap<>();
-    Map<Integer, Integer> sleepers = new HashMap<>(asleep);
     Map<Integer, Integer> before = new HashMap<>(messages);
-    long deadline = System.nanoTime() + settle.toNanos();
-    while (!sleepers.isEmpty() && System.nanoTime() < deadline && woken.size() < sleepers.size()) {
-      for (int v : sleepers.keySet()) {
-        VcpuWorker w = vcpus.get(v);
-        if (!woken.containsKey(v) && w.inFlight().isDone()) woken.put(v, finished(w, w.inFlight()));
-      }
-      if (uffd.isPresent()) drainMessages(Duration.ofMillis(5));
-      for (int v : sleepers.keySet()) {
-        // Woken, then asleep again on a new fault: a new message from that vCPU.
-        if (!woken.containsKey(v) && !messages.getOrDefault(v, 0).equals(before.getOrDefault(v, 0))) {
-          woken.put(v, new Observation.Blocked(asleep.get(v)));
-        }
+    for (int v : new TreeMap<>(asleep).keySet()) {
+      VcpuWorker w = vcpus.get(v);
+      TaskState slept = sleptAs.get(v);
+      try {
+        Optional<Observation> o = evidence.until("vCPU " + v + " after " + call + ": neither asleep as before nor done", () -> {
+          if (w.inFlight().isDone()) return Optional.of(Optional.of(finished(w, w.inFlight())));
+          // Its state first, then the messages: a woken thread that faults again posts its message before it sleeps.
+          boolean still = slept != null && SleepEvidence.stillAsleep(slept, SleepEvidence.UFFD);
+          if (uffd.isPresent()) drainMessages(Duration.ZERO);
+          if (!messages.getOrDefault(v, 0).equals(before.getOrDefault(v, 0))) {
+            // Woken, then asleep again on a new fault: a new message from that vCPU, then its sleep.
+            Optional<TaskState> s = SleepEvidence.asleepIn(w.tid(), SleepEvidence.UFFD);
+            if (s.isEmpty()) return Optional.empty();
+            sleptAs.put(v, s.get());
+            return Optional.of(Optional.of(new Observation.Blocked(asleep.get(v))));
+          }
+          if (still) return Optional.of(Optional.empty()); // not woken
+          return Optional.empty(); // woken and on its way: wait until it completes, stops or sleeps again
+        });
+        o.ifPresent(x -> woken.put(v, x));
+      } catch (SleepEvidence.Hung e) {
+        woken.put(v, new Observation.NoProgress("vCPU " + v + ": " + e.getMessage()));
       }
     }
     return new Observation.Ioctl(call, result, new TreeMap<>(woken));
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
   }
 }

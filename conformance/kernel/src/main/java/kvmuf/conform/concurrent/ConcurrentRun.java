@@ -5,10 +5,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.Map;
+import kvmuf.conform.SleepEvidence;
 import kvmuf.model.Action;
 import kvmuf.model.Config;
 import kvmuf.model.Observation;
+import kvmuf.sys.Libc;
+import kvmuf.sys.TaskState;
 
 /**
  * Runs one {@link Workload} on a {@link ConcurrentMachine}: one platform thread per vCPU, one uffd handler thread
@@ -22,9 +27,12 @@ import kvmuf.model.Observation;
  * upstream kernel can run allows an invalidation, and the model's Retry (a re-executed access) has no line of
  * its own on a real vCPU.
  *
- * <p>A run that does not finish within the patience (a vCPU still in KVM_RUN, e.g. asleep in userfaultfd with
- * nobody to wake it) is stopped: the handler first, then the userfaultfd is closed so the sleepers finish; the
- * result names what was stuck.
+ * <p>A run whose vCPUs are left asleep in userfaultfd with nobody to wake them is stopped as soon as the kernel
+ * shows it ({@link SleepEvidence}): every vCPU still running sleeps in handle_userfault, the handler sleeps in
+ * poll with no message left to read, and the vCPUs still sleep with the same switch counts after that, so no
+ * call is left that could wake one. The patience is only the failure path for a kernel that makes no progress.
+ * Either way the handler is stopped first, then the userfaultfd is closed so the sleepers finish; the result
+ * names what was stuck.
  */
 final class ConcurrentRun {
   private ConcurrentRun() {}
@@ -38,11 +46,12 @@ final class ConcurrentRun {
 
   static Finished run(ConcurrentMachine machine, Workload w, Config config, ConcurrentLog log, Duration patience) {
     ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+    Map<String, Integer> tids = new ConcurrentHashMap<>();
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> vcpus = new ArrayList<>();
     for (int v = 0; v < w.vcpus(); v++) {
       int vcpu = v;
-      vcpus.add(thread("vcpu" + v, start, w.vcpuSpin(v), problems, () -> {
+      vcpus.add(thread("vcpu" + v, start, w.vcpuSpin(v), problems, tids, () -> {
         for (int g : w.reads().get(vcpu)) {
           Observation o = machine.read(vcpu, g); // long call: no lock held
           log.append(new Action.Access(vcpu, g), o);
@@ -53,8 +62,8 @@ final class ConcurrentRun {
     UffdHandler handler = machine.hasUffd()
         ? new UffdHandler(machine, log, config, w.resolutions(), () -> vcpus.stream().noneMatch(Thread::isAlive))
         : null;
-    Thread uffd = handler == null ? null : thread("uffd", start, 0, problems, handler);
-    Thread vmm = w.vmm().isEmpty() ? null : thread("vmm", start, w.vmmSpin(), problems, () -> {
+    Thread uffd = handler == null ? null : thread("uffd", start, 0, problems, tids, handler);
+    Thread vmm = w.vmm().isEmpty() ? null : thread("vmm", start, w.vmmSpin(), problems, tids, () -> {
       for (Action a : w.vmm()) {
         Observation o = machine.memslotUpdate(a); // long call: no lock held
         log.append(a, o);
@@ -62,12 +71,24 @@ final class ConcurrentRun {
     });
     start.countDown();
 
-    long deadline = System.nanoTime() + patience.toNanos();
     List<String> stuck = new ArrayList<>();
-    for (int v = 0; v < vcpus.size(); v++) {
-      if (!join(vcpus.get(v), deadline)) stuck.add("vcpu" + v + " still in KVM_RUN");
+    String why;
+    try {
+      why = new SleepEvidence(patience).until("the run's threads", () -> {
+        if (vcpus.stream().noneMatch(Thread::isAlive) && (vmm == null || !vmm.isAlive())) return Optional.of("");
+        try {
+          return nobodyCanWake(machine, vcpus, uffd, tids) ? Optional.of("left asleep in userfaultfd with nobody to wake it") : Optional.empty();
+        } catch (TaskState.NoSuchThreadException e) {
+          return Optional.empty(); // a thread finished while being read: progress, look again
+        }
+      });
+    } catch (SleepEvidence.Hung e) {
+      why = "not finished within " + patience.toSeconds() + " s (hung kernel?)";
     }
-    if (vmm != null && !join(vmm, deadline)) stuck.add("vmm still in KVM_SET_USER_MEMORY_REGION2");
+    for (int v = 0; v < vcpus.size(); v++) {
+      if (vcpus.get(v).isAlive()) stuck.add("vcpu" + v + " still in KVM_RUN");
+    }
+    if (vmm != null && vmm.isAlive()) stuck.add("vmm still in KVM_SET_USER_MEMORY_REGION2");
     if (handler != null) {
       handler.stop();
       join(uffd, System.nanoTime() + Duration.ofSeconds(5).toNanos());
@@ -79,7 +100,7 @@ final class ConcurrentRun {
       long grace = System.nanoTime() + Duration.ofSeconds(5).toNanos();
       vcpus.forEach(t -> join(t, grace));
       if (vmm != null) join(vmm, grace);
-      problems.add("the run did not finish within " + patience.toSeconds() + " s: " + String.join(", ", stuck));
+      problems.add("the run did not finish: " + why + ": " + String.join(", ", stuck));
     }
     List<Thread> all = new ArrayList<>(vcpus);
     if (uffd != null) all.add(uffd);
@@ -88,8 +109,34 @@ final class ConcurrentRun {
     return new Finished(problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems)), stopped);
   }
 
-  private static Thread thread(String name, CountDownLatch start, int spin, ConcurrentLinkedQueue<String> problems, Runnable body) {
+  /**
+   * The evidence that no call is left that could wake the vCPUs still running: each sleeps in handle_userfault,
+   * the handler (if alive) sleeps in poll and no message is readable, and each vCPU still sleeps as it did
+   * before those reads (same switch count), so none was woken in between.
+   */
+  private static boolean nobodyCanWake(ConcurrentMachine machine, List<Thread> vcpus, Thread uffd, Map<String, Integer> tids) {
+    List<TaskState> asleep = new ArrayList<>();
+    for (int v = 0; v < vcpus.size(); v++) {
+      if (!vcpus.get(v).isAlive()) continue;
+      Integer tid = tids.get("vcpu" + v);
+      if (tid == null) return false;
+      Optional<TaskState> s = SleepEvidence.asleepIn(tid, SleepEvidence.UFFD);
+      if (s.isEmpty()) return false;
+      asleep.add(s.get());
+    }
+    if (asleep.isEmpty()) return false;
+    if (uffd != null && uffd.isAlive()) {
+      Integer tid = tids.get("uffd");
+      if (tid == null || SleepEvidence.asleepIn(tid, "poll").isEmpty()) return false;
+      if (machine.awaitMessage(Duration.ZERO)) return false;
+    }
+    return asleep.stream().allMatch(s -> SleepEvidence.stillAsleep(s, SleepEvidence.UFFD));
+  }
+
+  private static Thread thread(String name, CountDownLatch start, int spin, ConcurrentLinkedQueue<String> problems,
+      Map<String, Integer> tids, Runnable body) {
     Thread t = new Thread(() -> {
+      tids.put(name, Libc.gettid());
       try {
         start.await();
         for (int k = 0; k < spin; k++) Thread.onSpinWait();

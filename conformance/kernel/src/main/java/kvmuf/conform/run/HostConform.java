@@ -13,6 +13,7 @@ import kvmuf.conform.Rule;
 import kvmuf.conform.RuleContext;
 import kvmuf.conform.RuleResult;
 import kvmuf.conform.RuleRunner;
+import kvmuf.conform.StepRate;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.MutantId;
@@ -41,6 +42,7 @@ public record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, Str
    * {@code outDir}); text goes to {@code out} as it comes, with {@code json} progress to {@code err}.
    */
   public Outcome run(PrintWriter out, PrintWriter err) {
+    StepRate.Stopwatch clock = StepRate.start();
     UapiProfile p = profile.orElseGet(HostConform::probedProfile);
     String kernel = KernelTraces.kernel();
     Optional<String> kernelMutant = kernelMutant();
@@ -68,6 +70,7 @@ public record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, Str
       o = KernelTraces.run(traces, profile, outDir, progress);
     }
     int divergences = (int) report.count(RuleResult.Status.DIVERGENCE) + (o == null ? 0 : o.diverged());
+    StepRate rate = clock.stop(results.stream().mapToLong(RuleResult::kernelSteps).sum() + (o == null ? 0 : o.stepsRun()));
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>(report.json());
       kernelMutant.ifPresent(k -> m.put("kernelMutant", k));
@@ -79,11 +82,13 @@ public record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, Str
         m.put("traces", t);
       }
       m.put("divergences", divergences);
+      m.put("rate", rate.json());
       return new Outcome(divergences, Optional.of(m));
     } else {
       if (!rules.isEmpty()) out.println(report.summary());
       if (o != null) out.println(KernelTraces.summary(o));
       out.println("divergences: " + divergences);
+      out.println(rate.line());
     }
     out.flush();
     return new Outcome(divergences, Optional.empty());
