@@ -6,6 +6,8 @@
 #
 # Needs: JDK 25, Maven, qemu-system-x86_64, busybox-static, xz, apt-get (for the kernel package).
 # Kernel: $KVMUF_VM_KERNEL (a series like 6.1, a package name, or a path); default newest 6.12.
+# Then the upstream conformance again on Debian's 7.3 cloud kernel (trixie-backports, fetched through a private
+# apt sources list; $KVMUF_VM_KERNEL2, empty to skip), beside the first kernel.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -32,4 +34,15 @@ vm_step ./kvmuf vm probe --json "${kernel_args[@]}"
 # profile: conform-upstream here), fixed seed; about 2 s a trace under TCG. Exit 1 on any divergence.
 echo "vm-tests: kvmuf conform --target vm --traces 100 --seed 1"
 vm_step ./kvmuf conform --target vm "${kernel_args[@]}" --traces 100 --seed 1
+t1=$(date +%s)
+echo "vm-tests: first kernel took $(( t1 - t0 )) s"
+
+second=${KVMUF_VM_KERNEL2-7.3}
+if [ -n "$second" ]; then
+  echo "vm-tests: kvmuf vm probe --json --kernel $second"
+  vm_step ./kvmuf vm probe --json --kernel "$second"
+  echo "vm-tests: kvmuf conform --target vm --kernel $second --traces 100 --seed 1"
+  vm_step ./kvmuf conform --target vm --kernel "$second" --traces 100 --seed 1
+  echo "vm-tests: kernel $second took $(( $(date +%s) - t1 )) s"
+fi
 echo "vm-tests: VM stage took $(( $(date +%s) - t0 )) s"

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.TreeMap;
 import kvmuf.gmem.GuestMemfd;
 import kvmuf.sys.Libc;
 import kvmuf.sys.SyscallException;
@@ -33,8 +33,10 @@ public record Capabilities(Kernel kernel, String thpMode, UffdInfo userfaultfd, 
   public record Cap(String name, int number, int value) {}
 
   /**
-   * KVM: present or not (with the reason). {@code userfaultCap} is the KVM_CAP_USERFAULT number the kernel
-   * answers positively (x86 only; see {@link UapiProfile#detect}); {@code profile} the implied UAPI.
+   * KVM: present or not (with the reason). {@code userfault} is what a scratch VM showed about KVM Userfault
+   * ({@link UserfaultEvidence}); {@code profile} follows from it, {@code userfaultCap} is the capability number
+   * taken as KVM_CAP_USERFAULT (evidence only) and {@code userfaultCandidates} the answers of the known
+   * numbers. {@code userfault} is null when KVM is absent.
    */
   public record KvmInfo(
       boolean present,
@@ -46,9 +48,10 @@ public record Capabilities(Kernel kernel, String thpMode, UffdInfo userfaultfd, 
       Map<Integer, Integer> userfaultCandidates,
       UapiProfile profile,
       List<String> guestMemfdFlags,
+      UserfaultEvidence userfault,
       String note) {}
 
-  /** The capabilities listed by a probe (the KVM Userfault numbers are reported separately). */
+  /** The capabilities listed by a probe (the KVM Userfault numbers are reported separately, as evidence). */
   static final List<KvmCap> REPORTED =
       List.of(
           KvmCap.USER_MEMORY,
@@ -67,9 +70,14 @@ public record Capabilities(Kernel kernel, String thpMode, UffdInfo userfaultfd, 
           KvmCap.GUEST_MEMFD_FLAGS);
 
   public static Capabilities probe() {
+    return probe(OptionalInt.empty());
+  }
+
+  /** As {@link #probe()}, also asking {@code userfaultCap} (--userfault-cap) and taking it as KVM_CAP_USERFAULT. */
+  public static Capabilities probe(OptionalInt userfaultCap) {
     String[] u = Libc.uname();
     Kernel kernel = new Kernel(u[0], u[2], u[3], u[4]);
-    return new Capabilities(kernel, readThpMode(), probeUffd(), probeKvm(kernel.machine()));
+    return new Capabilities(kernel, readThpMode(), probeUffd(), probeKvm(userfaultCap));
   }
 
   /** The selected word of /sys/kernel/mm/transparent_hugepage/enabled ("always", "madvise", "never"). */
@@ -107,33 +115,30 @@ public record Capabilities(Kernel kernel, String thpMode, UffdInfo userfaultfd, 
     return new UffdInfo(ok, ok ? "" : String.join("; ", reasons), syscall, device, features, UffdFeature.names(features));
   }
 
-  static KvmInfo probeKvm(String machine) {
+  static KvmInfo probeKvm(OptionalInt userfaultCap) {
     Kvm kvm;
     try {
       kvm = Kvm.open();
     } catch (UnsupportedFeatureException e) {
-      return new KvmInfo(false, e.getMessage(), 0, 0, List.of(), OptionalInt.empty(), Map.of(), UapiProfile.UPSTREAM, List.of(), "");
+      return new KvmInfo(
+          false, e.getMessage(), 0, 0, List.of(), OptionalInt.empty(), Map.of(), UapiProfile.UPSTREAM, List.of(), null, "");
     }
     try (kvm) {
       List<Cap> caps = new ArrayList<>();
       for (KvmCap c : REPORTED) caps.add(new Cap(c.cName(), c.number(), kvm.checkExtension(c)));
-      Map<Integer, Integer> candidates = new LinkedHashMap<>();
-      candidates.put(KvmCap.USERFAULT_V1_V2.number(), kvm.checkExtension(KvmCap.USERFAULT_V1_V2));
-      candidates.put(KvmCap.USERFAULT_V3.number(), kvm.checkExtension(KvmCap.USERFAULT_V3));
-      UapiProfile profile = UapiProfile.detect(kvm::checkExtension, machine);
-      OptionalInt ufCap = profile.userfaultCap();
+      UserfaultEvidence uf = UserfaultEvidence.probe(kvm, userfaultCap);
+      Map<Integer, Integer> candidates = new TreeMap<>(uf.capabilityAnswers());
       String note =
-          UapiProfile.isX86(machine)
-              ? "on x86_64, capability 239 means KVM Userfault v1/v2 and 243 means v3"
-              : "on " + machine + " capabilities 239 and 243 are upstream arm64 capabilities"
-                  + " (KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED): a positive"
-                  + " answer does not prove KVM Userfault; name the profile explicitly";
+          "KVM Userfault is detected by behaviour; the capability numbers that answered are evidence, not proof"
+              + " (236, 239, 240, 241, 243, 245 and 252 have each meant KVM Userfault in some tree, and most of"
+              + " them name other capabilities upstream)";
       int gmemFlags = kvm.checkExtension(KvmCap.GUEST_MEMFD_FLAGS);
       List<String> gmemNames = new ArrayList<>();
       if ((gmemFlags & GuestMemfd.FLAG_MMAP) != 0) gmemNames.add("GUEST_MEMFD_FLAG_MMAP");
       if ((gmemFlags & GuestMemfd.FLAG_INIT_SHARED) != 0) gmemNames.add("GUEST_MEMFD_FLAG_INIT_SHARED");
       return new KvmInfo(
-          true, "", kvm.apiVersion(), kvm.vcpuMmapSize(), caps, ufCap, candidates, profile, gmemNames, note);
+          true, "", kvm.apiVersion(), kvm.vcpuMmapSize(), caps, uf.capability(), candidates, uf.profile(), gmemNames,
+          uf, note);
     }
   }
 }

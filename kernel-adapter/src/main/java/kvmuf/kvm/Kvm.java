@@ -69,9 +69,9 @@ public final class Kvm implements AutoCloseable {
     return (int) Libc.ioctl(fd.get(), KvmUapi.KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
   }
 
-  /** KVM_CREATE_VM with the default type 0, speaking the profile probed from this kernel. */
+  /** KVM_CREATE_VM with the default type 0, speaking the profile this kernel shows by behaviour. */
   public Vm createVm() {
-    return createVm(0, UapiProfile.detect(this::checkExtension, System.getProperty("os.arch")));
+    return createVm(0, UserfaultEvidence.ofThisKernel().profile());
   }
 
   /**

@@ -4,8 +4,8 @@ package kvmuf.kvm;
  * The KVM capability numbers the kit asks about (KVM_CHECK_EXTENSION), checked against
  * include/uapi/linux/kvm.h. The two USERFAULT numbers come from the unmerged series (facts file section
  * 1): 239 in v1/v2 and 243 in v3. Upstream later gave both numbers to arm64-only capabilities (239 =
- * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, 243 = KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED), so a positive answer
- * means KVM Userfault only on x86 (see {@link UapiProfile#detect}).
+ * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, 243 = KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED), and other trees used
+ * other numbers, so a positive answer proves nothing: see {@link UserfaultEvidence}.
  */
 public enum KvmCap {
   USER_MEMORY(3),

@@ -3,19 +3,20 @@ package kvmuf.kvm;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.OptionalInt;
-import java.util.function.IntUnaryOperator;
 
 /**
  * Which KVM Userfault UAPI a kernel speaks (facts file section 1). v1 and v2 share the UAPI (v2 adds
- * pointer validation at SET_USER_MEMORY_REGION2); v3 moves the capability to 243. The flag bit, the
- * bitmap field at offset 48 and the exit flag are the same in all three.
+ * pointer validation at SET_USER_MEMORY_REGION2); v3 changes internals and the capability number. The flag
+ * bit, the bitmap field at offset 48 and the exit flag are the same in all three. A profile says nothing
+ * about the capability number: the copies in use answer 239, 240, 241, 243, 245 or 252, and a kernel is
+ * recognised by behaviour ({@link UserfaultEvidence}).
  */
 public enum UapiProfile {
   /** No KVM Userfault: the flag bit 1<<3 is rejected (EINVAL) and the bitmap word must be zero. */
-  UPSTREAM("upstream", OptionalInt.empty(), false),
-  UF_V1("uf-v1", OptionalInt.of(239), false),
-  UF_V2("uf-v2", OptionalInt.of(239), true),
-  UF_V3("uf-v3", OptionalInt.of(243), true);
+  UPSTREAM("upstream", false, false),
+  UF_V1("uf-v1", true, false),
+  UF_V2("uf-v2", true, true),
+  UF_V3("uf-v3", true, true);
 
   /** KVM_MEM_USERFAULT: memslot flag (1UL << 3) in v1..v3. */
   public static final int KVM_MEM_USERFAULT = 1 << 3;
@@ -32,12 +33,12 @@ public enum UapiProfile {
   public static final int KVM_EXIT_MEMORY_FAULT = 39;
 
   private final String id;
-  private final OptionalInt userfaultCap;
+  private final boolean userfault;
   private final boolean validatesBitmapPointer;
 
-  UapiProfile(String id, OptionalInt userfaultCap, boolean validatesBitmapPointer) {
+  UapiProfile(String id, boolean userfault, boolean validatesBitmapPointer) {
     this.id = id;
-    this.userfaultCap = userfaultCap;
+    this.userfault = userfault;
     this.validatesBitmapPointer = validatesBitmapPointer;
   }
 
@@ -46,13 +47,9 @@ public enum UapiProfile {
     return id;
   }
 
-  /** The KVM_CAP_USERFAULT number this revision advertises; empty for upstream. */
-  public OptionalInt userfaultCap() {
-    return userfaultCap;
-  }
-
+  /** KVM_MEM_USERFAULT is part of this UAPI. */
   public boolean hasUserfault() {
-    return userfaultCap.isPresent();
+    return userfault;
   }
 
   /** v2 and v3 reject a bad bitmap pointer at SET_USER_MEMORY_REGION2 (EINVAL); v1 faults later. */
@@ -66,17 +63,9 @@ public enum UapiProfile {
         "unknown UAPI profile '" + id + "'; known: " + Arrays.stream(values()).map(UapiProfile::id).toList());
   }
 
-  /**
-   * Picks the profile a kernel speaks from its CHECK_EXTENSION answers. On x86_64, 243 means v3 and 239
-   * means v1/v2 (indistinguishable by probing; v2 is reported because it is the later one). On other
-   * architectures both numbers belong to upstream arm64 capabilities, so probing cannot prove KVM
-   * Userfault and the answer is {@link #UPSTREAM}: the user must name the profile.
-   */
-  public static UapiProfile detect(IntUnaryOperator checkExtension, String arch) {
-    if (!isX86(arch)) return UPSTREAM;
-    if (checkExtension.applyAsInt(KvmCap.USERFAULT_V3.number()) > 0) return UF_V3;
-    if (checkExtension.applyAsInt(KvmCap.USERFAULT_V1_V2.number()) > 0) return UF_V2;
-    return UPSTREAM;
+  /** The profile this kernel shows by behaviour on a scratch VM ({@link UserfaultEvidence#probe}). */
+  public static UapiProfile detect(Kvm kvm) {
+    return UserfaultEvidence.probe(kvm, OptionalInt.empty()).profile();
   }
 
   public static boolean isX86(String arch) {

@@ -34,8 +34,6 @@ public final class Vm implements AutoCloseable {
   private final OwnedFd fd;
   private final UapiProfile profile;
   private final int vcpuMmapSize;
-  /** The kernel's answer to the profile's KVM_CAP_USERFAULT number, asked once at creation (0 if none). */
-  private final int userfaultAnswer;
   private final Map<Integer, List<Mapping>> pinnedBySlot = new HashMap<>();
   private final List<Mapping> owned = new ArrayList<>();
   private final List<Vcpu> vcpus = new ArrayList<>();
@@ -45,7 +43,6 @@ public final class Vm implements AutoCloseable {
     this.fd = fd;
     this.profile = profile;
     this.vcpuMmapSize = kvm.vcpuMmapSize();
-    this.userfaultAnswer = profile.userfaultCap().isPresent() ? kvm.checkExtension(profile.userfaultCap().getAsInt()) : 0;
   }
 
   public int fd() {
@@ -67,25 +64,21 @@ public final class Vm implements AutoCloseable {
   }
 
   /**
-   * Throws unless KVM Userfault can be used on this VM: the profile must have it and the kernel must
-   * answer the profile's KVM_CAP_USERFAULT number.
+   * Throws unless KVM Userfault can be used on this VM: the profile must have it and the kernel must show
+   * it by behaviour (KVM_MEM_USERFAULT accepted on a scratch VM, {@link UserfaultEvidence#ofThisKernel}),
+   * whatever capability number it answers.
    */
   public void requireUserfault() {
-    if (profile.userfaultCap().isEmpty()) {
+    if (!profile.hasUserfault()) {
       throw new UnsupportedFeatureException(
-          "unsupported: KVM_CAP_USERFAULT not offered by this kernel (UAPI profile " + profile.id() + ")");
+          "unsupported: KVM_CAP_USERFAULT not offered by this kernel as used (UAPI profile " + profile.id()
+              + "; the kernel: " + UserfaultEvidence.ofThisKernel().describe() + ")");
     }
-    int cap = profile.userfaultCap().getAsInt();
-    int answer = userfaultAnswer;
-    if (answer <= 0) {
+    UserfaultEvidence e = UserfaultEvidence.ofThisKernel();
+    if (!e.flagAccepted()) {
       throw new UnsupportedFeatureException(
-          "unsupported: KVM_CAP_USERFAULT not offered by this kernel (profile "
-              + profile.id()
-              + " expects capability "
-              + cap
-              + ", KVM_CHECK_EXTENSION answered "
-              + answer
-              + ")");
+          "unsupported: KVM_CAP_USERFAULT not offered by this kernel (profile " + profile.id() + " asked for; "
+              + e.describe() + ")");
     }
   }
 

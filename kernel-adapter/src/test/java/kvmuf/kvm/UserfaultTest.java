@@ -26,7 +26,7 @@ class UserfaultTest {
   void aMarkedGfnExitsWithAUserfaultMemoryFaultUntilCleared() {
     try (Kvm kvm = KvmTestSupport.openKvmOrSkip()) {
       KvmTestSupport.assumeCap(kvm, KvmCap.USER_MEMORY2);
-      UapiProfile profile = UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch"));
+      UapiProfile profile = UapiProfile.detect(kvm);
       String reason = "unsupported: KVM_CAP_USERFAULT not offered by this kernel";
       if (!profile.hasUserfault()) System.err.println("[skipped] " + reason);
       assumeTrue(profile.hasUserfault(), reason);
@@ -65,7 +65,7 @@ class UserfaultTest {
   void enablingOnALiveSlotZapsPagesTheGuestAlreadyMapped() {
     try (Kvm kvm = KvmTestSupport.openKvmOrSkip()) {
       KvmTestSupport.assumeCap(kvm, KvmCap.USER_MEMORY2);
-      UapiProfile profile = UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch"));
+      UapiProfile profile = UapiProfile.detect(kvm);
       String reason = "unsupported: KVM_CAP_USERFAULT not offered by this kernel";
       if (!profile.hasUserfault()) System.err.println("[skipped] " + reason);
       assumeTrue(profile.hasUserfault(), reason);

@@ -44,7 +44,7 @@ class DemandPagingHostTest {
   @EnumSource(value = Mode.class, names = {"KVM_UF", "KVM_UF_UFFD"})
   void kvmUserfaultModesAreUnsupportedWithoutTheCapability(Mode mode) {
     try (Kvm kvm = openKvmOrSkip()) {
-      boolean offered = UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch")).userfaultCap().isPresent();
+      boolean offered = UapiProfile.detect(kvm).hasUserfault();
       assumeTrue(!offered, "this kernel offers KVM_CAP_USERFAULT");
       BenchConfig c = new BenchConfig(Target.HOST, List.of(1, 2), 1L << 20, List.of(mode), 1, Backing.ANON, true);
       List<CellResult> cells = new DemandPagingBench(c, kvm, s -> {}).runAll();

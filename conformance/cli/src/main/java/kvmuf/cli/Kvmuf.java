@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
       TracesCommand.class,
       ConformCommand.class,
       VmCommand.class,
+      KernelCommand.class,
     })
 public final class Kvmuf implements Callable<Integer> {
 

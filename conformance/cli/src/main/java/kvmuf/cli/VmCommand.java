@@ -30,15 +30,16 @@ import picocli.CommandLine.Parameters;
     footer = {
       "",
       "Kernels: default is the newest Debian linux-image-6.12.*-cloud-amd64-unsigned known to apt;",
-      "  --kernel reference builds our KVM Userfault kernel (Debian linux-source-6.12 + kernel-reference/",
-      "  patches; about 5 minutes on 2 cores, then cached by a hash of source version, patches, fragment",
-      "  and build script; needs flex bison bc libelf-dev libssl-dev) and --kernel-mutant ID boots it",
-      "  with one seeded bug;",
-      "  --kernel 6.1 picks the newest 6.1 cloud kernel; --kernel linux-image-... names a package;",
+      "  --kernel reference builds our KVM Userfault kernel (Debian linux-source-7.3 + kernel-reference/",
+      "  patches; 8-15 minutes on 2 shared cores, then cached by a hash of source version, patches, fragment",
+      "  and build scripts; needs flex bison bc libelf-dev libssl-dev) and --kernel-mutant ID boots it",
+      "  with one seeded bug; --kernel built:NAME boots what 'kvmuf kernel build --name NAME' built;",
+      "  --kernel 7.3 picks Debian's newest 7.3 cloud kernel (trixie-backports, through a private apt",
+      "  sources list); --kernel 6.1 the newest 6.1 cloud kernel; --kernel linux-image-... names a package;",
       "  --kernel PATH [--modules DIR] boots your own build (DIR: its lib/modules/VERSION tree;",
       "  leave it out when KVM is built in).",
       "Guest JVM flags: add some with $KVMUF_GUEST_JAVA_OPTIONS (space-separated).",
-      "Cache: ~/.cache/kvmuf ($KVMUF_CACHE or $XDG_CACHE_HOME/kvmuf if set): kernels/, reference/, runtime/,",
+      "Cache: ~/.cache/kvmuf ($KVMUF_CACHE or $XDG_CACHE_HOME/kvmuf if set): kernels/, built/, apt/, runtime/,",
       "  initramfs/ (named by a hash of their inputs; safe to delete).",
       "Needs: qemu-system-x86_64, busybox (static), xz, apt-get/dpkg for packages, a JDK 25.",
       "  apt-get install qemu-system-x86 busybox-static xz-utils",
@@ -58,8 +59,9 @@ public final class VmCommand implements java.util.concurrent.Callable<Integer> {
   /** Options every vm subcommand shares. */
   static final class VmOptions {
     @Option(names = "--kernel", paramLabel = "PKG|SERIES|PATH",
-        description = "Kernel to boot: reference (our KVM Userfault kernel, built from kernel-reference/ and cached), a Debian package "
-            + "name, a series (6.12, 6.1), or a kernel image path. Default: newest 6.12 cloud kernel.")
+        description = "Kernel to boot: reference (our KVM Userfault kernel, built from kernel-reference/ and cached), built:NAME "
+            + "(kvmuf kernel build --name NAME), a Debian package name, a series (7.3, 6.12, 6.1), or a kernel image path. "
+            + "Default: newest 6.12 cloud kernel.")
     String kernel;
 
     @Option(names = "--kernel-mutant", paramLabel = "ID",
@@ -144,13 +146,22 @@ public final class VmCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--json", description = "Machine-readable output (the guest's probe --json).")
     boolean json;
 
+    @Option(names = "--profile", paramLabel = "ID", description = "Passed to the guest's probe: report this UAPI profile.")
+    String profile;
+
+    @Option(names = "--userfault-cap", paramLabel = "N", description = "Passed to the guest's probe: also ask capability N.")
+    Integer userfaultCap;
+
     @Override
     public Integer call() {
+      ProbeCommand.profileOption(profile); // a bad id is a usage error here, before a boot
       VmSession s = vm.session(json);
       List<String> args = new ArrayList<>(List.of("probe"));
       if (json) {
         args.add("--json");
       }
+      if (profile != null) args.addAll(List.of("--profile", profile));
+      if (userfaultCap != null) args.addAll(List.of("--userfault-cap", userfaultCap.toString()));
       return s.run(VmSession.kitCommand(args), List.of(), VmCommand::print).exitCode();
     }
   }

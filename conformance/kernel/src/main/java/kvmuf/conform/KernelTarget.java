@@ -13,6 +13,7 @@ import kvmuf.kvm.KvmStats;
 import kvmuf.kvm.MemoryRegion2;
 import kvmuf.kvm.Memslot;
 import kvmuf.kvm.UapiProfile;
+import kvmuf.kvm.UserfaultEvidence;
 import kvmuf.kvm.UnsupportedFeatureException;
 import kvmuf.kvm.UserfaultBitmap;
 import kvmuf.kvm.Vm;
@@ -71,7 +72,7 @@ public final class KernelTarget implements AutoCloseable {
   private KernelTarget(TargetSetup setup, Kvm kvm) {
     this.setup = setup;
     this.kvm = kvm;
-    UapiProfile profile = setup.profile().orElseGet(() -> UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch")));
+    UapiProfile profile = setup.profile().orElseGet(() -> UapiProfile.detect(kvm));
     this.vm = kvm.createVm(0, profile);
     try {
       GuestAgent.Program program = GuestAgent.load(vm, GuestAgent.defaultSlot(vm), GuestAgent.DEFAULT_CODE_GPA);
@@ -333,7 +334,8 @@ public final class KernelTarget implements AutoCloseable {
    */
   private Observation enableUserfault() {
     if (bitmap.isPresent()) return flagsOnly(() -> slot.enableUserfault(bitmap.get()));
-    String reason = "unsupported: KVM_CAP_USERFAULT not offered by this kernel (UAPI profile " + vm.profile().id() + ")";
+    String reason = "unsupported: KVM_CAP_USERFAULT not offered by this kernel (" + UserfaultEvidence.ofThisKernel().describe()
+        + "; UAPI profile " + vm.profile().id() + ")";
     try {
       vm.setUserMemoryRegion2Unchecked(slot.region().withFlags(slot.flags() | UapiProfile.KVM_MEM_USERFAULT));
       return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");

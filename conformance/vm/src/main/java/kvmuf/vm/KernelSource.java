@@ -17,6 +17,9 @@ import java.util.stream.Stream;
  *
  * <ul>
  *   <li>{@code reference}: our KVM Userfault kernel, built from {@code kernel-reference/} ({@link ReferenceKernel});
+ *   <li>{@code built:NAME}: a kernel built by {@code kvmuf kernel build --name NAME} ({@link BuiltKernels});
+ *   <li>{@code 7.3}: Debian's newest 7.3 cloud kernel from trixie-backports, fetched through a private apt
+ *       sources list ({@code kernel-reference/debian-apt.sh}; the machine's apt configuration is untouched);
  *   <li>nothing, or a series ({@code 6.12}, {@code 6.1}): the newest Debian
  *       {@code linux-image-SERIES.*-cloud-amd64-unsigned} apt knows;
  *   <li>a package name ({@code linux-image-6.1.0-47-cloud-amd64-unsigned}): that package;
@@ -29,6 +32,8 @@ import java.util.stream.Stream;
  */
 public final class KernelSource {
   static final String DEFAULT_SERIES = "6.12";
+  /** Series that are not in the machine's apt sources, and the Debian suite that has them. */
+  static final java.util.Map<String, String> BACKPORTS = java.util.Map.of("7.3", "trixie-backports");
   private static final Pattern SERIES = Pattern.compile("[0-9]+\\.[0-9]+");
 
   private KernelSource() {}
@@ -38,6 +43,10 @@ public final class KernelSource {
       if (modules != null) throw VmException.usage("--modules goes with --kernel PATH (the reference kernel has KVM built in)");
       return ReferenceKernel.resolve(cache, progress);
     }
+    if (kernel != null && kernel.startsWith(BuiltKernels.PREFIX)) {
+      if (modules != null) throw VmException.usage("--modules goes with --kernel PATH (a built kernel has KVM built in)");
+      return BuiltKernels.resolve(kernel, cache);
+    }
     if (kernel != null && (kernel.contains("/") || Files.exists(Path.of(kernel)))) {
       return userKernel(Path.of(kernel), modules);
     }
@@ -45,9 +54,10 @@ public final class KernelSource {
       throw VmException.usage("--modules goes with --kernel PATH (a package brings its own modules)");
     }
     String spec = kernel == null ? DEFAULT_SERIES : kernel;
+    if (BACKPORTS.containsKey(spec)) return fromBackports(spec, BACKPORTS.get(spec), cache, progress);
     String pkg = SERIES.matcher(spec).matches() ? newestCloudPackage(spec, cache, progress) : spec;
     if (!pkg.startsWith("linux-image-")) {
-      throw VmException.usage("--kernel " + spec + ": expected reference, a path, a series like 6.12 or 6.1, "
+      throw VmException.usage("--kernel " + spec + ": expected reference, built:NAME, a path, a series like 7.3, 6.12 or 6.1, "
           + "or a package name like linux-image-6.12.117+deb12-cloud-amd64-unsigned");
     }
     return fromPackage(pkg, cache, progress);
@@ -154,6 +164,60 @@ public final class KernelSource {
       return new Kernel(image, Files.isDirectory(modules) ? Optional.of(modules) : Optional.empty(), pkg);
     } catch (IOException e) {
       throw VmException.environment("cannot prepare kernel package " + pkg + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * A cloud kernel of {@code series} from {@code suite}: trixie's kernels are split into linux-binary-RELEASE
+   * (the image, usr/lib/modules/RELEASE/vmlinuz) and linux-modules-RELEASE (kvm, kvm-amd, irqbypass); both are
+   * unpacked into CACHE/kernels/linux-binary-RELEASE.
+   */
+  static Kernel fromBackports(String series, String suite, Path cache, Progress progress) {
+    String apt = ReferenceKernel.sourceDir().resolve("debian-apt.sh").toString();
+    Pattern p = Pattern.compile("linux-binary-" + Pattern.quote(series) + "\\.[0-9][0-9.+~a-z]*-cloud-amd64");
+    List<String> names = new ArrayList<>();
+    try {
+      names.addAll(Tools.run(List.of("bash", apt, suite, "search", "^linux-binary-" + series.replace(".", "\\.") + "\\..*-cloud-amd64$"), null));
+    } catch (VmException e) {
+      progress.say("cannot list " + suite + " (" + e.getMessage() + "); looking in the cache");
+    }
+    Optional<String> newest = newest(names, p);
+    if (newest.isEmpty()) {
+      try (Stream<Path> cached = Files.list(cache.resolve("kernels"))) {
+        newest = newest(cached.map(c -> c.getFileName().toString()).toList(), p);
+      } catch (IOException e) {
+        // no cache yet
+      }
+    }
+    String binary = newest.orElseThrow(() -> VmException.environment(
+        "no Debian package linux-binary-" + series + ".*-cloud-amd64 in " + suite + " (see kernel-reference/debian-apt.sh)"));
+    String release = binary.substring("linux-binary-".length());
+    Path dir = cache.resolve("kernels").resolve(binary);
+    try {
+      if (!Files.exists(dir.resolve(".complete"))) {
+        Path tmp = Files.createDirectories(cache.resolve("kernels")).resolve(binary + ".part");
+        Tools.deleteTree(tmp);
+        Files.createDirectories(tmp);
+        progress.say("downloading " + binary + " and linux-modules-" + release + " from " + suite);
+        Tools.run(List.of("bash", apt, suite, "download", tmp.toString(), binary, "linux-modules-" + release), null);
+        try (Stream<Path> s = Files.list(tmp)) {
+          for (Path deb : s.filter(f -> f.toString().endsWith(".deb")).toList()) {
+            progress.say("unpacking " + deb.getFileName());
+            Tools.run(List.of("dpkg", "-x", deb.toString(), tmp.resolve("root").toString()), null);
+            Files.delete(deb);
+          }
+        }
+        Files.writeString(tmp.resolve(".complete"), binary + "\n");
+        Tools.deleteTree(dir);
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+      }
+      Path modules = dir.resolve("root/usr/lib/modules").resolve(release);
+      Path image = modules.resolve("vmlinuz");
+      if (!Files.isRegularFile(image)) throw VmException.environment(binary + " holds no usr/lib/modules/" + release + "/vmlinuz");
+      return new Kernel(image, Files.isDirectory(modules.resolve("kernel")) ? Optional.of(modules) : Optional.empty(),
+          binary + " (" + suite + ")");
+    } catch (IOException e) {
+      throw VmException.environment("cannot prepare kernel " + binary + ": " + e.getMessage());
     }
   }
 }

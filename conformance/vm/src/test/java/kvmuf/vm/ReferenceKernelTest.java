@@ -9,21 +9,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What keys the reference kernel's cache, and how its seeded bugs are named and booted. */
+/** What the reference kernel is built from, and how its seeded bugs are named and booted. */
 class ReferenceKernelTest {
   @TempDir Path dir;
 
   @Test
-  void theBuildInputsAreEverythingButTheDocumentation() throws Exception {
-    Files.createDirectories(dir.resolve("patches"));
-    Files.writeString(dir.resolve("build.sh"), "#!/bin/sh\n");
-    Files.writeString(dir.resolve("config.fragment"), "CONFIG_KVM=y\n");
-    Files.writeString(dir.resolve("patches/series"), "0001-a.patch\n");
-    Files.writeString(dir.resolve("patches/0001-a.patch"), "diff\n");
-    Files.writeString(dir.resolve("README.md"), "# words\n");
-    List<Path> in = ReferenceKernel.buildInputs(dir);
-    assertThat(in).extracting(p -> dir.relativize(p).toString())
-        .containsExactly("build.sh", "config.fragment", "patches/0001-a.patch", "patches/series");
+  void theReferenceKernelIsOurSeriesOnDebian73() {
+    BuiltKernels.Inputs in = ReferenceKernel.inputs(BuiltKernelsTest.SCRIPTS);
+    assertThat(in.base()).isEqualTo("7.3");
+    assertThat(in.series()).isEqualTo(BuiltKernelsTest.SCRIPTS.resolve("patches"));
+    assertThat(in.effectiveFragment()).isEqualTo(BuiltKernelsTest.SCRIPTS.resolve("config.fragment"));
+    assertThat(BuiltKernels.seriesPatches(in.series())).hasSize(5).allMatch(p -> p.endsWith(".patch"));
   }
 
   @Test

@@ -14,6 +14,7 @@ import kvmuf.kvm.Kvm;
 import kvmuf.kvm.KvmCap;
 import kvmuf.kvm.Memslot;
 import kvmuf.kvm.UapiProfile;
+import kvmuf.kvm.UserfaultEvidence;
 import kvmuf.kvm.UnsupportedFeatureException;
 import kvmuf.kvm.Vm;
 import kvmuf.model.Action;
@@ -73,7 +74,7 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
   private ConcurrentMachine(Config config, Kvm kvm, Optional<UapiProfile> profile) {
     this.config = config;
     this.kvm = kvm;
-    UapiProfile p = profile.orElseGet(() -> UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch")));
+    UapiProfile p = profile.orElseGet(() -> UapiProfile.detect(kvm));
     this.vm = kvm.createVm(0, p);
     Userfaultfd u = null;
     Mapping src = null;
@@ -106,8 +107,8 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     if (config.userfaultUse() == Config.UserfaultUse.NONE) return;
     String use = config.name() + " has UserfaultUse = " + config.userfaultUse().name().toLowerCase();
     if (!vm.profile().hasUserfault()) {
-      throw new UnsupportedFeatureException("unsupported: KVM_CAP_USERFAULT not offered by this kernel (UAPI profile "
-          + vm.profile().id() + "); config " + use);
+      throw new UnsupportedFeatureException("unsupported: KVM_CAP_USERFAULT not offered by this kernel ("
+          + UserfaultEvidence.ofThisKernel().describe() + "; UAPI profile " + vm.profile().id() + "); config " + use);
     }
     throw new UnsupportedFeatureException("unsupported: concurrent workloads do not drive KVM Userfault exits yet (config " + use + ")");
   }

@@ -6,6 +6,7 @@ import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.Step;
 import kvmuf.conform.TargetSetup;
 import kvmuf.kvm.UapiProfile;
+import kvmuf.kvm.UserfaultEvidence;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.model.ValueClass;
@@ -21,7 +22,12 @@ public final class UserfaultFlagEinval {
       TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
       run -> {
         UapiProfile p = run.target().profile();
-        if (p.hasUserfault()) run.unsupported("this kernel offers KVM_CAP_USERFAULT (profile " + p.id() + "): the userfault-* rules apply instead");
+        if (p.hasUserfault()) {
+          // What the kernel did on a scratch VM, not what the profile's name suggests (it may be --profile).
+          UserfaultEvidence e = UserfaultEvidence.ofThisKernel();
+          run.unsupported((e.flagAccepted() ? "this kernel offers KVM Userfault (" : "this kernel does not offer KVM Userfault (")
+              + e.describe() + "), and profile " + p.id() + " is in use: the userfault-* rules apply instead");
+        }
         run.expectUapi(new Step.SetFlags(UapiProfile.KVM_MEM_USERFAULT), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL"));
         run.expectUapi(new Step.Access(0, 0), new Observation.Value(ValueClass.ZERO));
       });

@@ -97,7 +97,7 @@ public record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, Str
   /** The KVM Userfault UAPI profile of this machine's /dev/kvm. */
   public static UapiProfile probedProfile() {
     try (Kvm kvm = Kvm.open()) {
-      return UapiProfile.detect(kvm::checkExtension, System.getProperty("os.arch"));
+      return UapiProfile.detect(kvm);
     }
   }
 
