@@ -11,7 +11,7 @@ class ActionTableTest {
   @Test
   void everyKindHasOneRowAndTheIntLookupsAgreeWithIt() {
     List<Action> kinds = Action.kinds();
-    assertThat(kinds).hasSize(Action.FINISHED + 1);
+    assertThat(kinds).hasSize(Action.FETCH_CLEAR_BIT + 1);
     for (int k = 0; k < kinds.size(); k++) {
       Action a = Action.decode(Action.code(k, 2, 3));
       assertThat(kinds.get(k).name()).isEqualTo(a.name());
@@ -29,7 +29,7 @@ class ActionTableTest {
         .containsExactly("CheckBitmap", "Lookup", "InstallSpte", "CommitMemslot");
     assertThat(new Action.Finished().visible()).isFalse();
     assertThat(new Action.Finished().hidden()).isFalse();
-    assertThat(Action.kinds().stream().filter(Action::visible)).hasSize(14);
+    assertThat(Action.kinds().stream().filter(Action::visible)).hasSize(16);
   }
 
   @Test
@@ -43,6 +43,8 @@ class ActionTableTest {
     assertThat(new Action.UffdWake(1).actingVcpu()).isEqualTo(-1);
     assertThat(new Action.Invalidate(1).actorName()).isEqualTo("vmm");
     assertThat(new Action.EnableDirtyLog().actorName()).isEqualTo("vmm");
+    assertThat(new Action.FetchInstall(1).actor()).isEqualTo(Action.Actor.FETCH);
+    assertThat(new Action.FetchClearBit(1).actorName()).isEqualTo("fetch");
     assertThat(new Action.CommitMemslot().actor()).isEqualTo(Action.Actor.KERNEL);
     assertThat(new Action.Lookup(1).actor()).isEqualTo(Action.Actor.VCPU);
     assertThatThrownBy(() -> new Action.Lookup(1).actorName()).hasMessageContaining("hidden action");
