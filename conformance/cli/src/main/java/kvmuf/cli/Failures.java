@@ -31,6 +31,9 @@ final class Failures {
     if (ex instanceof TraceFormatException t) {
       return new Failure(ExitCodes.USAGE, t.getMessage(), false); // already file:line: field: cause
     }
+    if (ex instanceof kvmuf.spec.CfgException c) {
+      return new Failure(ExitCodes.USAGE, c.getMessage(), false); // file:line: what is wrong with the config
+    }
     if (ex instanceof TlcSetupException t) {
       return new Failure(ExitCodes.ENVIRONMENT, t.getMessage(), false);
     }

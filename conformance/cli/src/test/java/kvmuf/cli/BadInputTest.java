@@ -58,6 +58,8 @@ class BadInputTest {
     write("badconfig.ndjson", text.replaceFirst("\"name\":\"default\"", "\"name\":\"nosuch\""));
     write("badkind.ndjson", text.replaceFirst("\"kind\":\"(uffd_blocked|done|srcu_wait)\"", "\"kind\":\"exploded\""));
     write("truncated.ndjson", text.substring(0, text.indexOf('\n') + 30) + "\n");
+    // A user's own config with a bad number: the Java engine's parser names file:line (exit 2).
+    write("bad.cfg", Files.readString(Path.of("../../spec/configs/small.cfg")).replaceFirst("NumGfns\\s*=\\s*\\d+", "NumGfns = two"));
     if (mount("ro", "size=1m") && run("mount", "-o", "remount,ro", tmp.resolve("ro").toString())) {
       readOnlyFs = tmp.resolve("ro");
     }
@@ -125,6 +127,8 @@ class BadInputTest {
     c.add(new Case("check: bad engine", 2, "--engine.*tlc, java, both", "check", "--engine", "foo"));
     c.add(new Case("check: unknown config", 2, "config 'nosuch'", "check", "--config", "nosuch"));
     c.add(new Case("check: unknown mutant", 2, "mutant 'NoSuch'", "check", "--mutant", "NoSuch"));
+    c.add(new Case("check: own cfg with a bad number", 2, "bad\\.cfg:\\d+: NumGfns = two is not a natural number",
+        "check", "--engine", "java", "--config", tmp.resolve("bad.cfg").toString()));
     c.add(new Case("check: zero workers", 2, "--workers must be at least 1", "check", "--workers", "0"));
     c.add(new Case("check: workers not a number", 2, "--workers.*'two'", "check", "--workers", "two"));
     // traces generate

@@ -49,7 +49,7 @@ class ConcurrentConformOutputTest {
         .contains("expected (model allows): {\"kind\":\"read\",\"value\":\"fetched\"")
         .contains("observed:                {\"kind\":\"read\",\"value\":\"zero\"")
         .contains("longest explained prefix: 2 of 3 steps")
-        .contains("kvmuf traces validate /tmp/logs/run-000003.concurrent.ndjson");
+        .contains("kvmuf traces validate --in /tmp/logs/run-000003.concurrent.ndjson");
 
     ConcurrentConform.Outcome o = new ConcurrentConform.Outcome(List.of(divergent()));
     JsonNode j = Json.mapper().valueToTree(ConcurrentConformRun.json(o));

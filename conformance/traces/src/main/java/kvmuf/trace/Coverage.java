@@ -164,6 +164,7 @@ public final class Coverage {
         case "DisableUserfault" -> uf;
         case "EnableDirtyLog", "DisableDirtyLog" -> c.dirtyLog();
         case "Invalidate" -> c.maxInvalidate() > 0;
+        case "FetchInstall", "FetchClearBit" -> c.backgroundFetch();
         default -> true;
       };
       if (possible) {
