@@ -1,5 +1,6 @@
 package kvmuf.tlc;
 
+import kvmuf.proc.RunCleanup;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,5 +1,6 @@
 package kvmuf.vm;
 
+import kvmuf.proc.RunCleanup;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package kvmuf.vm;
 
+import kvmuf.proc.RunCleanup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;

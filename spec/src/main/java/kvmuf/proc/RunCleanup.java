@@ -1,4 +1,4 @@
-package kvmuf.tlc;
+package kvmuf.proc;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,47 +10,48 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * What a TLC run leaves while it runs (the forked JVM, the spec folder with TLC's metadir, 100+ MB
- * on a large config), undone by a shutdown hook when the kit is stopped by SIGINT or SIGTERM, not
- * only by the run's own finally (which a signal never reaches).
+ * What a run of a child process leaves while it runs (TLC: the forked JVM and the spec folder with its
+ * metadir, 100+ MB on a large config; the VM runner: QEMU and the per-run folder with its initrd, ~57 MB),
+ * undone by a shutdown hook when the kit is stopped by SIGINT or SIGTERM, not only by the run's own
+ * finally (which a signal never reaches). One class for both, in the lowest module both use.
  */
-final class RunCleanup {
+public final class RunCleanup {
   private static final Map<Object, Runnable> PENDING = new ConcurrentHashMap<>();
   private static volatile boolean stopping;
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(RunCleanup::runAll, "kvmuf-tlc-cleanup"));
+    Runtime.getRuntime().addShutdownHook(new Thread(RunCleanup::runAll, "kvmuf-run-cleanup"));
   }
 
   private RunCleanup() {}
 
   /** Kill {@code p} (and what it started) when the JVM is stopped before {@link #forget}. */
-  static void killOnExit(Process p) {
+  public static void killOnExit(Process p) {
     PENDING.put(p, () -> kill(p));
   }
 
   /** Delete {@code dir} when the JVM is stopped before {@link #forget}; runs after every kill. */
-  static void deleteOnExit(Path dir) {
+  public static void deleteOnExit(Path dir) {
     PENDING.put(dir, () -> deleteTree(dir));
   }
 
-  static void forget(Object key) {
+  public static void forget(Object key) {
     PENDING.remove(key);
   }
 
-  /** True once the JVM is being stopped: a TLC that just died was killed by us, not a failure to report. */
-  static boolean stopping() {
+  /** True once the JVM is being stopped: a child (TLC, QEMU) that just died was killed by us, not a failure to report. */
+  public static boolean stopping() {
     return stopping;
   }
 
   private static void runAll() {
     stopping = true;
-    // Processes first: a TLC still writing its metadir would refill the folder being deleted.
+    // Processes first: a child still writing (TLC's metadir, QEMU reading its initrd) would refill the folder being deleted.
     PENDING.forEach((k, r) -> { if (k instanceof Process) r.run(); });
     PENDING.forEach((k, r) -> { if (!(k instanceof Process)) r.run(); });
   }
 
-  static void kill(Process p) {
+  public static void kill(Process p) {
     p.descendants().forEach(ProcessHandle::destroyForcibly);
     p.destroyForcibly();
     try {
@@ -60,14 +61,14 @@ final class RunCleanup {
     }
   }
 
-  static void deleteTree(Path dir) {
+  public static void deleteTree(Path dir) {
     if (dir == null || !Files.exists(dir)) {
       return;
     }
     try (Stream<Path> walk = Files.walk(dir)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException | java.io.UncheckedIOException ignored) {
-      // A temp folder left behind is not worth failing a check over.
+      // A temp folder left behind is not worth failing a run over.
     }
   }
 }
