@@ -132,7 +132,14 @@ class ConformCommandTest {
     CheckCommandTest.Run text = run("conform", "--target", "host", "--rules", "mmio-outside-memslots", "--traces", "2");
     assertThat(text.rc()).as(text.out() + text.err()).isEqualTo(ExitCodes.OK);
     assertThat(text.out()).contains("pass         mmio-outside-memslots").contains("rules run 1, passed 1, diverged 0, unsupported 0")
-        .contains("traces: 2 (2 passed").contains("divergences: 0");
+        .contains("divergences: 0");
+    // Upstream kernels replay conform-upstream, whose traces all run; a KVM Userfault kernel replays
+    // conform-userfault, where a trace may stop, with its reason, at an EnableUserfault the model cannot predict yet.
+    if (text.out().contains("UAPI profile upstream")) {
+      assertThat(text.out()).contains("traces: 2 (2 passed");
+    } else {
+      assertThat(text.out()).containsPattern("traces: 2 \\([0-2] passed, 0 diverged, [0-2] stopped at an unsupported step\\)");
+    }
   }
 
   @Test
