@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the kit's command line in this JVM (captured stdout/stderr) or in a forked JVM (own environment). */
-record CliRun(int rc, String out, String err) {
+public record CliRun(int rc, String out, String err) {
 
-  static synchronized CliRun inProcess(String... args) {
+  public static synchronized CliRun inProcess(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -2,9 +2,6 @@ package kvmuf.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import kvmuf.cli.Kvmuf;
@@ -24,17 +21,8 @@ class KernelCommandTest {
   @TempDir Path tmp;
 
   private static Result kvmuf(String... args) {
-    PrintStream oldOut = System.out, oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Kvmuf.run(args);
-      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    kvmuf.cli.CliRun r = kvmuf.cli.CliRun.inProcess(args);
+    return new Result(r.rc(), r.out(), r.err());
   }
 
   @BeforeEach
