@@ -123,7 +123,7 @@ class ConformCommandTest {
     JsonNode mmio = j.path("rules").get(0);
     assertThat(mmio.path("rule").asText()).isEqualTo("mmio-outside-memslots");
     assertThat(mmio.path("result").asText()).isEqualTo("pass");
-    assertThat(mmio.path("trace").get(0).path("observed").asText()).startsWith("Mmio(gpa=0x");
+    assertThat(mmio.path("trace").get(0).path("observed").asText()).startsWith("mmio_exit(gpa 0x");
     JsonNode uf = j.path("rules").get(1);
     if (uf.path("result").asText().equals("unsupported")) {
       assertThat(uf.path("reason").asText()).contains("unsupported: KVM_CAP_USERFAULT not offered");

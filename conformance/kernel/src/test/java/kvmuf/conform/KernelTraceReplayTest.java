@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Model-generated traces replayed on this machine's kernel ({@link KernelTraceTarget}): conform-upstream
+ * Model-generated traces replayed on this machine's kernel ({@link KernelTarget}): conform-upstream
  * traces match step for step; an altered expectation diverges at exactly its step; steps the kernel cannot
  * run stop the trace and are counted as unsupported, never as passed. Skips visibly without /dev/kvm.
  */
@@ -50,7 +50,7 @@ class KernelTraceReplayTest {
     List<Trace> ts = traces("conform-upstream", 7, 12);
     int steps = 0;
     boolean sawSrcuWait = false;
-    try (KernelTraceTarget target = new KernelTraceTarget(Optional.empty())) {
+    try (KernelTarget target = new KernelTarget(Optional.empty())) {
       Replayer r = new Replayer(target);
       for (Trace t : ts) {
         Replayer.Result res = r.replay(t, null);
@@ -86,7 +86,7 @@ class KernelTraceReplayTest {
     StepObservation lie = new StepObservation(new Observation.Read(ValueClass.ZERO), Map.of(), was.pages4k(), was.pages2m());
     steps.set(j, TraceStep.expect(j, steps.get(j).action(), List.of(lie)));
     Trace altered = new Trace("altered", t.header(), steps);
-    try (KernelTraceTarget target = new KernelTraceTarget(Optional.empty())) {
+    try (KernelTarget target = new KernelTarget(Optional.empty())) {
       Replayer.Result res = new Replayer(target).replay(altered, null);
       assertThat(res.divergence()).isPresent();
       assertThat(res.divergence().get().step()).isEqualTo(j);
@@ -109,20 +109,20 @@ class KernelTraceReplayTest {
     int v = ((kvmuf.model.Action.Access) first.action()).vcpu();
     // the same vCPU accesses again while its first access sleeps in userfaultfd
     Trace bad = new Trace("bad", t.header(), List.of(first, TraceStep.expect(1, new kvmuf.model.Action.Access(v, 0), first.observations())));
-    try (KernelTraceTarget target = new KernelTraceTarget(Optional.empty())) {
+    try (KernelTarget target = new KernelTarget(Optional.empty())) {
       Replayer.Result res = new Replayer(target).replay(bad, null);
       assertThat(res.divergence()).hasValueSatisfying(d -> {
         assertThat(d.step()).isEqualTo(1);
         assertThat(d.reason()).contains("does not enable");
-        assertThat(d.observed().orElseThrow().result()).isEqualTo(new Observation.Ioctl(
-            "kernel: Exit(the kernel target refused Access(v" + v + ", g0): Access(v" + v + "): vCPU " + v + " has an access in flight)"));
+        assertThat(d.observed().orElseThrow().result()).isEqualTo(new Observation.OtherExit(
+            "the kernel target refused Access(v" + v + ", g0): Access(v" + v + "): vCPU " + v + " has an access in flight"));
       });
     }
   }
 
   @Test
   void stepsTheKernelCannotRunAreCountedUnsupportedNeverPassed() {
-    try (KernelTraceTarget target = new KernelTraceTarget(Optional.empty())) {
+    try (KernelTarget target = new KernelTarget(Optional.empty())) {
       Replayer r = new Replayer(target);
       int unsupported = 0;
       for (Trace t : traces("small", 1, 6)) {

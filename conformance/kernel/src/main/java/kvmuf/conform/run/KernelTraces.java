@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import kvmuf.conform.KernelTraceTarget;
+import kvmuf.conform.KernelTarget;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.sys.Libc;
 import kvmuf.trace.ReplayReport;
@@ -16,7 +16,7 @@ import kvmuf.trace.Trace;
 import kvmuf.trace.TraceCodec;
 
 /**
- * Replays traces on this machine's kernel ({@link KernelTraceTarget}) for {@code conform --traces} and
+ * Replays traces on this machine's kernel ({@link KernelTarget}) for {@code conform --traces} and
  * {@code traces replay --target host}: per-trace results (divergences with step, expected set and observed;
  * unsupported steps with the reason), counts, and the observed runs as NDJSON next to the expectations.
  *
@@ -53,7 +53,7 @@ public final class KernelTraces {
     long stepsUnsupported = 0;
     long notRun = 0;
     long pages = 0;
-    try (KernelTraceTarget target = new KernelTraceTarget(profile)) {
+    try (KernelTarget target = new KernelTarget(profile)) {
       Replayer replayer = new Replayer(target);
       for (Named n : traces) {
         Replayer.Result r = replayer.replay(n.trace(), null);
