@@ -221,9 +221,10 @@ public final class KernelTarget implements Target {
       }
       o = done.get();
     } else {
-      if (pendingMemslot != null && !srcuFlipped && action instanceof Action.Access) {
-        // A vCPU about to fault while an update waits: SRCU's worker must have flipped the reader index first,
-        // so that this vCPU is a new reader the update does not wait for (the model's generations); one that
+      if (pendingMemslot != null && !srcuFlipped && (action instanceof Action.Access || action instanceof Action.KvmAccess)) {
+        // A vCPU about to fault (a guest access, or KVM reading for it) while an update waits: SRCU's worker must
+        // have flipped the reader index first, so that this vCPU is a new reader the update does not wait for (the
+        // model's generations); one that
         // faulted before the flip would hold the update up as well.
         try {
           kernel.evidence().untilSrcuWorkerRan();

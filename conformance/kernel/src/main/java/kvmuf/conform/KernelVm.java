@@ -201,8 +201,7 @@ public final class KernelVm implements AutoCloseable {
     stepsRun++;
     return switch (action) {
       case Action.Access a -> access(a.vcpu(), a.gfn());
-      case Action.KvmAccess a -> throw new UnsupportedFeatureException(
-          "unsupported: KvmAccess: the guest agent cannot make KVM itself read guest memory on this target");
+      case Action.KvmAccess a -> kvmAccess(a.vcpu(), a.gfn());
       case Action.Install a -> install(exitOf(a), false);
       case Action.FetchInstall a -> install(a.gfn(), false);
       case Action.UffdInstall a -> install(a.gfn(), true);
@@ -283,10 +282,25 @@ public final class KernelVm implements AutoCloseable {
     long gpa = gpa(gfn);
     if (w.busy()) {
       if (!w.inFlight().isDone()) throw new IllegalStateException("Access(v" + v + "): vCPU " + v + " has an access in flight");
-      if (w.gfn() == gfn) return vcpuShows(v, sleepers.await(w, w.resume()));
+      if (w.gfn() == gfn && !w.kvmRead()) return vcpuShows(v, sleepers.await(w, w.resume()));
       return vcpuShows(v, sleepers.await(w, w.restart(gfn, agent -> agent.read(gpa))));
     }
     return vcpuShows(v, sleepers.await(w, w.start(gfn, agent -> agent.read(gpa))));
+  }
+
+  /**
+   * KVM itself reads gfn {@code gfn} for vCPU {@code v}: the guest agent's string port I/O, which KVM emulates,
+   * reading guest memory through the memslot's host address (no stage-2 fault, no bitmap check; a missing
+   * page sleeps in userfaultfd). A vCPU stopped at an exit gives that access up first.
+   */
+  private StepObservation kvmAccess(int v, int gfn) {
+    VcpuWorker w = vcpu(v);
+    long gpa = gpa(gfn);
+    if (w.busy()) {
+      if (!w.inFlight().isDone()) throw new IllegalStateException("KvmAccess(v" + v + "): vCPU " + v + " has an access in flight");
+      return vcpuShows(v, sleepers.await(w, w.restart(gfn, true, agent -> agent.kvmRead(gpa))));
+    }
+    return vcpuShows(v, sleepers.await(w, w.start(gfn, true, agent -> agent.kvmRead(gpa))));
   }
 
   /**

@@ -13,6 +13,7 @@ import kvmuf.x86.guest.AgentResult;
 import kvmuf.kvm.Exit;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Observation;
+import kvmuf.model.ValueClass;
 import kvmuf.sys.TaskState;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.Userfaultfd;
@@ -89,7 +90,8 @@ final class Sleepers {
     return switch (r) {
       case AgentResult.Value v -> {
         w.completed();
-        yield new Observation.Read(Contents.classify(w.gfn(), v.value()));
+        ValueClass value = Contents.classify(w.gfn(), v.value());
+        yield w.kvmRead() ? new Observation.KvmRead(value) : new Observation.Read(value);
       }
       // gpas relative to gfn 0 of the slot, as the model's exits are.
       case AgentResult.Interrupted i -> switch (i.exit()) {

@@ -23,6 +23,8 @@ final class VcpuWorker implements AutoCloseable {
   /** The access in flight (running, asleep in uffd, or stopped at an exit), or null when the agent awaits a command. */
   private CompletableFuture<AgentResult> inFlight;
   private int gfn;
+  /** The access in flight is KVM's own read (the agent's string I/O), not a guest load: it completes as kvm_read. */
+  private boolean kvmRead;
 
   VcpuWorker(int index, GuestAgent.Program program, Vcpu vcpu) {
     this.index = index;
@@ -68,10 +70,21 @@ final class VcpuWorker implements AutoCloseable {
     return inFlight;
   }
 
+  /** Whether the access in flight is KVM's own read. */
+  boolean kvmRead() {
+    return kvmRead;
+  }
+
   /** Starts a guest access (read, resume) on the vCPU thread. */
   CompletableFuture<AgentResult> start(int gfn, Function<GuestAgent, AgentResult> access) {
+    return start(gfn, false, access);
+  }
+
+  /** Starts an access on the vCPU thread; {@code kvmRead}: it is KVM's own read of the gfn. */
+  CompletableFuture<AgentResult> start(int gfn, boolean kvmRead, Function<GuestAgent, AgentResult> access) {
     if (inFlight != null) throw new IllegalStateException("vCPU " + index + " has an access in flight (g" + this.gfn + ")");
     this.gfn = gfn;
+    this.kvmRead = kvmRead;
     inFlight = CompletableFuture.supplyAsync(() -> access.apply(agent), thread);
     return inFlight;
   }
@@ -85,8 +98,14 @@ final class VcpuWorker implements AutoCloseable {
 
   /** Gives up the access stopped at an exit and starts {@code access} on {@code gfn} instead. */
   CompletableFuture<AgentResult> restart(int gfn, Function<GuestAgent, AgentResult> access) {
+    return restart(gfn, false, access);
+  }
+
+  /** As {@link #restart(int, Function)}; {@code kvmRead}: the new access is KVM's own read. */
+  CompletableFuture<AgentResult> restart(int gfn, boolean kvmRead, Function<GuestAgent, AgentResult> access) {
     if (inFlight == null || !inFlight.isDone()) throw new IllegalStateException("vCPU " + index + " has no stopped access to give up");
     this.gfn = gfn;
+    this.kvmRead = kvmRead;
     inFlight = CompletableFuture.supplyAsync(() -> {
       agent.abandon();
       return access.apply(agent);
