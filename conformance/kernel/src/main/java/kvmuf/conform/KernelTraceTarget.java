@@ -56,9 +56,14 @@ import kvmuf.trace.TraceHeader;
  * vCPU's next Access re-enters KVM_RUN (the same gfn re-runs the faulting instruction; another gfn first gives
  * the stopped access up).
  *
+ * <p>UserfaultUse = start: the slot is created with KVM_MEM_USERFAULT and every bit set; guest_memfd slots
+ * (GUEST_MEMFD_FLAG_MMAP | INIT_SHARED) get fetched pages written through the VMM's mapping (Install and
+ * FetchInstall, UffdMode = none).
+ *
  * <p>Unsupported, per step, never passed: KvmAccess (the guest agent cannot make KVM read), bitmap stores
  * and USERFAULT enables without KVM_CAP_USERFAULT, and every step of a trace whose config
- * this kernel cannot set up (kernel async PF, another architecture, guest_memfd with userfaultfd, ...). The
+ * this kernel cannot set up (kernel async PF, another architecture, guest_memfd with userfaultfd, guest_memfd
+ * without MMAP/INIT_SHARED, UserfaultUse = start without KVM_CAP_USERFAULT, ...). The
  * replayer stops a trace at its first unsupported step.
  */
 public final class KernelTraceTarget implements Target {
@@ -119,7 +124,7 @@ public final class KernelTraceTarget implements Target {
     }
     try {
       TargetSetup setup = new TargetSetup(config.vcpus(), Math.max(TargetSetup.PAGES_2M, config.numGfns()), config.slotKind(),
-          config.uffdMode(), false, profile);
+          config.uffdMode(), false, profile, config.userfaultUse() == Config.UserfaultUse.START);
       kernel = takeSpare(setup).orElseGet(() -> KernelTarget.open(setup)).withHungTimeout(hung);
       buildSpare(setup);
     } catch (UnsupportedFeatureException e) {
@@ -134,11 +139,10 @@ public final class KernelTraceTarget implements Target {
     if (c.asyncPf() == Config.AsyncPf.KERNEL) {
       return "config " + c.name() + " has AsyncPf = kernel: whether KVM takes an async page fault is not under the VMM's control";
     }
-    if (c.userfaultUse() == Config.UserfaultUse.START) {
-      return "config " + c.name() + " has UserfaultUse = start (USERFAULT on and every bit set before the first step): "
-          + "this target creates its slot without USERFAULT and marks gfns only as SetBit steps (configs with \"late\")";
-    }
-    if (c.maxInvalidate() > 0) {
+    // UserfaultUse = start: the slot is created with USERFAULT and every bit set (TargetSetup#userfaultAtStart).
+    // Invalidations with userfaultfd: a vCPU asleep in it when the invalidation comes retries in the model; without
+    // userfaultfd every vCPU is quiescent between steps (running, or stopped at an exit), so nothing can race.
+    if (c.maxInvalidate() > 0 && c.uffdMode() != Config.UffdMode.NONE) {
       return "config " + c.name() + " allows invalidations: the model's retry of an access an invalidation raced with "
           + "is invisible on a real vCPU, whose re-executed access just completes (not folded into the next step yet)";
     }
@@ -235,6 +239,8 @@ public final class KernelTraceTarget implements Target {
       case Action.Access a -> access(a.vcpu(), o);
       case Action.Install x when config.uffdMode() == Config.UffdMode.NONE ->
           o instanceof Observation.Ioctl i && i.result().equals("ok") ? new kvmuf.model.Observation.Done() : unexpected(o);
+      case Action.FetchInstall x when config.uffdMode() == Config.UffdMode.NONE -> done(o);
+      case Action.FetchClearBit x -> done(o);
       case Action.SetBit x -> done(o);
       case Action.ClearBit x -> done(o);
       case Action.ResumeVcpu x -> o instanceof Observation.Done ? new kvmuf.model.Observation.Done() : unexpected(o);

@@ -35,6 +35,9 @@ public final class Steps {
       case Action.DisableUserfault x -> new Step.DisableUserfault();
       case Action.EnableDirtyLog x -> new Step.EnableDirtyLog();
       case Action.DisableDirtyLog x -> new Step.DisableDirtyLog();
+      // The background fetch: the same calls as the uffd reader's install (it wakes) and the exit handler's clear.
+      case Action.FetchInstall x -> new Step.UffdInstall(x.gfn());
+      case Action.FetchClearBit x -> new Step.ClearBit(x.gfn());
       default -> throw new IllegalStateException("a visible action without a kernel step: " + a);
     });
   }

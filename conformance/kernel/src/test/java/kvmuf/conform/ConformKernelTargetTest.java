@@ -57,4 +57,43 @@ class ConformKernelTargetTest {
       assertThat(t.step(new Step.Access(0, 3))).as("the hole reads zero").isEqualTo(new Observation.Value(ValueClass.ZERO));
     }
   }
+
+  /**
+   * UserfaultUse = start on guest_memfd: the slot is created with KVM_MEM_USERFAULT and every bit set, so the
+   * first access exits; the VMM writes the page through the guest_memfd mapping and clears the bit; a
+   * flags-only DisableUserfault keeps the slot bound. Without KVM_CAP_USERFAULT the setup is unsupported, with
+   * the reason (this machine's 6.18; the reference kernel runs the rest).
+   */
+  @Test
+  void guestMemfdWithUserfaultFromTheStart() {
+    String noKvm = Kvm.unavailableReason();
+    assumeTrue(noKvm == null, noKvm);
+    TargetSetup setup = TargetSetup.of(SlotKind.GMEM, UffdMode.NONE).withUserfaultAtStart(true);
+    KernelTarget t;
+    try {
+      t = KernelTarget.open(setup);
+    } catch (UnsupportedFeatureException e) {
+      // the only acceptable reasons: no guest_memfd MMAP/INIT_SHARED, or no KVM Userfault
+      assertThat(e.getMessage()).startsWith("unsupported: ").containsAnyOf("KVM_CAP_USERFAULT not offered", "GUEST_MEMFD");
+      if (e.getMessage().contains("KVM_CAP_USERFAULT")) {
+        assertThat(KernelTarget.open(TargetSetup.of(SlotKind.GMEM, UffdMode.NONE))).as("guest_memfd itself works here")
+            .satisfies(KernelTarget::close);
+      }
+      return;
+    }
+    try (t) {
+      assertThat(t.step(new Step.Access(0, 3))).isInstanceOfSatisfying(Observation.MemoryFault.class, f -> {
+        assertThat(f.gpa()).isEqualTo(KernelTarget.gpa(3));
+        assertThat(f.flags() & kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT).isNotZero();
+      });
+      assertThat(t.step(new Step.Install(3))).isEqualTo(Observation.Ioctl.of("write", "ok"));
+      assertThat(t.step(new Step.ClearBit(3))).isEqualTo(Observation.Ioctl.of("bitmap store-release", "ok"));
+      assertThat(t.step(new Step.Access(0, 3))).isEqualTo(new Observation.Value(ValueClass.FETCHED));
+      assertThat(t.step(new Step.Access(0, 4))).as("every bit was set").isInstanceOf(Observation.MemoryFault.class);
+      assertThat(t.step(new Step.DisableUserfault())).isEqualTo(Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok"));
+      assertThat(t.step(new Step.Access(0, 4))).as("USERFAULT off: the INIT_SHARED zero page")
+          .isEqualTo(new Observation.Value(ValueClass.ZERO));
+      assertThat(t.step(new Step.Access(0, 3))).isEqualTo(new Observation.Value(ValueClass.FETCHED));
+    }
+  }
 }
