@@ -168,7 +168,8 @@ public final class ConformCommand implements Callable<Integer> {
   public Integer call() {
     if (timeoutAlias != null) vmTimeout = timeoutAlias;
     if (userfaultCap != null && userfaultCap <= 0) throw KvmufException.usage("--userfault-cap must be a positive capability number");
-    if (userfaultCap != null && target == TargetChoice.host) UserfaultEvidence.useCapability(OptionalInt.of(userfaultCap));
+    // Process-wide, as the kernel is: every probe of this run (profile, rule texts, reports) also asks the number.
+    if (target == TargetChoice.host) UserfaultEvidence.useCapability(userfaultCap == null ? OptionalInt.empty() : OptionalInt.of(userfaultCap));
     if (concurrent) return ConcurrentConformCli.run(this);
     if (traces != null && in != null) throw KvmufException.usage("--traces and --in exclude each other");
     if (traces != null && traces < 0) throw KvmufException.usage("--traces must be 0 or more");
@@ -270,7 +271,7 @@ public final class ConformCommand implements Callable<Integer> {
   }
 
   /** The arguments of the 'conform --target host' the guest runs. */
-  private List<String> guestArgs(int traceCount) {
+  List<String> guestArgs(int traceCount) {
     List<String> a = new ArrayList<>(List.of("conform", "--target", "host", "--rules", rules, "--traces", String.valueOf(traceCount),
         "--seed", String.valueOf(seed), "--length", String.valueOf(length)));
     if (config != null) a.addAll(List.of("--config", config));
