@@ -230,4 +230,32 @@ class KernelTraceReplayTest {
     }
     if (userfault) assertThat(passed).isEqualTo(10);
   }
+
+  /**
+   * USERFAULT toggled on a guest_memfd slot by flags-only updates (UserfaultUse = late: SetBit, EnableUserfault,
+   * DisableUserfault), which must keep the slot bound to its guest_memfd: with KVM_CAP_USERFAULT the traces pass
+   * and enable USERFAULT at least once; without it they stop, unsupported, at their first USERFAULT step.
+   */
+  @Test
+  void userfaultTogglesOnAGuestMemfdSlotKeepItBound() {
+    String no = noGuestMemfd();
+    assumeTrue(no == null, no);
+    boolean userfault = kvmuf.kvm.UserfaultEvidence.ofThisKernel().profile().hasUserfault();
+    Config late = ModelConfigs.of("gmem-late", 1, Config.SlotKind.GMEM, Config.UffdMode.NONE, Config.UserfaultUse.LATE, false, false);
+    int enables = 0;
+    try (KernelTraceTarget target = new KernelTraceTarget(Optional.empty())) {
+      Replayer r = new Replayer(target);
+      for (Trace t : traces(late, 5, 8)) {
+        Replayer.Result res = r.replay(t, null);
+        assertThat(res.divergence()).as("divergence in gmem-late").isEmpty();
+        if (userfault) {
+          assertThat(res.unsupported()).isEmpty();
+          enables += (int) t.steps().stream().filter(s -> s.action() instanceof kvmuf.model.Action.EnableUserfault).count();
+        } else if (res.unsupported().isPresent()) {
+          assertThat(res.unsupported().get().reason()).contains("KVM_CAP_USERFAULT not offered");
+        }
+      }
+    }
+    if (userfault) assertThat(enables).as("EnableUserfault steps replayed").isPositive();
+  }
 }
