@@ -2,7 +2,6 @@ package kvmuf.kvm;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.OptionalInt;
 
 /**
  * Which KVM Userfault UAPI a kernel speaks (facts file section 1). v1 and v2 share the UAPI (v2 adds
@@ -63,9 +62,12 @@ public enum UapiProfile {
         "unknown UAPI profile '" + id + "'; known: " + Arrays.stream(values()).map(UapiProfile::id).toList());
   }
 
-  /** The profile this kernel shows by behaviour on a scratch VM ({@link UserfaultEvidence#probe}). */
+  /**
+   * The profile this kernel shows by behaviour on a scratch VM ({@link UserfaultEvidence#probe}, also asking
+   * the number named with {@link UserfaultEvidence#useCapability}, if any).
+   */
   public static UapiProfile detect(Kvm kvm) {
-    return UserfaultEvidence.probe(kvm, OptionalInt.empty()).profile();
+    return UserfaultEvidence.probe(kvm, UserfaultEvidence.namedCapability()).profile();
   }
 
   public static boolean isX86(String arch) {

@@ -163,6 +163,40 @@ class ConformCommandTest {
     assertThat(same.rc()).as("the unchanged model agrees with the kernel: " + same.out()).isEqualTo(ExitCodes.OK);
   }
 
+  @Test
+  @Tag("kvm")
+  void userfaultCapNamesTheCapabilityNumberTheRunAsksAndReports() throws Exception {
+    String noKvm = Kvm.unavailableReason();
+    assumeTrue(noKvm == null, noKvm);
+    CheckCommandTest.Run bad = run("conform", "--target", "host", "--rules", "none", "--traces", "1", "--userfault-cap", "0");
+    assertThat(bad.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(bad.err().strip()).isEqualTo("kvmuf: --userfault-cap must be a positive capability number");
+    // A copy renumbered to 300 (no number the kit knows): the run asks 300 and takes it; the profile still
+    // comes from behaviour, so it is the same profile as without the option.
+    CheckCommandTest.Run named = run("conform", "--target", "host", "--rules", "userfault-flag-einval", "--traces", "0",
+        "--userfault-cap", "300", "--json");
+    assertThat(named.rc()).as(named.out() + named.err()).isEqualTo(ExitCodes.OK);
+    JsonNode uf = named.json().path("userfault");
+    assertThat(uf.path("capability").asInt()).isEqualTo(300);
+    assertThat(uf.path("capabilitySource").asText()).contains("--userfault-cap");
+    assertThat(uf.path("evidence").asText()).contains("taken as KVM_CAP_USERFAULT: 300");
+    CheckCommandTest.Run plain = run("conform", "--target", "host", "--rules", "userfault-flag-einval", "--traces", "0", "--json");
+    JsonNode pu = plain.json().path("userfault");
+    assertThat(pu.path("capability").isNull() || pu.path("capability").asInt() != 300).as("the number is not kept past its run").isTrue();
+    assertThat(pu.path("detectedProfile").asText()).isEqualTo(uf.path("detectedProfile").asText());
+    assertThat(named.json().path("profile").asText()).isEqualTo(plain.json().path("profile").asText());
+  }
+
+  @Test
+  void theGuestIsGivenTheSameUserfaultCap() {
+    ConformCommand c = new ConformCommand();
+    c.rules = "all";
+    c.userfaultCap = 260;
+    assertThat(c.guestArgs(3)).containsSubsequence("--userfault-cap", "260");
+    c.userfaultCap = null;
+    assertThat(c.guestArgs(3)).doesNotContain("--userfault-cap");
+  }
+
   private static String[] concat(List<String> a, List<String> b) {
     return java.util.stream.Stream.concat(a.stream(), b.stream()).toArray(String[]::new);
   }

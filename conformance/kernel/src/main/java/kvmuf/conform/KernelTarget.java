@@ -52,10 +52,14 @@ import kvmuf.trace.TraceHeader;
  * <p>ResumeVcpu performs no call: it is {@code done} (as in the model), and the vCPU's next Access re-enters
  * KVM_RUN (the same gfn re-runs the faulting instruction; another gfn first gives the stopped access up).
  *
- * <p>Unsupported, per step, never passed: KvmAccess (the guest agent cannot make KVM read), bitmap stores
- * and USERFAULT enables without KVM_CAP_USERFAULT, and every step of a trace whose config
- * this kernel cannot set up (kernel async PF, another architecture, guest_memfd with userfaultfd, ...). The
- * replayer stops a trace at its first unsupported step.
+ * <p>UserfaultUse = start: the slot is created with KVM_MEM_USERFAULT and every bit set; guest_memfd slots
+ * (GUEST_MEMFD_FLAG_MMAP | INIT_SHARED) get fetched pages written through the VMM's mapping (Install and
+ * FetchInstall, UffdMode = none). KvmAccess is KVM's own read (the guest agent's string I/O, emulated by KVM).
+ *
+ * <p>Unsupported, per step, never passed: bitmap stores and USERFAULT enables without KVM_CAP_USERFAULT, and
+ * every step of a trace whose config this kernel cannot set up (kernel async PF, another architecture,
+ * guest_memfd with userfaultfd, guest_memfd without MMAP/INIT_SHARED, UserfaultUse = start without
+ * KVM_CAP_USERFAULT, ...). The replayer stops a trace at its first unsupported step.
  */
 public final class KernelTarget implements Target {
   /** What {@link #perform} answers for a step the kernel cannot run (compared by identity, never reported). */
@@ -115,7 +119,7 @@ public final class KernelTarget implements Target {
     }
     try {
       TargetSetup setup = new TargetSetup(config.vcpus(), Math.max(TargetSetup.PAGES_2M, config.numGfns()), config.slotKind(),
-          config.uffdMode(), false, profile);
+          config.uffdMode(), false, profile, config.userfaultUse() == Config.UserfaultUse.START);
       kernel = takeSpare(setup).orElseGet(() -> KernelVm.open(setup)).withHungTimeout(hung);
       buildSpare(setup);
     } catch (UnsupportedFeatureException e) {
@@ -157,11 +161,10 @@ public final class KernelTarget implements Target {
     if (c.asyncPf() == Config.AsyncPf.KERNEL) {
       return "config " + c.name() + " has AsyncPf = kernel: whether KVM takes an async page fault is not under the VMM's control";
     }
-    if (c.userfaultUse() == Config.UserfaultUse.START) {
-      return "config " + c.name() + " has UserfaultUse = start (USERFAULT on and every bit set before the first step): "
-          + "this target creates its slot without USERFAULT and marks gfns only as SetBit steps (configs with \"late\")";
-    }
-    if (c.maxInvalidate() > 0) {
+    // UserfaultUse = start: the slot is created with USERFAULT and every bit set (TargetSetup#userfaultAtStart).
+    // Invalidations with userfaultfd: a vCPU asleep in it when the invalidation comes retries in the model; without
+    // userfaultfd every vCPU is quiescent between steps (running, or stopped at an exit), so nothing can race.
+    if (c.maxInvalidate() > 0 && c.uffdMode() != Config.UffdMode.NONE) {
       return "config " + c.name() + " allows invalidations: the model's retry of an access an invalidation raced with "
           + "is invisible on a real vCPU, whose re-executed access just completes (not folded into the next step yet)";
     }

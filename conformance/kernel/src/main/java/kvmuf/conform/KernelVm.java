@@ -89,8 +89,10 @@ public final class KernelVm implements AutoCloseable {
       GuestAgent.Program program = GuestAgent.load(vm, GuestAgent.defaultSlot(vm), GuestAgent.DEFAULT_CODE_GPA);
       this.memory = GuestMemory.create(vm, setup.kind(), setup.pages());
       if (setup.prefill()) memory.prefill();
-      this.slot = memory.addMemslot(vm, SLOT, BASE_GPA);
+      if (setup.userfaultAtStart()) vm.requireUserfault(); // UserfaultUse = start: unsupported, with the reason, without it
       this.bitmap = userfaultUsable(vm) ? Optional.of(new UserfaultBitmap(setup.pages())) : Optional.empty();
+      if (setup.userfaultAtStart()) bitmap.get().setAll();
+      this.slot = memory.addMemslot(vm, SLOT, BASE_GPA, setup.userfaultAtStart() ? bitmap.get() : null);
       this.uffd = openUffd(setup, memory);
       this.source = setup.uffd() == UffdMode.MISSING ? Optional.of(Mapping.anonymous(PAGE, false)) : Optional.empty();
       for (int i = 0; i < setup.vcpus(); i++) vcpus.add(new VcpuWorker(i, program, vm.createVcpu(i)));
@@ -203,7 +205,8 @@ public final class KernelVm implements AutoCloseable {
       case Action.Access a -> access(a.vcpu(), a.gfn());
       case Action.KvmAccess a -> kvmAccess(a.vcpu(), a.gfn());
       case Action.Install a -> install(exitOf(a), false);
-      case Action.FetchInstall a -> install(a.gfn(), false);
+      // The background fetch: the same calls as the uffd reader's install (it wakes) and the exit handler's clear.
+      case Action.FetchInstall a -> install(a.gfn(), true);
       case Action.UffdInstall a -> install(a.gfn(), true);
       case Action.UffdRead a -> uffdRead(a.gfn());
       case Action.UffdWake a -> uffdWake(a.gfn());

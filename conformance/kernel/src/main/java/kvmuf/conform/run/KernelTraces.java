@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import kvmuf.conform.KernelTarget;
+import kvmuf.kvm.Kvm;
+import kvmuf.kvm.SlotMemory;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.sys.Libc;
 import kvmuf.trace.ReplayReport;
@@ -32,6 +34,18 @@ public final class KernelTraces {
 
   public record Outcome(int traces, int passed, int diverged, int unsupportedTraces, long stepsRun, long stepsUnsupported,
       long stepsNotRun, long pagesUnchecked, List<Replayer.Result> results, List<String> names) {}
+
+  /**
+   * The configs {@code conform} generates traces of when none is named: on a kernel with KVM_CAP_USERFAULT
+   * ({@code profile}) conform-userfault, and gmem-fetch where this kernel's guest_memfd has MMAP and
+   * INIT_SHARED (guest_memfd post-copy); else conform-upstream.
+   */
+  public static List<String> defaultConfigs(UapiProfile profile) {
+    if (!profile.hasUserfault()) return List.of("conform-upstream");
+    try (Kvm kvm = Kvm.open()) {
+      return SlotMemory.guestMemfdUnsupported(kvm).isEmpty() ? List.of("conform-userfault", "gmem-fetch") : List.of("conform-userfault");
+    }
+  }
 
   /** This machine's kernel release and architecture, as the reports name it. */
   public static String kernel() {
