@@ -116,9 +116,10 @@ public final class ConformCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the generated traces (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--config", paramLabel = "NAME",
-      description = "Model config of the generated traces (default: conform-userfault and gmem-fetch on a kernel with "
-          + "KVM_CAP_USERFAULT, gmem-fetch only where guest_memfd has MMAP and INIT_SHARED; else conform-upstream).")
+  @Option(names = "--config", paramLabel = "NAME[,NAME...]|all",
+      description = "Model config(s) of the generated traces, sharing the N traces (all: every shipped config; a config this "
+          + "kernel cannot set up stops its traces as unsupported, with the reason). Default: conform-userfault and gmem-fetch "
+          + "on a kernel with KVM_CAP_USERFAULT, gmem-fetch only where guest_memfd has MMAP and INIT_SHARED; else conform-upstream.")
   String config;
 
   @Option(names = "--length", paramLabel = "L", defaultValue = "50", description = "Most steps per generated trace (default: ${DEFAULT-VALUE}).")
@@ -202,7 +203,7 @@ public final class ConformCommand implements Callable<Integer> {
       throw KvmufException.usage("--model-mutant changes the model that generates traces; it does not go with --in");
     }
     // Fail on a bad config name here, before a VM boots.
-    if (config != null) TraceFiles.config(config, List.of());
+    if (config != null) configNames(config).forEach(c -> TraceFiles.config(c, List.of()));
     return switch (target) {
       case host -> {
         if (kernel != null || kernelMutant != null) {
@@ -234,7 +235,7 @@ public final class ConformCommand implements Callable<Integer> {
     if (outDir != null) TraceFiles.createOutDir(outDir, force);
     List<KernelTraces.Named> named = new ArrayList<>();
     String source = "";
-    List<String> configNames = config == null ? List.of() : List.of(config);
+    List<String> configNames = config == null ? List.of() : configNames(config);
     if (config == null && traceCount > 0) {
       KvmRequired.check("conform --target host");
       configNames = KernelTraces.defaultConfigs(uapi.orElseGet(HostConform::probedProfile));
@@ -268,6 +269,19 @@ public final class ConformCommand implements Callable<Integer> {
       out().flush();
     });
     return o.divergences() > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;
+  }
+
+  /** "NAME", "A,B,C" or "all" (every shipped config, in spec/expected-states.tsv's order): the trace configs. */
+  static List<String> configNames(String spec) {
+    if (spec.equals("all")) return kvmuf.spec.SpecBundle.configNames();
+    List<String> names = new ArrayList<>();
+    for (String n : spec.split(",")) {
+      String name = n.strip();
+      if (name.isEmpty()) throw KvmufException.usage("--config: an empty name in '" + spec + "'");
+      if (names.contains(name)) throw KvmufException.usage("--config: " + name + " given twice");
+      names.add(name);
+    }
+    return names;
   }
 
   /** The arguments of the 'conform --target host' the guest runs. */

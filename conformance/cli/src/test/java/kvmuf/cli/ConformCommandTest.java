@@ -19,6 +19,31 @@ class ConformCommandTest {
   }
 
   @Test
+  void severalConfigsShareTheTracesAndEachActionsStepsAreCounted() throws Exception {
+    CheckCommandTest.Run twice = run("conform", "--target", "host", "--config", "conform-upstream,conform-upstream", "--traces", "2");
+    assertThat(twice.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(twice.err()).contains("conform-upstream given twice");
+    CheckCommandTest.Run bad = run("conform", "--target", "host", "--config", "conform-upstream,nosuch", "--traces", "2");
+    assertThat(bad.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(bad.err()).contains("nosuch");
+    String noKvm = Kvm.unavailableReason();
+    if (noKvm != null) System.err.println("[skipped] " + noKvm);
+    assumeTrue(noKvm == null, noKvm);
+    CheckCommandTest.Run r = run("conform", "--target", "host", "--rules", "none", "--config", "conform-upstream,conform-kvm-access",
+        "--traces", "6", "--seed", "3", "--json");
+    assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
+    JsonNode t = r.json().path("traces");
+    assertThat(t.path("source").asText()).contains("conform-upstream (3)").contains("conform-kvm-access (3)");
+    assertThat(t.path("counts").path("traces").asInt()).isEqualTo(6);
+    JsonNode actions = t.path("actions");
+    assertThat(actions.path("Access").asLong()).isPositive();
+    assertThat(actions.has("KvmAccess")).as("every visible action is listed, 0 where none ran").isTrue();
+    long sum = 0;
+    for (var it = actions.elements(); it.hasNext(); ) sum += it.next().asLong();
+    assertThat(sum).as("the per-action counts add up to the steps run").isEqualTo(t.path("counts").path("stepsRun").asLong());
+  }
+
+  @Test
   void listNamesEveryRuleWithWhatItChecks() {
     CheckCommandTest.Run r = run("conform", "--list");
     assertThat(r.rc()).isEqualTo(ExitCodes.OK);

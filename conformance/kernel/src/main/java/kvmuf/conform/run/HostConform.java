@@ -88,7 +88,10 @@ public record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, Str
       return new Outcome(divergences, Optional.of(m));
     } else {
       if (!rules.isEmpty()) out.println(report.summary());
-      if (o != null) out.println(KernelTraces.summary(o));
+      if (o != null) {
+        out.println(KernelTraces.actionsLine(o));
+        out.println(KernelTraces.summary(o));
+      }
       out.println("divergences: " + divergences);
       out.println(rate.line());
     }

@@ -32,8 +32,13 @@ public final class KernelTraces {
   /** A named trace: its file name stem (trace-000007) and the trace. */
   public record Named(String name, Trace trace) {}
 
+  /**
+   * @param actions every visible model action, with the steps of it the kernel ran (0 where none did)
+   * @param unsupportedActions the actions a trace stopped at as unsupported, each with the first reason given
+   */
   public record Outcome(int traces, int passed, int diverged, int unsupportedTraces, long stepsRun, long stepsUnsupported,
-      long stepsNotRun, long pagesUnchecked, List<Replayer.Result> results, List<String> names) {}
+      long stepsNotRun, long pagesUnchecked, List<Replayer.Result> results, List<String> names, Map<String, Long> actions,
+      Map<String, String> unsupportedActions) {}
 
   /**
    * The configs {@code conform} generates traces of when none is named: on a kernel with KVM_CAP_USERFAULT
@@ -67,6 +72,9 @@ public final class KernelTraces {
     long stepsUnsupported = 0;
     long notRun = 0;
     long pages = 0;
+    Map<String, Long> actions = new LinkedHashMap<>();
+    TraceCodec.actionNames().forEach(a -> actions.put(a, 0L));
+    Map<String, String> unsupportedActions = new java.util.TreeMap<>();
     try (KernelTarget target = new KernelTarget(profile)) {
       Replayer replayer = new Replayer(target);
       for (Named n : traces) {
@@ -75,6 +83,10 @@ public final class KernelTraces {
         names.add(n.name());
         stepsRun += r.stepsReplayed();
         pages += r.pagesUnchecked();
+        r.recorded().steps().forEach(s -> actions.merge(s.action().name(), 1L, Long::sum));
+        // A step's own reason (no capability for it) says more than a config this target cannot build at all.
+        r.unsupported().ifPresent(u -> unsupportedActions.merge(u.action(), u.reason(),
+            (was, now) -> was.startsWith("config ") && !now.startsWith("config ") ? now : was));
         if (!r.ok()) {
           diverged++;
         } else if (r.unsupported().isPresent()) {
@@ -94,7 +106,8 @@ public final class KernelTraces {
         }
       }
     }
-    return new Outcome(traces.size(), passed, diverged, unsupportedTraces, stepsRun, stepsUnsupported, notRun, pages, results, names);
+    return new Outcome(traces.size(), passed, diverged, unsupportedTraces, stepsRun, stepsUnsupported, notRun, pages, results, names,
+        actions, unsupportedActions);
   }
 
   /** One line per trace: pass, DIVERGENCE (with expected and observed), or unsupported at step k. */
@@ -127,6 +140,8 @@ public final class KernelTraces {
     c.put("stepsPagesUnchecked", o.pagesUnchecked());
     c.put("divergences", o.diverged());
     m.put("counts", c);
+    m.put("actions", o.actions());
+    m.put("unsupportedActions", o.unsupportedActions());
     List<Object> failures = new ArrayList<>();
     List<Object> unsupported = new ArrayList<>();
     for (int k = 0; k < o.results().size(); k++) {
@@ -148,6 +163,14 @@ public final class KernelTraces {
     m.put("failures", failures);
     m.put("unsupported", unsupported);
     return m;
+  }
+
+  /** "steps per action: Access 412, UffdRead 98, ..., KvmAccess 0 (unsupported: ...)": what the kernel really ran. */
+  public static String actionsLine(Outcome o) {
+    List<String> parts = new ArrayList<>();
+    o.actions().forEach((a, n) -> parts.add(a + " " + n + (n == 0 && o.unsupportedActions().containsKey(a)
+        ? " (unsupported: " + o.unsupportedActions().get(a) + ")" : "")));
+    return "steps per action: " + String.join(", ", parts);
   }
 
   public static String summary(Outcome o) {
