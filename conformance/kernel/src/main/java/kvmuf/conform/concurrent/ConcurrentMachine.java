@@ -149,13 +149,26 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
    * never allows.
    */
   public Observation read(int v, int g) {
+    return access(v, g, false);
+  }
+
+  /**
+   * KVM itself reads gfn {@code g} for vCPU {@code v} (the agent's string port I/O, which KVM emulates: no stage-2
+   * fault, no bitmap check; a missing page sleeps in userfaultfd): {@code kvm_read} with its value class.
+   */
+  public Observation kvmRead(int v, int g) {
+    return access(v, g, true);
+  }
+
+  private Observation access(int v, int g, boolean kvm) {
     AgentResult r;
     try {
-      r = agents.get(v).read(KernelVm.gpa(g));
+      r = kvm ? agents.get(v).kvmRead(KernelVm.gpa(g)) : agents.get(v).read(KernelVm.gpa(g));
     } catch (RuntimeException e) {
       return new Observation.OtherExit("KVM_RUN failed: " + e.getMessage());
     }
     return switch (r) {
+      case AgentResult.Value x when kvm -> new Observation.KvmRead(Contents.classify(g, x.value()));
       case AgentResult.Value x -> new Observation.Read(Contents.classify(g, x.value()));
       case AgentResult.Interrupted i when i.exit() instanceof Exit.MemoryFault m -> new Observation.MemoryFaultExit(
           m.gpa() - KernelVm.BASE_GPA, m.size(),
