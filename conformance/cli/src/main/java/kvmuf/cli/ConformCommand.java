@@ -61,8 +61,10 @@ import picocli.CommandLine.Option;
       "Traces: --traces N generates N traces of config NAME with seed S. Default: on a kernel with",
       "KVM_CAP_USERFAULT, conform-userfault (the KVM Userfault protocol) and, where guest_memfd has",
       "MMAP and INIT_SHARED, gmem-fetch (guest_memfd post-copy: USERFAULT from the start, fetched pages",
-      "written through the guest_memfd mapping), N shared between them (gmem-fetch-trace-NNNNNN);",
-      "else conform-upstream, what an upstream kernel can run.",
+      "written through the guest_memfd mapping); else conform-upstream, what an upstream kernel can run;",
+      "and on every kernel conform-kvm-access (KVM's own reads: string I/O KVM emulates). N is shared",
+      "between them (CONFIG-trace-NNNNNN after the first config's trace-NNNNNN). --config A,B or all",
+      "names them yourself.",
       "--in DIR reads *.ndjson traces instead. A trace stops at its first step the kernel cannot run",
       "(counted as unsupported, never passed). --out DIR writes each trace and its observed run",
       "(NAME.observed.ndjson; pages_4k/pages_2m -1: mapping counts not observed).",
@@ -119,7 +121,8 @@ public final class ConformCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "NAME[,NAME...]|all",
       description = "Model config(s) of the generated traces, sharing the N traces (all: every shipped config; a config this "
           + "kernel cannot set up stops its traces as unsupported, with the reason). Default: conform-userfault and gmem-fetch "
-          + "on a kernel with KVM_CAP_USERFAULT, gmem-fetch only where guest_memfd has MMAP and INIT_SHARED; else conform-upstream.")
+          + "on a kernel with KVM_CAP_USERFAULT, gmem-fetch only where guest_memfd has MMAP and INIT_SHARED; else conform-upstream; "
+          + "and conform-kvm-access (KVM's own reads) everywhere.")
   String config;
 
   @Option(names = "--length", paramLabel = "L", defaultValue = "50", description = "Most steps per generated trace (default: ${DEFAULT-VALUE}).")
