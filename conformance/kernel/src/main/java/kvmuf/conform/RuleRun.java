@@ -165,6 +165,24 @@ public final class RuleRun {
     record(index, label, e, seen);
   }
 
+  /**
+   * The kernel makes every call of {@code calls}; each must show {@code result} (the UAPI's). Recorded as one step
+   * labelled {@code label} (with the first differing call, if any).
+   */
+  public void expectAllCalls(String label, List<ApiCall> calls, Observation result) {
+    int index = records.size() + 1;
+    Expectation e = context.tamper().apply(index, Expectation.uapi(KernelVm.shows(result)));
+    StepObservation seen = null;
+    for (ApiCall c : calls) {
+      seen = kernel(c.show(), () -> target.call(c));
+      if (!e.matches(seen)) {
+        label = label + ", at " + c.show();
+        break;
+      }
+    }
+    record(index, label, e, seen);
+  }
+
   /** The kernel makes {@code call} to set the scene; nothing is predicted (an unsupported call still stops the rule). */
   public StepObservation run(ApiCall call) {
     StepObservation o = kernel(call.show(), () -> target.call(call));
