@@ -85,13 +85,15 @@ Values == {"none", "fetched", "zero", "stale"}
 \*   checked        past the bitmap check (KVM's own access has none): GUP / guest_memfd lookup
 \*   uffd_waiting   asleep in handle_userfault() until a uffd COPY/CONTINUE or WAKE
 \*   pfn_ready      the lookup returned a pfn: mmu_lock, the retry check and the SPTE install
+\*   spte_installed the fault installed its SPTE while a USERFAULT enable waits to commit; SRCU is
+\*                  released and KVM re-enters the guest, whose access has not re-executed yet
 \*   apf_pending    an async page fault is pending; the guest runs other work
 \*   exited         KVM_RUN returned a USERFAULT exit; the VMM's handler has done nothing yet
 \*   bit_cleared    the handler cleared the bit, the page is not installed (ClearBeforeInstall)
 \*   page_installed the handler installed the page, the bit is still set
 \*   resolved       the handler installed the page and cleared the bit; KVM_RUN is re-entered
-Pcs == {"idle", "faulted", "checked", "uffd_waiting", "pfn_ready", "apf_pending",
-        "exited", "bit_cleared", "page_installed", "resolved"}
+Pcs == {"idle", "faulted", "checked", "uffd_waiting", "pfn_ready", "spte_installed",
+        "apf_pending", "exited", "bit_cleared", "page_installed", "resolved"}
 ExitStages == {"exited", "bit_cleared", "page_installed", "resolved"}
 \* Stages that hold kvm->srcu: a flags-only memslot update waits for them (synchronize_srcu).
 SrcuStages == {"faulted", "checked", "uffd_waiting", "pfn_ready"}
@@ -345,22 +347,59 @@ Lookup(v) ==
                    dirtyDone, armed, lastRead>>
     /\ UNCHANGED fetchVars
 
-\* Under mmu_lock: retry if an invalidation ran since the snapshot or the root is obsolete
-\* (is_page_fault_stale()), else install the SPTE (4K only while USERFAULT or DIRTY_LOG is
-\* on) and the guest's read completes. A retry re-enters the guest, which faults again.
+\* The guest re-executes the access of v that a retried fault returned to (RET_PF_RETRY): KVM
+\* re-enters the guest inside the same KVM_RUN and the guest faults again, so nothing returns to
+\* userspace and the guest cannot do anything else first. Mapped by now: the read completes;
+\* else the fault starts again on gfn g with fresh snapshots of mmu_invalidate_seq and the slot
+\* (its root is new, so not obsolete). The same as Access(v, g) from pc idle.
+Refault(v, g) ==
+    IF spte[g] # "none"
+    THEN /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
+         /\ budget' = [budget EXCEPT ![v] = @ - 1]
+         /\ pc' = [pc EXCEPT ![v] = "idle"]
+         /\ ResetVcpu(v)
+    ELSE /\ pc' = [pc EXCEPT ![v] = "faulted"]
+         /\ vseq' = [vseq EXCEPT ![v] = mmuSeq]
+         /\ vgen' = [vgen EXCEPT ![v] = slotGen]
+         /\ vstale' = [vstale EXCEPT ![v] = FALSE]
+         /\ UNCHANGED <<vgfn, vkind, budget, lastRead>>
+
+\* Under mmu_lock, is_page_fault_stale() (x86; arm64's mmu_invalidate_retry() in
+\* user_mem_abort() alike): retry if an invalidation ran since the snapshot or the root is
+\* obsolete, else install the SPTE (4K only while USERFAULT or DIRTY_LOG is on) and the guest's
+\* read completes. Both retries are RET_PF_RETRY (arm64: -EAGAIN) and stay inside KVM_RUN: the
+\* guest faults again at once (Refault), in the same hidden step. While a USERFAULT enable waits
+\* to commit, the guest's read is not part of the install: KVM drops SRCU before it re-enters
+\* the guest, so the commit's zap may come first (spte_installed, then ReenterGuest).
 InstallSpte(v) ==
     LET g == vgfn[v] IN
     /\ pc[v] = "pfn_ready"
-    /\ pc' = [pc EXCEPT ![v] = "idle"]
-    /\ ResetVcpu(v)
     /\ IF \/ vseq[v] # mmuSeq /\ ~Mutant("NoSeqRetry")
           \/ vstale[v] /\ ~Mutant("NoRetryOnObsoleteRoot")
-       THEN UNCHANGED <<spte, budget, lastRead>>
+       THEN /\ Refault(v, g)
+            /\ UNCHANGED spte
        ELSE /\ spte' = MapFault(v, g)
-            /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
-            /\ budget' = [budget EXCEPT ![v] = @ - 1]
+            /\ IF memslotOp = "enable"
+               THEN /\ pc' = [pc EXCEPT ![v] = "spte_installed"]
+                    /\ vseq' = [vseq EXCEPT ![v] = 0]
+                    /\ vgen' = [vgen EXCEPT ![v] = 0]
+                    /\ vstale' = [vstale EXCEPT ![v] = FALSE]
+                    /\ UNCHANGED <<vgfn, vkind, budget, lastRead>>
+               ELSE /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
+                    /\ budget' = [budget EXCEPT ![v] = @ - 1]
+                    /\ pc' = [pc EXCEPT ![v] = "idle"]
+                    /\ ResetVcpu(v)
     /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, exitFlags, uffdVars,
                    dirtyDone, armed, lastKvmRead>>
+    /\ UNCHANGED fetchVars
+
+\* VM-entry after a fault installed its SPTE: the guest re-executes the access. Still mapped:
+\* the read completes; zapped meanwhile (the enable's commit, kvm_arch_flush_shadow_memslot()):
+\* the guest faults again on the new slot and may exit on its bit (Refault).
+ReenterGuest(v) ==
+    /\ pc[v] = "spte_installed"
+    /\ Refault(v, vgfn[v])
+    /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
     /\ UNCHANGED fetchVars
 
 -----------------------------------------------------------------------------
@@ -599,7 +638,7 @@ Finished ==
 
 Next ==
     \/ \E v \in Vcpus, g \in Gfns : Access(v, g) \/ KvmAccess(v, g)
-    \/ \E v \in Vcpus : CheckBitmap(v) \/ Lookup(v) \/ InstallSpte(v)
+    \/ \E v \in Vcpus : CheckBitmap(v) \/ Lookup(v) \/ InstallSpte(v) \/ ReenterGuest(v)
     \/ \E v \in Vcpus : Install(v) \/ ClearBit(v) \/ ResumeVcpu(v)
     \/ \E g \in Gfns : UffdRead(g) \/ UffdInstall(g) \/ UffdWake(g)
     \/ \E g \in Gfns : SetBit(g) \/ Invalidate(g)

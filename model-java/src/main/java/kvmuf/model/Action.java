@@ -16,7 +16,8 @@ public sealed interface Action {
   int ACCESS = 0, KVM_ACCESS = 1, CHECK_BITMAP = 2, LOOKUP = 3, INSTALL_SPTE = 4, INSTALL = 5,
       CLEAR_BIT = 6, RESUME_VCPU = 7, UFFD_READ = 8, UFFD_INSTALL = 9, UFFD_WAKE = 10, SET_BIT = 11,
       INVALIDATE = 12, ENABLE_USERFAULT = 13, DISABLE_USERFAULT = 14, ENABLE_DIRTY_LOG = 15,
-      DISABLE_DIRTY_LOG = 16, COMMIT_MEMSLOT = 17, FINISHED = 18, FETCH_INSTALL = 19, FETCH_CLEAR_BIT = 20;
+      DISABLE_DIRTY_LOG = 16, COMMIT_MEMSLOT = 17, FINISHED = 18, FETCH_INSTALL = 19, FETCH_CLEAR_BIT = 20,
+      REENTER_GUEST = 21;
 
   /** vCPU v's guest touches gfn g. */
   record Access(int vcpu, int gfn) implements Action {}
@@ -49,6 +50,8 @@ public sealed interface Action {
   record FetchInstall(int gfn) implements Action {}
   /** The VMM's background fetch clears gfn g's bit. */
   record FetchClearBit(int gfn) implements Action {}
+  /** VM-entry after v's fault installed its SPTE while an enable waited: the guest re-executes the access. */
+  record ReenterGuest(int vcpu) implements Action {}
 
   /**
    * Who performs an action. A vCPU thread runs the guest's access and KVM's fault path, and also its
@@ -106,6 +109,7 @@ public sealed interface Action {
       case Finished x -> new Info(Actor.NONE, false);
       case FetchInstall x -> new Info(Actor.FETCH, false);
       case FetchClearBit x -> new Info(Actor.FETCH, false);
+      case ReenterGuest x -> new Info(Actor.VCPU, true);
     };
   }
 
@@ -114,7 +118,7 @@ public sealed interface Action {
     return info(this).actor();
   }
 
-  /** Kernel-internal: no API call performs it (CheckBitmap, Lookup, InstallSpte, CommitMemslot). */
+  /** Kernel-internal: no API call performs it (CheckBitmap, Lookup, InstallSpte, ReenterGuest, CommitMemslot). */
   default boolean hidden() {
     return info(this).hidden();
   }
@@ -208,6 +212,7 @@ public sealed interface Action {
       case FINISHED -> new Finished();
       case FETCH_INSTALL -> new FetchInstall(g);
       case FETCH_CLEAR_BIT -> new FetchClearBit(g);
+      case REENTER_GUEST -> new ReenterGuest(v);
       default -> throw new IllegalArgumentException("no action with code " + code);
     };
   }
@@ -258,6 +263,7 @@ public sealed interface Action {
       case Finished a -> code(FINISHED, 0, 0);
       case FetchInstall a -> code(FETCH_INSTALL, 0, a.gfn());
       case FetchClearBit a -> code(FETCH_CLEAR_BIT, 0, a.gfn());
+      case ReenterGuest a -> code(REENTER_GUEST, a.vcpu(), 0);
     };
   }
 

@@ -46,6 +46,7 @@ public final class Model {
   private static final int CHECKED = Pc.CHECKED.ordinal();
   private static final int UFFD_WAITING = Pc.UFFD_WAITING.ordinal();
   private static final int PFN_READY = Pc.PFN_READY.ordinal();
+  private static final int SPTE_INSTALLED = Pc.SPTE_INSTALLED.ordinal();
   private static final int APF_PENDING = Pc.APF_PENDING.ordinal();
   private static final int EXITED = Pc.EXITED.ordinal();
   private static final int BIT_CLEARED = Pc.BIT_CLEARED.ordinal();
@@ -144,6 +145,7 @@ public final class Model {
       checkBitmap(g, v, c, out);
       lookup(g, v, c, out);
       installSpte(g, v, c, out);
+      reenterGuest(g, v, c, out);
     }
     for (int c = 0; c < vcpus; c++) {
       install(g, v, c, out);
@@ -409,21 +411,58 @@ public final class Model {
     out.accept(Action.code(Action.LOOKUP, c, 0), ng, nv);
   }
 
+  /**
+   * InstallSpte(v): is_page_fault_stale() under mmu_lock. A retry (RET_PF_RETRY) stays inside KVM_RUN: the
+   * guest faults again at once on the same gfn (the spec's Refault), in this same hidden step.
+   */
   void installSpte(long g, long v, int c, Sink out) {
     if (pc(v, c) != PFN_READY) {
       return;
     }
     int x = vgfn(v, c);
-    long ng = g;
-    long nv = setV(v, c, PC, 4, IDLE);
     boolean retry = (vseq(v, c) != mmuSeq(g) && !mNoSeq) || (stale(v, c) && !mNoStaleRetry);
-    if (!retry) {
-      ng = mapFault(g, v, c, x);
+    if (retry) {
+      out.accept(Action.code(Action.INSTALL_SPTE, c, 0), g, refault(g, v, c, x));
+      return;
+    }
+    long ng = mapFault(g, v, c, x);
+    long nv;
+    if (op(g) == OP_ENABLE) {
+      // the read is not part of the install while an enable waits: the commit's zap may come first
+      nv = setV(v, c, PC, 4, SPTE_INSTALLED);
+      nv = setV(nv, c, VSEQ, 3, 0);
+      nv = setV(nv, c, VGEN, 1, 0);
+      nv = setV(nv, c, STALE, 1, 0);
+    } else {
+      nv = setV(v, c, PC, 4, IDLE);
       nv = setV(nv, c, LAST_READ, 2, valueOf(g, x));
       nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
+      nv = resetVcpu(nv, c);
     }
-    nv = resetVcpu(nv, c);
     out.accept(Action.code(Action.INSTALL_SPTE, c, 0), ng, nv);
+  }
+
+  /** ReenterGuest(v): the guest re-executes the access whose SPTE was installed (Refault). */
+  void reenterGuest(long g, long v, int c, Sink out) {
+    if (pc(v, c) != SPTE_INSTALLED) {
+      return;
+    }
+    out.accept(Action.code(Action.REENTER_GUEST, c, 0), g, refault(g, v, c, vgfn(v, c)));
+  }
+
+  /** Refault(v, g): the guest re-executes the retried access; Access(v, g) from idle, budget > 0 by construction. */
+  private long refault(long g, long v, int c, int x) {
+    long nv;
+    if (spte(g, x) != SPTE_NONE) {
+      nv = setV(v, c, LAST_READ, 2, valueOf(g, x));
+      nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
+      nv = setV(nv, c, PC, 4, IDLE);
+      return resetVcpu(nv, c);
+    }
+    nv = setV(v, c, PC, 4, FAULTED);
+    nv = setV(nv, c, VSEQ, 3, mmuSeq(g));
+    nv = setV(nv, c, VGEN, 1, slotGen(g));
+    return setV(nv, c, STALE, 1, 0);
   }
 
   // ------------------------------------------------------------------ the exit handler

@@ -16,7 +16,7 @@ import java.util.Set;
  *   <li>{@code pc[v]} in ExitStages with {@code exitFlags[v]}: {@link MemoryFaultExit} (KVM_RUN returns
  *       -EFAULT with exit_reason KVM_EXIT_MEMORY_FAULT, gpa = gfn * 4096, size = 4096)</li>
  *   <li>{@code pc[v] = "uffd_waiting"}: {@link UffdBlocked}; {@code pc[v] = "apf_pending"}: {@link AsyncPf}</li>
- *   <li>{@code pc[v] = "idle"} with {@code budget[v]} unchanged after a fault: {@link Retry}</li>
+ *   <li>{@code pc[v] = "idle"} with {@code budget[v]} unchanged after an async PF: {@link Retry}</li>
  *   <li>{@code present[g]} before UFFDIO_COPY/CONTINUE: {@link Ioctl} with EEXIST, else ok</li>
  *   <li>{@code uffdQueue} read by the reader: {@link UffdEvent}</li>
  *   <li>{@code memslotOp} still pending after the step: {@link SrcuWait}</li>
@@ -116,8 +116,8 @@ public sealed interface Observation {
   }
 
   /**
-   * The fault did not complete: an invalidation raced with it (mmu_invalidate_seq retry) or the
-   * async PF completed; the guest re-executes the access.
+   * The async PF completed (page-ready): the guest re-executes the access. A fault that KVM retries
+   * itself (mmu_invalidate_seq, an obsolete root) shows no Retry: it faults again inside KVM_RUN.
    */
   record Retry() implements Observation {
     public Kind kind() { return Kind.RETRY; }
@@ -188,7 +188,7 @@ public sealed interface Observation {
    *   <li>a vCPU sleeps in userfaultfd (uffd_blocked) when it is reachable and either async PF is
    *       off or KVM makes its own accesses (those never go to async PF);</li>
    *   <li>srcu_wait needs such a sleeper and a memslot update (USERFAULT in use or dirty logging);</li>
-   *   <li>async_pf needs kernel async PF; retry an invalidation or async PF; memory_fault_exit
+   *   <li>async_pf and retry need kernel async PF; memory_fault_exit
    *       and done (bitmap stores, the exit handler) need USERFAULT in use; kvm_read KVM's own
    *       accesses; ioctl some syscall to return.</li>
    * </ul>
@@ -213,7 +213,7 @@ public sealed interface Observation {
       if (c.asyncPf() == Config.AsyncPf.KERNEL) {
         kinds.add(Kind.ASYNC_PF);
       }
-      if (c.maxInvalidate() > 0 || c.asyncPf() == Config.AsyncPf.KERNEL) {
+      if (c.asyncPf() == Config.AsyncPf.KERNEL) {
         kinds.add(Kind.RETRY);
       }
     }

@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * <p>Rules (action: observation of the actor, read from {@code after} unless said otherwise):
  * <ul>
  *   <li>Access(v, g): g mapped before: Read(lastRead[v]). Else by pc[v]: idle with budget[v]
- *       decremented: Read(lastRead[v]); idle otherwise: Retry; ExitStages: MemoryFaultExit(g*4096,
+ *       decremented: Read(lastRead[v]); idle otherwise: Retry (no longer reachable: a retried fault faults
+ *       again inside KVM_RUN, InstallSpte); ExitStages: MemoryFaultExit(g*4096,
  *       4096, exitFlags[v]); uffd_waiting: UffdBlocked(g*4096); apf_pending: AsyncPf(g*4096); faulted,
  *       checked, pfn_ready: not determined yet (the fault is still running).</li>
  *   <li>KvmAccess(v, g): idle: KvmRead(lastKvmRead[v]); uffd_waiting: UffdBlocked; checked: not yet.</li>
@@ -32,7 +33,8 @@ import java.util.TreeMap;
  *   <li>UffdInstall(g): Ioctl EEXIST when present[g] before, else ok. UffdWake, Invalidate: Ioctl ok.</li>
  *   <li>Enable/DisableUserfault, Enable/DisableDirtyLog: memslotOp idle after: Ioctl ok; else SrcuWait.</li>
  *   <li>unblocked: a vCPU other than the actor that was in uffd_waiting or apf_pending before and is idle after
- *       (Read, KvmRead or Retry as above); "vmm" when a memslot update pending before committed and
+ *       (Read, KvmRead, or Retry for an async PF's page-ready); one that was in uffd_waiting and is in ExitStages
+ *       after: MemoryFaultExit (its fault was retried inside KVM_RUN and exited on a bit set meanwhile); "vmm" when a memslot update pending before committed and
  *       the step was not itself a memslot update (Ioctl ok).</li>
  *   <li>pages_4k: gfns with spte = small; pages_2m: gfns with spte = huge, divided by HugeSpan.</li>
  * </ul>
@@ -142,7 +144,18 @@ public final class Observations {
         continue;
       }
       int before = pc(bv, u);
-      if ((before == UFFD_WAIT || before == APF) && pc(av, u) == IDLE) {
+      int after = pc(av, u);
+      if (before == UFFD_WAIT && Pc.exitStage(after)) {
+        // the woken fault was retried inside KVM_RUN (its root obsoleted by the zap on enable, or an
+        // invalidation since its snapshot), faulted again and exited on its bit
+        if (out == null) {
+          out = new TreeMap<>();
+        }
+        out.put(vcpuActor(u), new Observation.MemoryFaultExit(vgfn(av, u) * PAGE(), PAGE(),
+            exitFlags(av, u) ? USERFAULT : List.of()));
+        continue;
+      }
+      if ((before == UFFD_WAIT || before == APF) && after == IDLE) {
         Observation o;
         if (budget(av, u) < budget(bv, u)) {
           o = vkind(bv, u) == KIND_KVM ? new Observation.KvmRead(ValueClass.of(lastKvmRead(av, u)))

@@ -16,6 +16,11 @@ public enum Pc {
   UFFD_WAITING("uffd_waiting"),
   /** The lookup returned a pfn: mmu_lock, the retry check and the SPTE install are next. */
   PFN_READY("pfn_ready"),
+  /**
+   * The fault installed its SPTE while a USERFAULT enable waits to commit; SRCU is released and KVM re-enters
+   * the guest, whose access has not re-executed yet (the commit's zap may come first).
+   */
+  SPTE_INSTALLED("spte_installed"),
   /** An async page fault is pending; the guest runs other work. */
   APF_PENDING("apf_pending"),
   /** KVM_RUN returned a USERFAULT exit; the VMM's handler has done nothing yet. */

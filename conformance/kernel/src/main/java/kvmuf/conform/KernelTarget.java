@@ -203,16 +203,6 @@ public final class KernelTarget implements Target {
         return unsupported(action.name() + ": an earlier memslot update has not returned yet");
       }
       Map<Integer, Object> readers = kernel.uffdSleepers();
-      if (action instanceof Action.EnableUserfault && !readers.isEmpty() && config != null && config.slotZap() == Config.SlotZap.MEMSLOT) {
-        // Found on our 7.3 reference kernel (CI, seed 1 trace 78): x86 KVM retries a fault that sleeps in
-        // userfaultfd across the commit of this enable (the zap, under KVM_X86_QUIRK_SLOT_ZAP_ALL, obsoletes every
-        // root), and the retried fault exits on a bit set meanwhile; with SlotZap = memslot the model lets that
-        // fault complete, and with SlotZap = all it ends in a Retry the kernel never shows (the retry stays inside
-        // KVM_RUN). Until the model folds that retry into the wake, the kernel's answer here cannot be checked.
-        return unsupported("EnableUserfault while vCPU " + readers.keySet().iterator().next() + " sleeps in userfaultfd: x86 KVM "
-            + "retries that fault across the zap on enable (KVM_X86_QUIRK_SLOT_ZAP_ALL) and may exit on a bit set meanwhile, "
-            + "which this config's model (SlotZap = memslot) does not allow");
-      }
       int tid = vmmTid(); // before the update: it may keep the VMM thread busy
       CompletableFuture<StepObservation> f = CompletableFuture.supplyAsync(() -> perform(action), vmmThread);
       Optional<StepObservation> done = memslotOutcome(f, tid, !readers.isEmpty());

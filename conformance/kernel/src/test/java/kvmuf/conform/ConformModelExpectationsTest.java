@@ -99,10 +99,13 @@ class ConformModelExpectationsTest {
     StepObservation eexist = m.full(new Action.UffdInstall(0));
     assertThat(eexist.result()).isEqualTo(new Observation.Ioctl("EEXIST"));
     assertThat(eexist.unblocked()).isEmpty();
-    StepObservation wake = m.full(new Action.UffdWake(0));
-    assertThat(wake.result()).isEqualTo(IOCTL_OK);
-    assertThat(wake.unblocked()).as("vCPU 1 reads the page; the memslot update it held back commits")
-        .isEqualTo(Map.of("vcpu1", new Observation.Read(ValueClass.FETCHED), "vmm", IOCTL_OK));
+    // vCPU 1 wakes, its fault installs the page, and the memslot update it held back commits. The commit's zap may
+    // land before vCPU 1's re-executed read (x86: the install and the guest's re-entry are two steps), which then
+    // faults again on g0, still marked, and exits (found on our reference kernel): the model allows both.
+    assertThat(m.model.allowed(new Action.UffdWake(0)).sorted()).extracting(StepObservation::result, StepObservation::unblocked)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(IOCTL_OK, Map.of("vcpu1", new Observation.Read(ValueClass.FETCHED), "vmm", IOCTL_OK)),
+            org.assertj.core.groups.Tuple.tuple(IOCTL_OK, Map.of("vcpu1", EXIT_G0, "vmm", IOCTL_OK)));
   }
 
   @Test

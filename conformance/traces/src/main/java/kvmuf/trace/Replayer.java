@@ -77,6 +77,15 @@ public final class Replayer {
       done++;
       AllowedObservations allowed = states.allowed(s.action());
       hit |= allowed.boundHit();
+      if (allowed.enabledIn() == 0 && !onBranch) {
+        // The target took another allowed branch of step leftAt (e.g. a woken fault read where the trace's branch
+        // exited), and on it this step is not enabled: the rest cannot be run, which is neither a pass nor a
+        // divergence. It is not performed.
+        done--;
+        unsupported = Optional.of(new Unsupported(s.i(), s.line(), s.action().name(), "the target took another allowed "
+            + "branch at step " + leftAt + ", on which the model does not enable " + s.action().name()));
+        break;
+      }
       Optional<StepObservation> got = target.step(s.action());
       if (got.isEmpty()) {
         Optional<String> why = target.unsupported();

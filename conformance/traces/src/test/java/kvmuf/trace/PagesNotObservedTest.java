@@ -118,7 +118,12 @@ class PagesNotObservedTest {
       for (Trace t : TraceTestSupport.corpus(twoVcpuUserfault(), Generator.Strategy.RANDOM, 1, 100, 50)) {
         Replayer.Result r = replayer.replay(t, null);
         assertThat(r.divergence()).as(choice + " " + t.source()).isEmpty();
-        assertThat(r.stepsReplayed()).isEqualTo(t.steps().size());
+        if (r.unsupported().isPresent()) {
+          // the target took another allowed branch (a woken fault read where the trace's exited): the rest stops
+          assertThat(r.unsupported().get().reason()).contains("another allowed branch");
+        } else {
+          assertThat(r.stepsReplayed()).isEqualTo(t.steps().size());
+        }
         blindSteps += r.pagesUnchecked();
       }
       assertThat(blindSteps).isPositive();

@@ -17,14 +17,14 @@ class KernelTracesDefaultsTest {
   void guestMemfdTracesJoinTheDefaultsOnAUserfaultKernelWithMmapAndInitShared() {
     String noKvm = Kvm.unavailableReason();
     assumeTrue(noKvm == null, noKvm);
-    assertThat(KernelTraces.defaultConfigs(UapiProfile.UPSTREAM)).containsExactly("conform-upstream");
+    assertThat(KernelTraces.defaultConfigs(UapiProfile.UPSTREAM)).containsExactly("conform-upstream", "conform-kvm-access");
     boolean gmem;
     try (Kvm kvm = Kvm.open()) {
       gmem = SlotMemory.guestMemfdUnsupported(kvm).isEmpty();
     }
     for (UapiProfile p : new UapiProfile[] {UapiProfile.UF_V2, UapiProfile.UF_V3}) {
-      if (gmem) assertThat(KernelTraces.defaultConfigs(p)).containsExactly("conform-userfault", "gmem-fetch");
-      else assertThat(KernelTraces.defaultConfigs(p)).containsExactly("conform-userfault");
+      if (gmem) assertThat(KernelTraces.defaultConfigs(p)).containsExactly("conform-userfault", "gmem-fetch", "conform-kvm-access");
+      else assertThat(KernelTraces.defaultConfigs(p)).containsExactly("conform-userfault", "conform-kvm-access");
     }
     Config c = Config.load("gmem-fetch");
     assertThat(c.slotKind()).isEqualTo(Config.SlotKind.GMEM);
