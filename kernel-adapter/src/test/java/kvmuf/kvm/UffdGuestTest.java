@@ -29,6 +29,20 @@ class UffdGuestTest {
   static final long PAGE = 4096;
   static final long BASE = 0x100000;
 
+  /** Runs {@code access} on a thread of its own (KVM_RUN blocks in native code until the fault is resolved), noting its tid. */
+  static CompletableFuture<AgentResult> onVcpuThread(CompletableFuture<Integer> tid, java.util.function.Supplier<AgentResult> access) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          tid.complete(Libc.gettid());
+          return access.get();
+        },
+        r -> {
+          Thread t = new Thread(r, "vcpu0");
+          t.setDaemon(true);
+          t.start();
+        });
+  }
+
   @Test
   void guestReadOfAMissingPageIsResolvedByCopy() throws Exception {
     long features = Userfaultfd.supportedFeatures() & UffdFeature.THREAD_ID.mask();
@@ -47,17 +61,7 @@ class UffdGuestTest {
       try (Userfaultfd uffd = Userfaultfd.open(features)) {
         uffd.register(mem.address() + PAGE, PAGE, Userfaultfd.REGISTER_MODE_MISSING);
         // The vCPU runs on its own thread: KVM_RUN blocks (in native code) until the fault is resolved.
-        read =
-            CompletableFuture.supplyAsync(
-                () -> {
-                  vcpuTid.complete(Libc.gettid());
-                  return agent.read(BASE + PAGE + 0x40);
-                },
-                r -> {
-                  Thread t = new Thread(r, "vcpu0");
-                  t.setDaemon(true);
-                  t.start();
-                });
+        read = onVcpuThread(vcpuTid, () -> agent.read(BASE + PAGE + 0x40));
         UffdEvent.Pagefault pf = (UffdEvent.Pagefault) uffd.readEvent(Duration.ofSeconds(10)).orElseThrow();
         assertThat(pf.pageAddress()).isEqualTo(mem.address() + PAGE);
         if (features != 0) assertThat(pf.threadId()).as("the vCPU thread faulted").isEqualTo(vcpuTid.get(5, TimeUnit.SECONDS));
@@ -93,17 +97,7 @@ class UffdGuestTest {
       CompletableFuture<Integer> vcpuTid = new CompletableFuture<>();
       try (Userfaultfd uffd = Userfaultfd.open(features)) {
         uffd.register(mem.address() + PAGE, PAGE, Userfaultfd.REGISTER_MODE_MISSING);
-        CompletableFuture<AgentResult> read =
-            CompletableFuture.supplyAsync(
-                () -> {
-                  vcpuTid.complete(Libc.gettid());
-                  return agent.kvmRead(BASE + PAGE + 0x40);
-                },
-                r -> {
-                  Thread t = new Thread(r, "vcpu0");
-                  t.setDaemon(true);
-                  t.start();
-                });
+        CompletableFuture<AgentResult> read = onVcpuThread(vcpuTid, () -> agent.kvmRead(BASE + PAGE + 0x40));
         UffdEvent.Pagefault pf = (UffdEvent.Pagefault) uffd.readEvent(Duration.ofSeconds(10)).orElseThrow();
         assertThat(pf.pageAddress()).isEqualTo(mem.address() + PAGE);
         if (features != 0) assertThat(pf.threadId()).as("KVM read on the vCPU thread").isEqualTo(vcpuTid.get(5, TimeUnit.SECONDS));

@@ -152,17 +152,7 @@ public final class RuleRun {
    * 512-page touch stays one line.
    */
   public void expectAll(String label, List<Action> actions, Expectation expected) {
-    int index = records.size() + 1;
-    Expectation e = context.tamper().apply(index, expected);
-    StepObservation seen = null;
-    for (Action a : actions) {
-      seen = kernel(a.show(), () -> target.step(a));
-      if (!e.matches(seen)) {
-        label = label + ", at " + a.show();
-        break;
-      }
-    }
-    record(index, label, e, seen);
+    expectEach(label, actions.stream().map(a -> new Labelled(a.show(), () -> target.step(a))).toList(), expected);
   }
 
   /**
@@ -170,13 +160,20 @@ public final class RuleRun {
    * labelled {@code label} (with the first differing call, if any).
    */
   public void expectAllCalls(String label, List<ApiCall> calls, Observation result) {
+    expectEach(label, calls.stream().map(c -> new Labelled(c.show(), () -> target.call(c))).toList(),
+        Expectation.uapi(KernelVm.shows(result)));
+  }
+
+  private record Labelled(String show, KernelStep step) {}
+
+  private void expectEach(String label, List<Labelled> steps, Expectation expected) {
     int index = records.size() + 1;
-    Expectation e = context.tamper().apply(index, Expectation.uapi(KernelVm.shows(result)));
+    Expectation e = context.tamper().apply(index, expected);
     StepObservation seen = null;
-    for (ApiCall c : calls) {
-      seen = kernel(c.show(), () -> target.call(c));
+    for (Labelled s : steps) {
+      seen = kernel(s.show(), s.step());
       if (!e.matches(seen)) {
-        label = label + ", at " + c.show();
+        label = label + ", at " + s.show();
         break;
       }
     }
