@@ -63,9 +63,17 @@ public enum UapiProfile {
         "unknown UAPI profile '" + id + "'; known: " + Arrays.stream(values()).map(UapiProfile::id).toList());
   }
 
-  /** The profile this kernel shows by behaviour on a scratch VM ({@link UserfaultEvidence#probe}). */
+  private static volatile UapiProfile detected;
+
+  /**
+   * The profile this kernel shows by behaviour on a scratch VM ({@link UserfaultEvidence#probe}), probed once
+   * per process: the kernel does not change under a process, and the probe builds a VM (a few ms, which a
+   * conform run would otherwise pay for every trace).
+   */
   public static UapiProfile detect(Kvm kvm) {
-    return UserfaultEvidence.probe(kvm, OptionalInt.empty()).profile();
+    UapiProfile p = detected;
+    if (p == null) detected = p = UserfaultEvidence.probe(kvm, OptionalInt.empty()).profile();
+    return p;
   }
 
   public static boolean isX86(String arch) {
