@@ -193,7 +193,7 @@ public final class KernelTraceTarget implements Target {
             + "which this config's model (SlotZap = memslot) does not allow");
       }
       int tid = vmmTid(); // before the update: it may keep the VMM thread busy
-      CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> perform(step.get()), vmmThread);
+      CompletableFuture<Observation> f = SleepEvidence.watched(CompletableFuture.supplyAsync(() -> perform(step.get()), vmmThread));
       Optional<Observation> done = memslotOutcome(f, tid, !readers.isEmpty());
       if (done.isEmpty()) {
         pendingMemslot = f;
