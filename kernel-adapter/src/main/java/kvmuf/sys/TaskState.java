@@ -73,29 +73,48 @@ public record TaskState(int tid, char state, String wchan, long voluntary, long 
   /**
    * Whether a kernel thread that may be about to run work just queued on a per-CPU workqueue is running or
    * runnable (state R) now: a worker of the per-CPU normal-priority pools (kworker/CPU:N, with or without the
-   * suffix naming the workqueue of the item it runs, "+wq", or ran last, "-wq"), kthreadd (pid 2), or a kernel thread kthreadd has just
-   * made and that has no name of its own yet ("kthreadd"). A pool without an idle worker creates one through
-   * kthreadd while its manager sleeps; those are the threads of that path, so none of them runnable means
-   * every work item queued before the call has been run. The kernel threads are listed afresh on each call
-   * (kthreadd's children, or all of /proc where the kernel does not list children): pools create and retire
-   * workers.
+   * suffix naming the workqueue of the item it runs, "+wq", or ran last, "-wq"), kthreadd (pid 2), or a kernel
+   * thread kthreadd has just made and that has no name of its own yet ("kthreadd"). A pool without an idle
+   * worker creates one through kthreadd while its manager sleeps; those are the threads of that path, so none
+   * of them runnable means every work item queued before the call has been run. A fresh {@link KernelWorkers}
+   * per wait; this is one read of a new one.
    */
   public static boolean kernelWorkerRunnable() {
-    String children = readOrNull("/proc/2/task/2/children");
-    Iterable<String> pids = children != null && !children.isBlank()
-        ? java.util.Arrays.asList(children.strip().split("\\s+"))
-        : allPids();
-    String self = readOrNull("/proc/2/stat");
-    if (self != null && stateField(self) == 'R') return true;
-    for (String pid : pids) {
-      String stat = readOrNull("/proc/" + pid + "/stat");
-      if (stat == null) continue; // exited meanwhile: not runnable
-      int open = stat.indexOf('(');
-      int close = stat.lastIndexOf(')');
-      if (open < 0 || close < open || close + 2 >= stat.length() || stat.charAt(close + 2) != 'R') continue;
-      if (mayRunQueuedWork(stat.substring(open + 1, close))) return true;
+    return new KernelWorkers().anyRunnable();
+  }
+
+  /**
+   * One wait's view of the kernel threads {@link #kernelWorkerRunnable} watches. The threads are listed afresh
+   * on every read (kthreadd's children, or all of /proc where the kernel does not list children: pools create
+   * and retire workers), but a thread already seen with a name of its own that is no such worker (ksoftirqd,
+   * migration, a highpri or unbound worker: a named kernel thread keeps its kind) is not read again in this
+   * wait, so a read costs a stat per watched worker instead of one per kernel thread.
+   */
+  public static final class KernelWorkers {
+    /** pid -> watched (a per-CPU normal worker) or not; unnamed new threads ("kthreadd") are not remembered. */
+    private final java.util.Map<String, Boolean> kinds = new java.util.HashMap<>();
+
+    public boolean anyRunnable() {
+      String children = readOrNull("/proc/2/task/2/children");
+      Iterable<String> pids = children != null && !children.isBlank()
+          ? java.util.Arrays.asList(children.strip().split("\\s+"))
+          : allPids();
+      String self = readOrNull("/proc/2/stat");
+      if (self != null && stateField(self) == 'R') return true;
+      for (String pid : pids) {
+        if (Boolean.FALSE.equals(kinds.get(pid))) continue;
+        String stat = readOrNull("/proc/" + pid + "/stat");
+        if (stat == null) continue; // exited meanwhile: not runnable
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open || close + 2 >= stat.length()) continue;
+        String comm = stat.substring(open + 1, close);
+        boolean watched = mayRunQueuedWork(comm);
+        if (!comm.equals("kthreadd")) kinds.put(pid, watched);
+        if (watched && stat.charAt(close + 2) == 'R') return true;
+      }
+      return false;
     }
-    return false;
   }
 
   /** A kernel thread's name (comm) that {@link #kernelWorkerRunnable} watches. */

@@ -133,13 +133,14 @@ public final class SleepEvidence {
    * Waits until SRCU's grace-period work, queued by a synchronize_srcu that now sleeps, has run: no worker of
    * the per-CPU pools (rcu_gp is a per-CPU workqueue; every CPU's pool is checked, as the caller may have moved
    * between queueing and sleeping) is runnable, nor kthreadd or a worker it is making for a pool that had none
-   * idle ({@link TaskState#kernelWorkerRunnable}, the workers listed afresh on every read: a list made once
+   * idle ({@link TaskState.KernelWorkers}, the workers listed afresh on every read: a list made once
    * misses a worker created meanwhile, which under load let a vCPU fault before the flip). Its first pass flips
    * the reader index, which the kernel shows nowhere else.
    */
   void untilSrcuWorkerRan() {
+    TaskState.KernelWorkers workers = new TaskState.KernelWorkers();
     until("the kernel's workqueue workers did not go idle after synchronize_srcu queued its grace period",
-        () -> TaskState.kernelWorkerRunnable() ? Optional.empty() : Optional.of(true));
+        () -> workers.anyRunnable() ? Optional.empty() : Optional.of(true));
   }
 
   private static boolean sleeping(char state) {
