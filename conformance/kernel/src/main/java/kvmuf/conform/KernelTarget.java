@@ -204,7 +204,7 @@ public final class KernelTarget implements Target {
       }
       Map<Integer, Object> readers = kernel.uffdSleepers();
       int tid = vmmTid(); // before the update: it may keep the VMM thread busy
-      CompletableFuture<StepObservation> f = CompletableFuture.supplyAsync(() -> perform(action), vmmThread);
+      CompletableFuture<StepObservation> f = SleepEvidence.watched(CompletableFuture.supplyAsync(() -> perform(action), vmmThread));
       Optional<StepObservation> done = memslotOutcome(f, tid, !readers.isEmpty());
       if (done.isEmpty()) {
         pendingMemslot = f;

@@ -61,7 +61,7 @@ final class Sleepers {
       if (uffd.isEmpty()) {
         return evidence.until(what, () -> f.isDone() ? Optional.of(finished(w, f)) : Optional.empty());
       }
-      return evidence.until(what, () -> {
+      return evidence.until(what, uffd.get().fd(), () -> {
         if (f.isDone()) return Optional.of(finished(w, f));
         drainMessages(Duration.ZERO);
         Integer g = asleep.get(w.index());
@@ -75,6 +75,11 @@ final class Sleepers {
       if (f.isDone()) return finished(w, f);
       return new Observation.NoProgress("vCPU " + w.index() + ": " + e.getMessage());
     }
+  }
+
+  /** The userfaultfd's fd, for waits whose probe reads its messages; -1 without one. */
+  private int uffdFd() {
+    return uffd.map(Userfaultfd::fd).orElse(-1);
   }
 
   private Observation finished(VcpuWorker w, CompletableFuture<AgentResult> f) {
@@ -132,7 +137,7 @@ final class Sleepers {
       VcpuWorker w = vcpus.get(v);
       TaskState slept = sleptAs.get(v);
       try {
-        Optional<Observation> o = evidence.until("vCPU " + v + " after " + call + ": neither asleep as before nor done", () -> {
+        Optional<Observation> o = evidence.until("vCPU " + v + " after " + call + ": neither asleep as before nor done", uffdFd(), () -> {
           if (w.inFlight().isDone()) return Optional.of(Optional.of(finished(w, w.inFlight())));
           // Its state first, then the messages: a woken thread that faults again posts its message before it sleeps.
           boolean still = slept != null && SleepEvidence.stillAsleep(slept, SleepEvidence.UFFD);

@@ -13,7 +13,8 @@ import kvmuf.x86.guest.GuestAgent;
 /**
  * One vCPU and the platform thread that runs it. KVM_RUN may sleep in the kernel (a userfaultfd fault on
  * the vCPU's behalf), so every guest access runs on this thread and the target waits for it with a
- * deadline; the thread's tid tells which vCPU a uffd message came from (UFFD_FEATURE_THREAD_ID).
+ * deadline (each access signals the starting thread's wakeup when it ends, {@link SleepEvidence#watched}, so
+ * that wait ends as soon as the access does); the thread's tid tells which vCPU a uffd message came from (UFFD_FEATURE_THREAD_ID).
  */
 final class VcpuWorker implements AutoCloseable {
   private final int index;
@@ -85,14 +86,14 @@ final class VcpuWorker implements AutoCloseable {
     if (inFlight != null) throw new IllegalStateException("vCPU " + index + " has an access in flight (g" + this.gfn + ")");
     this.gfn = gfn;
     this.kvmRead = kvmRead;
-    inFlight = CompletableFuture.supplyAsync(() -> access.apply(agent), thread);
+    inFlight = SleepEvidence.watched(CompletableFuture.supplyAsync(() -> access.apply(agent), thread));
     return inFlight;
   }
 
   /** Resumes the interrupted access after an exit; the gfn stays the same. */
   CompletableFuture<AgentResult> resume() {
     if (inFlight == null || !inFlight.isDone()) throw new IllegalStateException("vCPU " + index + " has no stopped access to resume");
-    inFlight = CompletableFuture.supplyAsync(agent::resume, thread);
+    inFlight = SleepEvidence.watched(CompletableFuture.supplyAsync(agent::resume, thread));
     return inFlight;
   }
 
@@ -106,10 +107,10 @@ final class VcpuWorker implements AutoCloseable {
     if (inFlight == null || !inFlight.isDone()) throw new IllegalStateException("vCPU " + index + " has no stopped access to give up");
     this.gfn = gfn;
     this.kvmRead = kvmRead;
-    inFlight = CompletableFuture.supplyAsync(() -> {
+    inFlight = SleepEvidence.watched(CompletableFuture.supplyAsync(() -> {
       agent.abandon();
       return access.apply(agent);
-    }, thread);
+    }, thread));
     return inFlight;
   }
 
