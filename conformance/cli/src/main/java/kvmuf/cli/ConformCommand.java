@@ -59,7 +59,8 @@ import picocli.CommandLine.Option;
     footer = {
       "",
       "Traces: --traces N generates N traces of config NAME with seed S. Default: on a kernel with",
-      "KVM_CAP_USERFAULT, conform-userfault (the KVM Userfault protocol) and, where guest_memfd has",
+      "KVM_CAP_USERFAULT, conform-userfault and conform-userfault-2vcpu (the KVM Userfault protocol with one",
+      "and two vCPUs) and, where guest_memfd has",
       "MMAP and INIT_SHARED, gmem-fetch (guest_memfd post-copy: USERFAULT from the start, fetched pages",
       "written through the guest_memfd mapping); else conform-upstream, what an upstream kernel can run;",
       "and on every kernel conform-kvm-access (KVM's own reads: string I/O KVM emulates). N is shared",
@@ -120,7 +121,7 @@ public final class ConformCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "NAME[,NAME...]|all",
       description = "Model config(s) of the generated traces, sharing the N traces (all: every shipped config; a config this "
-          + "kernel cannot set up stops its traces as unsupported, with the reason). Default: conform-userfault and gmem-fetch "
+          + "kernel cannot set up stops its traces as unsupported, with the reason). Default: conform-userfault(-2vcpu) and gmem-fetch "
           + "on a kernel with KVM_CAP_USERFAULT, gmem-fetch only where guest_memfd has MMAP and INIT_SHARED; else conform-upstream; "
           + "and conform-kvm-access (KVM's own reads) everywhere.")
   String config;

@@ -42,7 +42,7 @@ public final class KernelTraces {
 
   /**
    * The configs {@code conform} generates traces of when none is named: on a kernel with KVM_CAP_USERFAULT
-   * ({@code profile}) conform-userfault, and gmem-fetch where this kernel's guest_memfd has MMAP and
+   * ({@code profile}) conform-userfault with one and with two vCPUs, and gmem-fetch where this kernel's guest_memfd has MMAP and
    * INIT_SHARED (guest_memfd post-copy); else conform-upstream; and on every kernel conform-kvm-access (KVM's own
    * reads, which KVM Userfault leaves to userfaultfd).
    */
@@ -50,8 +50,8 @@ public final class KernelTraces {
     if (!profile.hasUserfault()) return List.of("conform-upstream", "conform-kvm-access");
     try (Kvm kvm = Kvm.open()) {
       return SlotMemory.guestMemfdUnsupported(kvm).isEmpty()
-          ? List.of("conform-userfault", "gmem-fetch", "conform-kvm-access")
-          : List.of("conform-userfault", "conform-kvm-access");
+          ? List.of("conform-userfault", "conform-userfault-2vcpu", "gmem-fetch", "conform-kvm-access")
+          : List.of("conform-userfault", "conform-userfault-2vcpu", "conform-kvm-access");
     }
   }
 

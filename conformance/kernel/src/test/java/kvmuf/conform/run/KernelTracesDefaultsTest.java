@@ -23,8 +23,8 @@ class KernelTracesDefaultsTest {
       gmem = SlotMemory.guestMemfdUnsupported(kvm).isEmpty();
     }
     for (UapiProfile p : new UapiProfile[] {UapiProfile.UF_V2, UapiProfile.UF_V3}) {
-      if (gmem) assertThat(KernelTraces.defaultConfigs(p)).containsExactly("conform-userfault", "gmem-fetch", "conform-kvm-access");
-      else assertThat(KernelTraces.defaultConfigs(p)).containsExactly("conform-userfault", "conform-kvm-access");
+      if (gmem) assertThat(KernelTraces.defaultConfigs(p)).containsExactly("conform-userfault", "conform-userfault-2vcpu", "gmem-fetch", "conform-kvm-access");
+      else assertThat(KernelTraces.defaultConfigs(p)).containsExactly("conform-userfault", "conform-userfault-2vcpu", "conform-kvm-access");
     }
     Config c = Config.load("gmem-fetch");
     assertThat(c.slotKind()).isEqualTo(Config.SlotKind.GMEM);
