@@ -17,9 +17,14 @@ public final class Memslot {
   private UserfaultBitmap bitmap;
 
   Memslot(Vm vm, MemoryRegion2 region, Mapping backing) {
+    this(vm, region, backing, null);
+  }
+
+  Memslot(Vm vm, MemoryRegion2 region, Mapping backing, UserfaultBitmap bitmap) {
     this.vm = vm;
     this.region = region;
     this.backing = backing;
+    this.bitmap = bitmap;
   }
 
   public int slot() {

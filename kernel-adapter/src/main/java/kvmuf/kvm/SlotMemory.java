@@ -19,7 +19,7 @@ import kvmuf.sys.MemoryFile;
  *       advises MADV_HUGEPAGE (a THP can back it, and a huge stage-2 mapping needs hva and gpa equally
  *       aligned), {@link HugePages#OFF} advises MADV_NOHUGEPAGE (every fault one 4 KiB page);
  *   <li>{@link #shmem}: a memfd mapped twice;
- *   <li>{@link #guestMemfd}: a guest_memfd created with GUEST_MEMFD_FLAG_MMAP (and INIT_SHARED where offered),
+ *   <li>{@link #guestMemfd}: a guest_memfd created with GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED,
  *       mapped once; {@link #addMemslot} binds the slot to the fd (KVM_MEM_GUEST_MEMFD).
  * </ul>
  *
@@ -85,21 +85,44 @@ public final class SlotMemory implements AutoCloseable {
   }
 
   /**
-   * A guest_memfd of {@code size} bytes (KVM_CREATE_GUEST_MEMFD with GUEST_MEMFD_FLAG_MMAP, plus
-   * GUEST_MEMFD_FLAG_INIT_SHARED where offered), mapped once for the VMM. Throws {@link
-   * UnsupportedFeatureException} where the kernel lacks KVM_CAP_GUEST_MEMFD or the MMAP flag.
+   * A guest_memfd of {@code size} bytes (KVM_CREATE_GUEST_MEMFD with GUEST_MEMFD_FLAG_MMAP |
+   * GUEST_MEMFD_FLAG_INIT_SHARED: shared memory the VMM fills through its mapping), mapped once for the VMM.
+   * Throws {@link UnsupportedFeatureException} where the kernel lacks KVM_CAP_GUEST_MEMFD or either flag
+   * (6.12 has neither flag; 6.18 and 7.3 have both).
    */
   public static SlotMemory guestMemfd(Vm vm, long size) {
-    if (vm.checkExtension(KvmCap.GUEST_MEMFD) <= 0) {
-      throw new UnsupportedFeatureException("unsupported: KVM_CAP_GUEST_MEMFD not offered by this kernel");
-    }
-    int offered = vm.checkExtension(KvmCap.GUEST_MEMFD_FLAGS);
-    if ((offered & GuestMemfd.FLAG_MMAP) == 0) {
-      throw new UnsupportedFeatureException("unsupported: GUEST_MEMFD_FLAG_MMAP not offered by this kernel (flags " + offered + ")");
-    }
-    GuestMemfd g = vm.createGuestMemfd(size, GuestMemfd.FLAG_MMAP | (offered & GuestMemfd.FLAG_INIT_SHARED));
+    guestMemfdUnsupported(vm).ifPresent(reason -> {
+      throw new UnsupportedFeatureException("unsupported: " + reason);
+    });
+    GuestMemfd g = vm.createGuestMemfd(size, GuestMemfd.FLAG_MMAP | GuestMemfd.FLAG_INIT_SHARED);
     Mapping view = g.map();
     return new SlotMemory(view, view, Optional.of(g), true);
+  }
+
+  /**
+   * Why this VM's kernel cannot give {@link #guestMemfd} memory (no KVM_CAP_GUEST_MEMFD, or no
+   * GUEST_MEMFD_FLAG_MMAP / INIT_SHARED in KVM_CAP_GUEST_MEMFD_FLAGS), or empty where it can. Without
+   * INIT_SHARED the memory would start private: the guest's accesses would not see what the VMM writes
+   * through the mapping, which is the whole point of a post-copy slot.
+   */
+  public static Optional<String> guestMemfdUnsupported(Vm vm) {
+    if (vm.checkExtension(KvmCap.GUEST_MEMFD) <= 0) return Optional.of("KVM_CAP_GUEST_MEMFD not offered by this kernel");
+    int offered = vm.checkExtension(KvmCap.GUEST_MEMFD_FLAGS);
+    if ((offered & GuestMemfd.FLAG_MMAP) == 0) {
+      return Optional.of("GUEST_MEMFD_FLAG_MMAP not offered by this kernel (KVM_CAP_GUEST_MEMFD_FLAGS " + offered + ")");
+    }
+    if ((offered & GuestMemfd.FLAG_INIT_SHARED) == 0) {
+      return Optional.of("GUEST_MEMFD_FLAG_INIT_SHARED not offered by this kernel (KVM_CAP_GUEST_MEMFD_FLAGS " + offered
+          + "): guest_memfd memory would start private, out of the VMM's mapping");
+    }
+    return Optional.empty();
+  }
+
+  /** As {@link #guestMemfdUnsupported(Vm)} for this machine's kernel, asked on a scratch VM. */
+  public static Optional<String> guestMemfdUnsupported(Kvm kvm) {
+    try (Vm vm = kvm.createVm(0, UapiProfile.UPSTREAM)) {
+      return guestMemfdUnsupported(vm);
+    }
   }
 
   /** What the memslot and userfaultfd cover. */
@@ -126,10 +149,25 @@ public final class SlotMemory implements AutoCloseable {
    * at offset 0 with KVM_MEM_GUEST_MEMFD for guest_memfd memory). The Vm pins the view while the slot exists.
    */
   public Memslot addMemslot(Vm vm, int slot, long gpa) {
+    return addMemslot(vm, slot, gpa, null);
+  }
+
+  /**
+   * As {@link #addMemslot(Vm, int, long)}; with {@code userfault} (non-null) the slot is created with
+   * KVM_MEM_USERFAULT and that bitmap (UserfaultUse = start: armed before the guest's first access). Throws
+   * {@link UnsupportedFeatureException} without KVM_CAP_USERFAULT.
+   */
+  public Memslot addMemslot(Vm vm, int slot, long gpa, UserfaultBitmap userfault) {
     Optional<GuestMemfd> gmem = guestMemfd();
-    if (gmem.isEmpty()) return vm.addMemslot(slot, gpa, guestView);
-    MemoryRegion2 r = MemoryRegion2.of(slot, 0, gpa, guestView.length(), guestView.address()).withGuestMemfd(gmem.get().fd(), 0);
-    return vm.addMemslot(r, guestView);
+    MemoryRegion2 r = MemoryRegion2.of(slot, 0, gpa, guestView.length(), guestView.address());
+    if (gmem.isPresent()) r = r.withGuestMemfd(gmem.get().fd(), 0);
+    if (userfault != null) {
+      if (userfault.pages() < guestView.length() / PAGE) {
+        throw new IllegalArgumentException("bitmap covers " + userfault.pages() + " pages, slot has " + guestView.length() / PAGE);
+      }
+      r = r.withFlags(r.flags() | UapiProfile.KVM_MEM_USERFAULT).withUserfaultBitmap(userfault.address());
+    }
+    return vm.addMemslot(r, guestView, userfault);
   }
 
   /** Unmaps the views this object made (those no slot still pins) and closes its file. */

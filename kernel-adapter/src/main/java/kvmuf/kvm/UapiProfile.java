@@ -63,9 +63,22 @@ public enum UapiProfile {
         "unknown UAPI profile '" + id + "'; known: " + Arrays.stream(values()).map(UapiProfile::id).toList());
   }
 
-  /** The profile this kernel shows by behaviour on a scratch VM ({@link UserfaultEvidence#probe}). */
+  /** The last probe's answer and the capability number it was asked with (--userfault-cap is process-wide). */
+  private record Detected(OptionalInt capability, UapiProfile profile) {}
+
+  private static volatile Detected detected;
+
+  /**
+   * The profile this kernel shows by behaviour on a scratch VM ({@link UserfaultEvidence#probe}, also asking
+   * the number named with {@link UserfaultEvidence#useCapability}, if any), probed once per process and number:
+   * the kernel does not change under a process, and the probe builds a VM (a few ms, which a conform run would
+   * otherwise pay for every trace).
+   */
   public static UapiProfile detect(Kvm kvm) {
-    return UserfaultEvidence.probe(kvm, OptionalInt.empty()).profile();
+    OptionalInt cap = UserfaultEvidence.namedCapability();
+    Detected d = detected;
+    if (d == null || !d.capability().equals(cap)) detected = d = new Detected(cap, UserfaultEvidence.probe(kvm, cap).profile());
+    return d.profile();
   }
 
   public static boolean isX86(String arch) {

@@ -64,13 +64,29 @@ public record UserfaultEvidence(
   }
 
   private static volatile UserfaultEvidence ofThisKernel;
+  private static volatile OptionalInt processCapability = OptionalInt.empty();
+
+  /**
+   * {@code --userfault-cap N} for this whole process (as {@code --profile} is for the UAPI): {@link
+   * #ofThisKernel} and {@link UapiProfile#detect} also ask N and take it as KVM_CAP_USERFAULT. Forgets an
+   * earlier probe, which may have been made without it.
+   */
+  public static void useCapability(OptionalInt cap) {
+    processCapability = cap;
+    ofThisKernel = null;
+  }
+
+  /** The number named with {@link #useCapability}, if any. */
+  public static OptionalInt namedCapability() {
+    return processCapability;
+  }
 
   /** {@link #probe} of this process's kernel, done once (the kernel does not change under a process). */
   public static UserfaultEvidence ofThisKernel() {
     UserfaultEvidence e = ofThisKernel;
     if (e == null) {
       try (Kvm kvm = Kvm.open()) {
-        e = probe(kvm, OptionalInt.empty());
+        e = probe(kvm, processCapability);
       }
       ofThisKernel = e;
     }

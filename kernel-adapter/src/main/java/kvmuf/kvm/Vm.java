@@ -194,8 +194,13 @@ public final class Vm implements AutoCloseable {
    * backed by {@code backing} (pinned while the slot exists) and updated through {@link Memslot}'s flags-only calls.
    */
   public Memslot addMemslot(MemoryRegion2 region, Mapping backing) {
-    setUserMemoryRegion2(region, backing, null);
-    return new Memslot(this, region, backing);
+    return addMemslot(region, backing, null);
+  }
+
+  /** As {@link #addMemslot(MemoryRegion2, Mapping)}, created with {@code bitmap} (null: none) pinned as its userfault bitmap. */
+  public Memslot addMemslot(MemoryRegion2 region, Mapping backing, UserfaultBitmap bitmap) {
+    setUserMemoryRegion2(region, backing, bitmap);
+    return new Memslot(this, region, backing, bitmap);
   }
 
   /** KVM_CREATE_VCPU and mmap of its kvm_run area. */

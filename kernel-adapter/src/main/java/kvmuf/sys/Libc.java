@@ -67,6 +67,13 @@ public final class Libc {
       handle("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
   private static final MethodHandle POLL =
       handle("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+  // int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *sigmask)
+  private static final MethodHandle PPOLL =
+      handle("ppoll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS), -1);
+  private static final MethodHandle WRITE =
+      handle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+  // int eventfd(unsigned int initval, int flags): glibc wraps eventfd2.
+  private static final MethodHandle EVENTFD = handle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
   private static final MethodHandle FTRUNCATE =
       handle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), -1);
   private static final MethodHandle FALLOCATE =
@@ -99,6 +106,8 @@ public final class Libc {
   public static final int MADV_HUGEPAGE = 14;
   public static final int MADV_NOHUGEPAGE = 15;
   public static final int POLLIN = 0x1;
+  public static final int EFD_NONBLOCK = 0x800;
+  public static final int EFD_CLOEXEC = 0x80000;
   public static final int FALLOC_FL_KEEP_SIZE = 0x1;
   public static final int FALLOC_FL_PUNCH_HOLE = 0x2;
   public static final int MFD_CLOEXEC = 0x1;
@@ -225,6 +234,25 @@ public final class Libc {
   /** read(2); returns bytes or -errno. */
   public static long readRaw(int fd, MemorySegment buf, long count) {
     return raw(cap -> (long) READ.invokeExact(cap, fd, buf, count));
+  }
+
+  /** write(2); returns bytes or -errno. */
+  public static long writeRaw(int fd, MemorySegment buf, long count) {
+    return raw(cap -> (long) WRITE.invokeExact(cap, fd, buf, count));
+  }
+
+  /** eventfd(2) with {@code flags} (EFD_NONBLOCK, EFD_CLOEXEC); returns the fd. */
+  public static int eventfd(int initval, int flags) {
+    return (int) check(raw(cap -> (int) EVENTFD.invokeExact(cap, initval, flags)), "eventfd", () -> "flags=0x" + Integer.toHexString(flags));
+  }
+
+  /**
+   * ppoll(2) on the {@code n} struct pollfd in {@code fds} with a timeout of {@code timeout} (a struct
+   * timespec; its nanosecond resolution is why this is not poll) and no signal mask; returns how many fds
+   * have events, 0 on timeout, or -errno (EINTR included: the caller re-checks what it waits for).
+   */
+  public static long ppollRaw(MemorySegment fds, long n, MemorySegment timeout) {
+    return raw(cap -> (int) PPOLL.invokeExact(cap, fds, n, timeout, MemorySegment.NULL));
   }
 
   public static long pread(int fd, MemorySegment buf, long count, long offset) {

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
 /**
@@ -36,18 +38,15 @@ public record TaskState(int tid, char state, String wchan, long voluntary, long 
 
   /** Reads thread {@code tid} of this process. Throws {@link NoSuchThreadException} once the thread is gone. */
   public static TaskState of(int tid) {
-    Path dir = Path.of("/proc/self/task", Integer.toString(tid));
-    String stat = read(dir.resolve("stat"), tid);
-    // comm (field 2) is in parentheses and may hold spaces or ')': the state follows the last ')'.
-    int close = stat.lastIndexOf(')');
-    if (close < 0 || close + 2 >= stat.length()) throw new IllegalStateException("unexpected /proc stat line: " + stat);
-    char state = stat.charAt(close + 2);
-    String[] fields = stat.substring(close + 2).split(" ");
+    String dir = "/proc/self/task/" + tid + "/";
+    String stat = read(dir + "stat", tid);
+    char state = stateField(stat);
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     int cpu = fields.length > 36 ? Integer.parseInt(fields[36]) : -1; // fields[0] is field 3
-    String wchan = read(dir.resolve("wchan"), tid).strip();
+    String wchan = read(dir + "wchan", tid).strip();
     long voluntary = -1;
     long nonvoluntary = -1;
-    for (String line : read(dir.resolve("status"), tid).split("\n")) {
+    for (String line : read(dir + "status", tid).split("\n")) {
       if (line.startsWith("voluntary_ctxt_switches:")) voluntary = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
       else if (line.startsWith("nonvoluntary_ctxt_switches:")) nonvoluntary = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
     }
@@ -55,43 +54,80 @@ public record TaskState(int tid, char state, String wchan, long voluntary, long 
   }
 
   /**
-   * The kernel's workqueue workers of the per-CPU normal-priority pools (kworker/CPU:N threads, every CPU; the
-   * highpri pools kworker/CPU:NH, the unbound ones and the rescuers kworker/R-* left out), by pid, for {@link
-   * #anyRunnable}.
+   * Only the scheduler state of thread {@code tid} (stat field 3), one read: enough to tell that it does not
+   * sleep (not S or D) without reading its wait channel and counters.
    */
-  public static java.util.List<Integer> perCpuKernelWorkers() {
-    try (var procs = Files.list(Path.of("/proc"))) {
-      return procs.map(p -> p.getFileName().toString()).filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit))
-          .filter(n -> {
-            try {
-              String comm = new String(Files.readAllBytes(Path.of("/proc", n, "comm")), StandardCharsets.US_ASCII);
-              // kworker/1:2 or kworker/1:2-events (the suffix names its current or last workqueue)
-              return comm.matches("kworker/[0-9]+:[0-9]+(-.*)?\\s*");
-            } catch (IOException e) {
-              return false; // exited meanwhile
-            }
-          }).map(Integer::parseInt).toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  public static char schedState(int tid) {
+    return stateField(read("/proc/self/task/" + tid + "/stat", tid));
+  }
+
+  // comm (field 2) is in parentheses and may hold spaces or ')': the state follows the last ')'.
+  private static char stateField(String stat) {
+    int close = stat.lastIndexOf(')');
+    if (close < 0 || close + 2 >= stat.length()) throw new IllegalStateException("unexpected /proc stat line: " + stat);
+    return stat.charAt(close + 2);
+  }
+
+  private static final java.util.regex.Pattern PER_CPU_WORKER = java.util.regex.Pattern.compile("kworker/[0-9]+:[0-9]+([-+].*)?");
+
+  /**
+   * Whether a kernel thread that may be about to run work just queued on a per-CPU workqueue is running or
+   * runnable (state R) now: a worker of the per-CPU normal-priority pools (kworker/CPU:N, with or without the
+   * suffix naming the workqueue of the item it runs, "+wq", or ran last, "-wq"), kthreadd (pid 2), or a kernel
+   * thread kthreadd has just made and that has no name of its own yet ("kthreadd"). A pool without an idle
+   * worker creates one through kthreadd while its manager sleeps; those are the threads of that path, so none
+   * of them runnable means every work item queued before the call has been run. A fresh {@link KernelWorkers}
+   * per wait; this is one read of a new one.
+   */
+  public static boolean kernelWorkerRunnable() {
+    return new KernelWorkers().anyRunnable();
   }
 
   /**
-   * Whether one of the processes {@code pids} is running or runnable (state R) now. For kernel workers: all of
-   * them idle means every work item queued before the call has been run (a pool wakes an idle worker when work
-   * is queued, and a worker goes idle only with an empty work list). /proc/PID/stat is readable by anyone.
+   * One wait's view of the kernel threads {@link #kernelWorkerRunnable} watches. The threads are listed afresh
+   * on every read (kthreadd's children, or all of /proc where the kernel does not list children: pools create
+   * and retire workers), but a thread already seen with a name of its own that is no such worker (ksoftirqd,
+   * migration, a highpri or unbound worker: a named kernel thread keeps its kind) is not read again in this
+   * wait, so a read costs a stat per watched worker instead of one per kernel thread.
    */
-  public static boolean anyRunnable(java.util.List<Integer> pids) {
-    for (int pid : pids) {
-      try {
-        String stat = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "stat")), StandardCharsets.US_ASCII);
+  public static final class KernelWorkers {
+    /** pid -> watched (a per-CPU normal worker) or not; unnamed new threads ("kthreadd") are not remembered. */
+    private final java.util.Map<String, Boolean> kinds = new java.util.HashMap<>();
+
+    public boolean anyRunnable() {
+      String children = readOrNull("/proc/2/task/2/children");
+      Iterable<String> pids = children != null && !children.isBlank()
+          ? java.util.Arrays.asList(children.strip().split("\\s+"))
+          : allPids();
+      String self = readOrNull("/proc/2/stat");
+      if (self != null && stateField(self) == 'R') return true;
+      for (String pid : pids) {
+        if (Boolean.FALSE.equals(kinds.get(pid))) continue;
+        String stat = readOrNull("/proc/" + pid + "/stat");
+        if (stat == null) continue; // exited meanwhile: not runnable
+        int open = stat.indexOf('(');
         int close = stat.lastIndexOf(')');
-        if (close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'R') return true;
-      } catch (IOException e) {
-        // exited meanwhile: not runnable
+        if (open < 0 || close < open || close + 2 >= stat.length()) continue;
+        String comm = stat.substring(open + 1, close);
+        boolean watched = mayRunQueuedWork(comm);
+        if (!comm.equals("kthreadd")) kinds.put(pid, watched);
+        if (watched && stat.charAt(close + 2) == 'R') return true;
       }
+      return false;
     }
-    return false;
+  }
+
+  /** A kernel thread's name (comm) that {@link #kernelWorkerRunnable} watches. */
+  static boolean mayRunQueuedWork(String comm) {
+    return comm.equals("kthreadd") || PER_CPU_WORKER.matcher(comm).matches();
+  }
+
+  private static java.util.List<String> allPids() {
+    try (var procs = Files.list(Path.of("/proc"))) {
+      return procs.map(p -> p.getFileName().toString()).filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit)).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** S or D: the thread sleeps in the kernel (not running, not runnable). */
@@ -147,14 +183,39 @@ public record TaskState(int tid, char state, String wchan, long voluntary, long 
     }
   }
 
-  private static String read(Path p, int tid) {
+  /** Per thread: the buffer /proc files are read into (each of stat, wchan and status is well under 4 KiB). */
+  private static final ThreadLocal<MemorySegment> BUF = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8192));
+
+  /**
+   * One /proc file, whole: open, read, close through libc (a step reads these files a few times; the NIO
+   * path costs several times as much per read). A thread that has exited has no directory any more (ENOENT)
+   * or no task behind it (ESRCH).
+   */
+  private static String read(String path, int tid) {
+    String s = readOrNull(path);
+    if (s == null) throw new NoSuchThreadException(tid);
+    return s;
+  }
+
+  /** {@link #read}, null when the task is gone. */
+  private static String readOrNull(String path) {
+    long fd = Libc.openRaw(path, Libc.O_RDONLY | Libc.O_CLOEXEC);
+    if (fd == -Errno.ENOENT.number() || fd == -Errno.ESRCH.number()) return null;
+    if (fd < 0) throw new UncheckedIOException(new IOException(path + ": " + Errno.describe((int) -fd)));
+    MemorySegment buf = BUF.get();
+    long n = 0;
     try {
-      return new String(Files.readAllBytes(p), StandardCharsets.US_ASCII);
-    } catch (NoSuchFileException e) {
-      throw new NoSuchThreadException(tid);
-    } catch (IOException e) {
-      if (!Files.exists(p.getParent())) throw new NoSuchThreadException(tid);
-      throw new UncheckedIOException(e);
+      while (n < buf.byteSize()) {
+        long rc = Libc.readRaw((int) fd, buf.asSlice(n), buf.byteSize() - n);
+        if (rc == -Errno.EINTR.number()) continue;
+        if (rc == -Errno.ESRCH.number()) return null;
+        if (rc < 0) throw new UncheckedIOException(new IOException(path + ": " + Errno.describe((int) -rc)));
+        if (rc == 0) break;
+        n += rc;
+      }
+    } finally {
+      Libc.close((int) fd);
     }
+    return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
   }
 }

@@ -92,4 +92,58 @@ class SlotMemoryTest {
       }
     }
   }
+
+  /**
+   * guest_memfd post-copy: the slot is created with KVM_MEM_USERFAULT and every bit set (UserfaultUse = start);
+   * the guest's read stops at a userfault exit, the VMM writes the page through the guest_memfd mapping and
+   * clears the bit, the re-run read sees it; flags-only DisableUserfault / EnableUserfault keep the slot bound to
+   * the guest_memfd (the facts file: the binding must survive a flags-only update). Without KVM_CAP_USERFAULT
+   * creating such a slot is unsupported with the reason.
+   */
+  @Test
+  @Tag("kvm")
+  @Timeout(60)
+  void aGuestMemfdSlotCreatedWithUserfaultExitsUntilTheVmmWritesThroughTheMapping() {
+    try (Kvm kvm = KvmTestSupport.openKvmOrSkip()) {
+      KvmTestSupport.assumeCap(kvm, KvmCap.USER_MEMORY2);
+      try (UserfaultBitmap bits = new UserfaultBitmap(16); Vm vm = kvm.createVm()) { // the bitmap outlives the VM
+        java.util.Optional<String> noGmem = SlotMemory.guestMemfdUnsupported(vm);
+        org.junit.jupiter.api.Assumptions.assumeTrue(noGmem.isEmpty(), () -> "unsupported: " + noGmem.orElse(""));
+        GuestAgent agent = GuestAgent.install(vm, vm.createVcpu(0));
+        SlotMemory m = SlotMemory.guestMemfd(vm, 16 * PAGE);
+        bits.setAll();
+        if (!vm.profile().hasUserfault()) {
+          org.assertj.core.api.Assertions.assertThatThrownBy(() -> m.addMemslot(vm, 2, 0x200000, bits))
+              .isInstanceOf(UnsupportedFeatureException.class)
+              .hasMessageStartingWith("unsupported: KVM_CAP_USERFAULT not offered");
+          m.close();
+          return;
+        }
+        Memslot slot = m.addMemslot(vm, 2, 0x200000, bits);
+        int fd = m.guestMemfd().get().fd();
+        assertThat(slot.flags()).isEqualTo(UapiProfile.KVM_MEM_GUEST_MEMFD | UapiProfile.KVM_MEM_USERFAULT);
+        AgentResult r = agent.read(0x203000);
+        assertThat(r).isInstanceOfSatisfying(AgentResult.Interrupted.class, i -> assertThat(i.exit())
+            .isInstanceOfSatisfying(Exit.MemoryFault.class, f -> {
+              assertThat(f.gpa()).isEqualTo(0x203000);
+              assertThat(f.flags() & UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT).isNotZero();
+            }));
+        m.vmmView().segment().set(ValueLayout.JAVA_INT, 3 * PAGE, 0x7A7A);
+        bits.clear(3);
+        assertThat(agent.resume()).isEqualTo(new AgentResult.Value(0x7A7A));
+        slot.disableUserfault();
+        assertThat(slot.flags()).isEqualTo(UapiProfile.KVM_MEM_GUEST_MEMFD);
+        assertThat(slot.region().guestMemfd()).isEqualTo(fd);
+        assertThat(agent.read(0x204000)).as("bit set, USERFAULT off: the INIT_SHARED zero page").isEqualTo(new AgentResult.Value(0));
+        slot.enableUserfault(bits);
+        assertThat(slot.flags()).isEqualTo(UapiProfile.KVM_MEM_GUEST_MEMFD | UapiProfile.KVM_MEM_USERFAULT);
+        assertThat(slot.region().guestMemfd()).isEqualTo(fd);
+        assertThat(agent.read(0x203000)).as("bit clear: the page the VMM wrote").isEqualTo(new AgentResult.Value(0x7A7A));
+        assertThat(agent.read(0x205000)).as("bit set again after the zap on enable").isInstanceOf(AgentResult.Interrupted.class);
+        agent.abandon();
+        slot.delete();
+        m.close();
+      }
+    }
+  }
 }

@@ -29,6 +29,20 @@ class UffdGuestTest {
   static final long PAGE = 4096;
   static final long BASE = 0x100000;
 
+  /** Runs {@code access} on a thread of its own (KVM_RUN blocks in native code until the fault is resolved), noting its tid. */
+  static CompletableFuture<AgentResult> onVcpuThread(CompletableFuture<Integer> tid, java.util.function.Supplier<AgentResult> access) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          tid.complete(Libc.gettid());
+          return access.get();
+        },
+        r -> {
+          Thread t = new Thread(r, "vcpu0");
+          t.setDaemon(true);
+          t.start();
+        });
+  }
+
   @Test
   void guestReadOfAMissingPageIsResolvedByCopy() throws Exception {
     long features = Userfaultfd.supportedFeatures() & UffdFeature.THREAD_ID.mask();
@@ -47,17 +61,7 @@ class UffdGuestTest {
       try (Userfaultfd uffd = Userfaultfd.open(features)) {
         uffd.register(mem.address() + PAGE, PAGE, Userfaultfd.REGISTER_MODE_MISSING);
         // The vCPU runs on its own thread: KVM_RUN blocks (in native code) until the fault is resolved.
-        read =
-            CompletableFuture.supplyAsync(
-                () -> {
-                  vcpuTid.complete(Libc.gettid());
-                  return agent.read(BASE + PAGE + 0x40);
-                },
-                r -> {
-                  Thread t = new Thread(r, "vcpu0");
-                  t.setDaemon(true);
-                  t.start();
-                });
+        read = onVcpuThread(vcpuTid, () -> agent.read(BASE + PAGE + 0x40));
         UffdEvent.Pagefault pf = (UffdEvent.Pagefault) uffd.readEvent(Duration.ofSeconds(10)).orElseThrow();
         assertThat(pf.pageAddress()).isEqualTo(mem.address() + PAGE);
         if (features != 0) assertThat(pf.threadId()).as("the vCPU thread faulted").isEqualTo(vcpuTid.get(5, TimeUnit.SECONDS));
@@ -67,6 +71,39 @@ class UffdGuestTest {
         assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(new AgentResult.Value(0x600DF00D));
       } finally {
         // Closing the uffd (end of try) released the vCPU if the test failed before the copy.
+      }
+    }
+  }
+
+  /**
+   * KVM's own read (the agent's op 4: string port I/O KVM emulates) of a userfaultfd-MISSING page: KVM's
+   * copy_from_user sleeps in the uffd on the vCPU thread, the same as a guest fault, and once the page is
+   * copied KVM reports what it read.
+   */
+  @Test
+  void kvmsOwnReadOfAMissingPageSleepsInUserfaultfdAndReadsTheCopy() throws Exception {
+    long features = Userfaultfd.supportedFeatures() & UffdFeature.THREAD_ID.mask();
+    try (Kvm kvm = KvmTestSupport.openKvmOrSkip();
+        Vm vm = kvm.createVm();
+        Mapping src = Mapping.anonymous(PAGE, false)) {
+      Vcpu vcpu = vm.createVcpu(0);
+      GuestAgent agent = GuestAgent.install(vm, vcpu);
+      Mapping mem = vm.mapAnonymous(4 * PAGE, true);
+      vm.setUserMemoryRegion(0, 0, BASE, mem);
+      mem.segment().set(ValueLayout.JAVA_INT, 0x10, 0x1234ABCD);
+      assertThat(agent.kvmRead(BASE + 0x10)).as("KVM reads a present page").isEqualTo(new AgentResult.Value(0x1234ABCD));
+      mem.dontNeed(PAGE, PAGE);
+      src.segment().set(ValueLayout.JAVA_INT, 0x40, 0x0BADCAFE);
+      CompletableFuture<Integer> vcpuTid = new CompletableFuture<>();
+      try (Userfaultfd uffd = Userfaultfd.open(features)) {
+        uffd.register(mem.address() + PAGE, PAGE, Userfaultfd.REGISTER_MODE_MISSING);
+        CompletableFuture<AgentResult> read = onVcpuThread(vcpuTid, () -> agent.kvmRead(BASE + PAGE + 0x40));
+        UffdEvent.Pagefault pf = (UffdEvent.Pagefault) uffd.readEvent(Duration.ofSeconds(10)).orElseThrow();
+        assertThat(pf.pageAddress()).isEqualTo(mem.address() + PAGE);
+        if (features != 0) assertThat(pf.threadId()).as("KVM read on the vCPU thread").isEqualTo(vcpuTid.get(5, TimeUnit.SECONDS));
+        assertThat(read).as("KVM's read waits for the page (no exit: KVM's own accesses are left to userfaultfd)").isNotDone();
+        assertThat(uffd.copy(mem.address() + PAGE, src.address(), PAGE, false)).isEqualTo(new MfillResult.Done(PAGE));
+        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(new AgentResult.Value(0x0BADCAFE));
       }
     }
   }

@@ -22,26 +22,26 @@ public final class Timeline {
   }
 
   /** One step: the actor that took it, the action, and what changed. */
-  public record Step(int index, String actor, String action, List<Change> changes) {}
+  public record Row(int index, String actor, String action, List<Change> changes) {}
 
   /** Per-vCPU variables: the key whose entry changed names the vCPU that acted. */
   private static final Set<String> VCPU_VARS = Set.of("pc", "vgfn", "vkind", "vseq", "vgen", "budget", "exitFlags");
 
   private Timeline() {}
 
-  public static List<Step> of(List<TraceState> trace) {
-    List<Step> steps = new ArrayList<>();
+  public static List<Row> of(List<TraceState> trace) {
+    List<Row> steps = new ArrayList<>();
     for (int i = 0; i < trace.size(); i++) {
       TraceState s = trace.get(i);
       List<Change> changes = i == 0 ? initial(s) : diff(trace.get(i - 1), s);
-      steps.add(new Step(s.index(), actor(s.action(), changes), s.action(), changes));
+      steps.add(new Row(s.index(), actor(s.action(), changes), s.action(), changes));
     }
     return steps;
   }
 
   public static List<String> lines(List<TraceState> trace) {
     List<String> out = new ArrayList<>();
-    for (Step step : of(trace)) {
+    for (Row step : of(trace)) {
       String what = step.changes().stream().map(Change::text).reduce((a, b) -> a + ", " + b).orElse("(no change)");
       if (step.index() == 1) {
         out.add(String.format("%3d  %-22s %-16s", step.index(), "-", "Init"));

@@ -218,6 +218,24 @@ public sealed interface Action {
   }
 
   /** The spec's action name, as TLC prints it in a trace. */
+  /**
+   * "Access(v0, g3)"-style text for reports: the action's name and its parameters, a vCPU as {@code v<i>}
+   * and a gfn as {@code g<i>} (read from the record's components, so a new action needs no case here).
+   */
+  default String show() {
+    StringBuilder b = new StringBuilder(name()).append('(');
+    var parts = getClass().getRecordComponents();
+    for (int i = 0; parts != null && i < parts.length; i++) {
+      try {
+        Object value = parts[i].getAccessor().invoke(this);
+        b.append(i > 0 ? ", " : "").append(parts[i].getName().equals("vcpu") ? "v" : parts[i].getName().equals("gfn") ? "g" : "").append(value);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return b.append(')').toString();
+  }
+
   default String name() {
     return getClass().getSimpleName();
   }

@@ -39,7 +39,12 @@ public sealed interface Observation {
     IOCTL("ioctl"),
     UFFD_EVENT("uffd_event"),
     DONE("done"),
-    SRCU_WAIT("srcu_wait");
+    SRCU_WAIT("srcu_wait"),
+    MMIO_EXIT("mmio_exit"),
+    OTHER_EXIT("other_exit"),
+    NO_PROGRESS("no_progress"),
+    NO_MESSAGE("no_message"),
+    KERNEL_WARNINGS("kernel_warnings");
 
     public final String id;
 
@@ -55,6 +60,28 @@ public sealed interface Observation {
       }
       return null;
     }
+  }
+
+  /**
+   * Compact text for reports, in the trace format's kind names: {@code read(fetched)},
+   * {@code memory_fault_exit(gpa 0x1000, size 4096, USERFAULT)}, {@code uffd_blocked(g1)}, {@code ioctl(EEXIST)}.
+   */
+  default String show() {
+    return switch (this) {
+      case Read r -> "read(" + r.value().tla + ")";
+      case KvmRead r -> "kvm_read(" + r.value().tla + ")";
+      case MemoryFaultExit e -> "memory_fault_exit(gpa 0x" + Long.toHexString(e.gpa()) + ", size " + e.size()
+          + (e.flags().isEmpty() ? "" : ", " + String.join("|", e.flags())) + ")";
+      case UffdBlocked b -> "uffd_blocked(g" + b.address() / PAGE_SIZE + ")";
+      case AsyncPf b -> "async_pf(g" + b.address() / PAGE_SIZE + ")";
+      case Ioctl i -> "ioctl(" + i.result() + ")";
+      case UffdEvent e -> "uffd_event(g" + e.address() / PAGE_SIZE + (e.flags().isEmpty() ? "" : ", " + String.join("|", e.flags())) + ")";
+      case MmioExit m -> "mmio_exit(gpa 0x" + Long.toHexString(m.gpa()) + ", len " + m.len() + (m.write() ? ", write)" : ", read)");
+      case OtherExit x -> "other_exit(" + x.detail() + ")";
+      case NoProgress x -> "no_progress(" + x.detail() + ")";
+      case KernelWarnings k -> "kernel_warnings(" + k.count() + (k.first().isEmpty() ? "" : ", first: " + k.first()) + ")";
+      default -> kind().id;
+    };
   }
 
   /** The guest's access completed; the guest agent saw a value of this class. */
@@ -120,6 +147,35 @@ public sealed interface Observation {
    */
   record SrcuWait() implements Observation {
     public Kind kind() { return Kind.SRCU_WAIT; }
+  }
+
+  // What a kernel can show that the model never does (one memslot, no MMIO, no kernel log): a kernel target
+  // reports them in these terms, so a replay that meets one reports a divergence naming what the kernel did,
+  // and the named rules' UAPI expectations (an MMIO exit, the kernel log) use the same type.
+
+  /** KVM_RUN ended with KVM_EXIT_MMIO: the access hit no memslot ({@code gpa} relative to the model slot's base, as for exits). */
+  record MmioExit(long gpa, int len, boolean write) implements Observation {
+    public Kind kind() { return Kind.MMIO_EXIT; }
+  }
+
+  /** Any other end of a call the model has no word for: another exit, a failed KVM_RUN, a step the target refused. */
+  record OtherExit(String detail) implements Observation {
+    public Kind kind() { return Kind.OTHER_EXIT; }
+  }
+
+  /** The call made no progress within the target's hung-kernel timeout (a hung kernel, never a decision). */
+  record NoProgress(String detail) implements Observation {
+    public Kind kind() { return Kind.NO_PROGRESS; }
+  }
+
+  /** read() on the userfaultfd found no message where the model expects one. */
+  record NoMessage() implements Observation {
+    public Kind kind() { return Kind.NO_MESSAGE; }
+  }
+
+  /** WARN records the kernel logged since the target's previous read of the log; {@code first} is the first one's text. */
+  record KernelWarnings(long count, String first) implements Observation {
+    public Kind kind() { return Kind.KERNEL_WARNINGS; }
   }
 
   /**

@@ -18,4 +18,24 @@ public record StepObservation(Observation result, Map<String, Observation> unblo
   public StepObservation withoutUnblocked() {
     return unblocked.isEmpty() ? this : new StepObservation(result, Map.of(), pages4k, pages2m);
   }
+
+  /**
+   * Compact text for reports: the result, the calls it released ({@code unblocked}) and the page counts where
+   * they were observed (a negative count is "not observed").
+   */
+  public String show() {
+    StringBuilder b = new StringBuilder(result.show());
+    if (!unblocked.isEmpty()) {
+      b.append(", unblocked {");
+      String sep = "";
+      for (Map.Entry<String, Observation> e : unblocked.entrySet()) {
+        b.append(sep).append(e.getKey()).append(' ').append(e.getValue().show());
+        sep = ", ";
+      }
+      b.append('}');
+    }
+    if (pages4k >= 0) b.append(", pages_4k ").append(pages4k);
+    if (pages2m >= 0) b.append(", pages_2m ").append(pages2m);
+    return b.toString();
+  }
 }

@@ -21,7 +21,7 @@ class TimelineTest {
         state(1, "Init", "(v1 :> \"idle\" @@ v2 :> \"idle\")", "{}"),
         state(2, "Lookup", "(v1 :> \"idle\" @@ v2 :> \"uffd_waiting\")", "{0}"),
         state(3, "UffdRead", "(v1 :> \"idle\" @@ v2 :> \"uffd_waiting\")", "{}"));
-    List<Timeline.Step> steps = Timeline.of(trace);
+    List<Timeline.Row> steps = Timeline.of(trace);
     assertThat(steps.get(1).actor()).isEqualTo("v2");
     assertThat(steps.get(1).changes()).extracting(Timeline.Change::text)
         .containsExactly("pc[v2]: \"idle\" -> \"uffd_waiting\"", "uffdQueue: {} -> {0}");
@@ -36,8 +36,8 @@ class TimelineTest {
         state(3, "CommitMemslot", "(v1 :> \"fault\")", "{1}"),
         state(4, "EnableDirtyLog", "(v1 :> \"fault\")", "{2}"),
         state(5, "Finished", "(v1 :> \"fault\")", "{}"));
-    List<Timeline.Step> steps = Timeline.of(trace);
-    assertThat(steps).extracting(Timeline.Step::actor)
+    List<Timeline.Row> steps = Timeline.of(trace);
+    assertThat(steps).extracting(Timeline.Row::actor)
         .containsExactly("vmm", "vmm:exit(v1)", "kvm", "vmm", "vmm");
   }
 

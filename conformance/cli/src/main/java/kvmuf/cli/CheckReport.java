@@ -39,7 +39,7 @@ final class CheckReport {
       });
     }
     List<Object> steps = new ArrayList<>();
-    for (Timeline.Step s : Timeline.of(r.trace())) {
+    for (Timeline.Row s : Timeline.of(r.trace())) {
       Map<String, Object> step = new LinkedHashMap<>();
       step.put("step", s.index());
       step.put("actor", s.actor());

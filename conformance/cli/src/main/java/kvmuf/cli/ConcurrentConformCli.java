@@ -54,6 +54,7 @@ final class ConcurrentConformCli {
         List<String> guest = new ArrayList<>(List.of("conform", "--target", "host"));
         guest.addAll(guestArgs(runs, c.seed, config.name()));
         if (c.profile != null) guest.addAll(List.of("--profile", c.profile));
+        if (c.userfaultCap != null) guest.addAll(List.of("--userfault-cap", String.valueOf(c.userfaultCap)));
         if (c.json) guest.add("--json");
         yield c.vm(guest);
       }

@@ -4,12 +4,14 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import kvmuf.conform.Rule;
 import kvmuf.conform.Rules;
 import kvmuf.conform.run.HostConform;
 import kvmuf.conform.run.KernelTraces;
 import kvmuf.kvm.UapiProfile;
+import kvmuf.kvm.UserfaultEvidence;
 import kvmuf.model.Config;
 import kvmuf.model.MutantId;
 import kvmuf.spec.UnknownNameException;
@@ -56,9 +58,14 @@ import picocli.CommandLine.Option;
     },
     footer = {
       "",
-      "Traces: --traces N generates N traces of config NAME with seed S (default: conform-userfault, the",
-      "KVM Userfault protocol, on a kernel with KVM_CAP_USERFAULT; else conform-upstream, what an upstream",
-      "kernel can run); --in DIR reads *.ndjson traces instead. A trace stops at its first step the kernel cannot run",
+      "Traces: --traces N generates N traces of config NAME with seed S. Default: on a kernel with",
+      "KVM_CAP_USERFAULT, conform-userfault (the KVM Userfault protocol) and, where guest_memfd has",
+      "MMAP and INIT_SHARED, gmem-fetch (guest_memfd post-copy: USERFAULT from the start, fetched pages",
+      "written through the guest_memfd mapping); else conform-upstream, what an upstream kernel can run;",
+      "and on every kernel conform-kvm-access (KVM's own reads: string I/O KVM emulates). N is shared",
+      "between them (CONFIG-trace-NNNNNN after the first config's trace-NNNNNN). --config A,B or all",
+      "names them yourself.",
+      "--in DIR reads *.ndjson traces instead. A trace stops at its first step the kernel cannot run",
       "(counted as unsupported, never passed). --out DIR writes each trace and its observed run",
       "(NAME.observed.ndjson; pages_4k/pages_2m -1: mapping counts not observed).",
       "",
@@ -87,6 +94,11 @@ public final class ConformCommand implements Callable<Integer> {
       description = "KVM Userfault UAPI to speak: upstream, uf-v1, uf-v2, uf-v3 (default: probed from the kernel).")
   String profile;
 
+  @Option(names = "--userfault-cap", paramLabel = "N",
+      description = "Also ask capability N and take it as KVM_CAP_USERFAULT (a kernel that numbers it differently); "
+          + "the profile is still detected by behaviour (see 'kvmuf probe').")
+  Integer userfaultCap;
+
   @Option(names = "--rules", paramLabel = "all|none|NAME,...", defaultValue = "all",
       description = "Which rules to run (default: ${DEFAULT-VALUE}); see --list.")
   String rules;
@@ -106,9 +118,11 @@ public final class ConformCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the generated traces (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--config", paramLabel = "NAME",
-      description = "Model config of the generated traces (default: conform-userfault on a kernel with KVM_CAP_USERFAULT, "
-          + "else conform-upstream).")
+  @Option(names = "--config", paramLabel = "NAME[,NAME...]|all",
+      description = "Model config(s) of the generated traces, sharing the N traces (all: every shipped config; a config this "
+          + "kernel cannot set up stops its traces as unsupported, with the reason). Default: conform-userfault and gmem-fetch "
+          + "on a kernel with KVM_CAP_USERFAULT, gmem-fetch only where guest_memfd has MMAP and INIT_SHARED; else conform-upstream; "
+          + "and conform-kvm-access (KVM's own reads) everywhere.")
   String config;
 
   @Option(names = "--length", paramLabel = "L", defaultValue = "50", description = "Most steps per generated trace (default: ${DEFAULT-VALUE}).")
@@ -157,6 +171,9 @@ public final class ConformCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (timeoutAlias != null) vmTimeout = timeoutAlias;
+    if (userfaultCap != null && userfaultCap <= 0) throw KvmufException.usage("--userfault-cap must be a positive capability number");
+    // Process-wide, as the kernel is: every probe of this run (profile, rule texts, reports) also asks the number.
+    if (target == TargetChoice.host) UserfaultEvidence.useCapability(userfaultCap == null ? OptionalInt.empty() : OptionalInt.of(userfaultCap));
     if (concurrent) return ConcurrentConformCli.run(this);
     if (traces != null && in != null) throw KvmufException.usage("--traces and --in exclude each other");
     if (traces != null && traces < 0) throw KvmufException.usage("--traces must be 0 or more");
@@ -189,7 +206,7 @@ public final class ConformCommand implements Callable<Integer> {
       throw KvmufException.usage("--model-mutant changes the model that generates traces; it does not go with --in");
     }
     // Fail on a bad config name here, before a VM boots.
-    if (config != null) TraceFiles.config(config, List.of());
+    if (config != null) configNames(config).forEach(c -> TraceFiles.config(c, List.of()));
     return switch (target) {
       case host -> {
         if (kernel != null || kernelMutant != null) {
@@ -221,10 +238,10 @@ public final class ConformCommand implements Callable<Integer> {
     if (outDir != null) TraceFiles.createOutDir(outDir, force);
     List<KernelTraces.Named> named = new ArrayList<>();
     String source = "";
-    String configName = config;
-    if (configName == null && traceCount > 0) {
+    List<String> configNames = config == null ? List.of() : configNames(config);
+    if (config == null && traceCount > 0) {
       KvmRequired.check("conform --target host");
-      configName = uapi.orElseGet(HostConform::probedProfile).hasUserfault() ? "conform-userfault" : "conform-upstream";
+      configNames = KernelTraces.defaultConfigs(uapi.orElseGet(HostConform::probedProfile));
     }
     if (in != null) {
       for (java.nio.file.Path f : TraceFiles.list(in)) {
@@ -232,11 +249,20 @@ public final class ConformCommand implements Callable<Integer> {
       }
       source = in.toString();
     } else if (traceCount > 0) {
-      Config traceConfig = TraceFiles.config(configName, mutant.map(m -> List.of(m.name())).orElse(List.of()));
-      Generator g = new Generator(traceConfig, Generator.Strategy.RANDOM, seed, Generator.defaultProfile(traceConfig), length);
-      for (int k = 0; k < traceCount; k++) named.add(new KernelTraces.Named(String.format("trace-%06d", k), g.generate(k)));
-      source = "generated: config " + configName + mutant.map(m -> " with model mutant " + m).orElse("") + ", seed " + seed
-          + ", length " + length;
+      // Several default configs share the N traces; the first config's are trace-NNNNNN, another's CONFIG-trace-NNNNNN,
+      // numbered within that config (so '--config CONFIG --traces K' replays the same traces as trace-NNNNNN).
+      List<String> parts = new ArrayList<>();
+      for (int c = 0; c < configNames.size(); c++) {
+        String name = configNames.get(c);
+        int count = traceCount / configNames.size() + (c < traceCount % configNames.size() ? 1 : 0);
+        Config traceConfig = TraceFiles.config(name, mutant.map(m -> List.of(m.name())).orElse(List.of()));
+        Generator g = new Generator(traceConfig, Generator.Strategy.RANDOM, seed, Generator.defaultProfile(traceConfig), length);
+        String prefix = c == 0 ? "" : name + "-";
+        for (int k = 0; k < count; k++) named.add(new KernelTraces.Named(prefix + String.format("trace-%06d", k), g.generate(k)));
+        parts.add(configNames.size() == 1 ? name : name + " (" + count + ")");
+      }
+      source = "generated: config" + (parts.size() == 1 ? " " : "s ") + String.join(", ", parts)
+          + mutant.map(m -> " with model mutant " + m).orElse("") + ", seed " + seed + ", length " + length;
     }
     KvmRequired.check("conform --target host");
     if (outDir != null && !named.isEmpty()) TraceFiles.createOutDir(outDir);
@@ -248,13 +274,27 @@ public final class ConformCommand implements Callable<Integer> {
     return o.divergences() > 0 ? ExitCodes.VIOLATION : ExitCodes.OK;
   }
 
+  /** "NAME", "A,B,C" or "all" (every shipped config, in spec/expected-states.tsv's order): the trace configs. */
+  static List<String> configNames(String spec) {
+    if (spec.equals("all")) return kvmuf.spec.SpecBundle.configNames();
+    List<String> names = new ArrayList<>();
+    for (String n : spec.split(",")) {
+      String name = n.strip();
+      if (name.isEmpty()) throw KvmufException.usage("--config: an empty name in '" + spec + "'");
+      if (names.contains(name)) throw KvmufException.usage("--config: " + name + " given twice");
+      names.add(name);
+    }
+    return names;
+  }
+
   /** The arguments of the 'conform --target host' the guest runs. */
-  private List<String> guestArgs(int traceCount) {
+  List<String> guestArgs(int traceCount) {
     List<String> a = new ArrayList<>(List.of("conform", "--target", "host", "--rules", rules, "--traces", String.valueOf(traceCount),
         "--seed", String.valueOf(seed), "--length", String.valueOf(length)));
     if (config != null) a.addAll(List.of("--config", config));
     if (modelMutant != null) a.addAll(List.of("--model-mutant", modelMutant));
     if (profile != null) a.addAll(List.of("--profile", profile));
+    if (userfaultCap != null) a.addAll(List.of("--userfault-cap", String.valueOf(userfaultCap)));
     if (json) a.add("--json");
     return a;
   }

@@ -19,6 +19,31 @@ class ConformCommandTest {
   }
 
   @Test
+  void severalConfigsShareTheTracesAndEachActionsStepsAreCounted() throws Exception {
+    CheckCommandTest.Run twice = run("conform", "--target", "host", "--config", "conform-upstream,conform-upstream", "--traces", "2");
+    assertThat(twice.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(twice.err()).contains("conform-upstream given twice");
+    CheckCommandTest.Run bad = run("conform", "--target", "host", "--config", "conform-upstream,nosuch", "--traces", "2");
+    assertThat(bad.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(bad.err()).contains("nosuch");
+    String noKvm = Kvm.unavailableReason();
+    if (noKvm != null) System.err.println("[skipped] " + noKvm);
+    assumeTrue(noKvm == null, noKvm);
+    CheckCommandTest.Run r = run("conform", "--target", "host", "--rules", "none", "--config", "conform-upstream,conform-kvm-access",
+        "--traces", "6", "--seed", "3", "--json");
+    assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
+    JsonNode t = r.json().path("traces");
+    assertThat(t.path("source").asText()).contains("conform-upstream (3)").contains("conform-kvm-access (3)");
+    assertThat(t.path("counts").path("traces").asInt()).isEqualTo(6);
+    JsonNode actions = t.path("actions");
+    assertThat(actions.path("Access").asLong()).isPositive();
+    assertThat(actions.has("KvmAccess")).as("every visible action is listed, 0 where none ran").isTrue();
+    long sum = 0;
+    for (var it = actions.elements(); it.hasNext(); ) sum += it.next().asLong();
+    assertThat(sum).as("the per-action counts add up to the steps run").isEqualTo(t.path("counts").path("stepsRun").asLong());
+  }
+
+  @Test
   void listNamesEveryRuleWithWhatItChecks() {
     CheckCommandTest.Run r = run("conform", "--list");
     assertThat(r.rc()).isEqualTo(ExitCodes.OK);
@@ -123,7 +148,7 @@ class ConformCommandTest {
     JsonNode mmio = j.path("rules").get(0);
     assertThat(mmio.path("rule").asText()).isEqualTo("mmio-outside-memslots");
     assertThat(mmio.path("result").asText()).isEqualTo("pass");
-    assertThat(mmio.path("trace").get(0).path("observed").asText()).startsWith("Mmio(gpa=0x");
+    assertThat(mmio.path("trace").get(0).path("observed").asText()).startsWith("mmio_exit(gpa 0x");
     JsonNode uf = j.path("rules").get(1);
     if (uf.path("result").asText().equals("unsupported")) {
       assertThat(uf.path("reason").asText()).contains("unsupported: KVM_CAP_USERFAULT not offered");
@@ -161,6 +186,40 @@ class ConformCommandTest {
     assertThat(rule.path("reason").asText()).contains("does not allow UffdWake");
     CheckCommandTest.Run same = run("conform", "--target", "host", "--rules", "uffd-eexist-wake", "--traces", "0", "--json");
     assertThat(same.rc()).as("the unchanged model agrees with the kernel: " + same.out()).isEqualTo(ExitCodes.OK);
+  }
+
+  @Test
+  @Tag("kvm")
+  void userfaultCapNamesTheCapabilityNumberTheRunAsksAndReports() throws Exception {
+    String noKvm = Kvm.unavailableReason();
+    assumeTrue(noKvm == null, noKvm);
+    CheckCommandTest.Run bad = run("conform", "--target", "host", "--rules", "none", "--traces", "1", "--userfault-cap", "0");
+    assertThat(bad.rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(bad.err().strip()).isEqualTo("kvmuf: --userfault-cap must be a positive capability number");
+    // A copy renumbered to 300 (no number the kit knows): the run asks 300 and takes it; the profile still
+    // comes from behaviour, so it is the same profile as without the option.
+    CheckCommandTest.Run named = run("conform", "--target", "host", "--rules", "userfault-flag-einval", "--traces", "0",
+        "--userfault-cap", "300", "--json");
+    assertThat(named.rc()).as(named.out() + named.err()).isEqualTo(ExitCodes.OK);
+    JsonNode uf = named.json().path("userfault");
+    assertThat(uf.path("capability").asInt()).isEqualTo(300);
+    assertThat(uf.path("capabilitySource").asText()).contains("--userfault-cap");
+    assertThat(uf.path("evidence").asText()).contains("taken as KVM_CAP_USERFAULT: 300");
+    CheckCommandTest.Run plain = run("conform", "--target", "host", "--rules", "userfault-flag-einval", "--traces", "0", "--json");
+    JsonNode pu = plain.json().path("userfault");
+    assertThat(pu.path("capability").isNull() || pu.path("capability").asInt() != 300).as("the number is not kept past its run").isTrue();
+    assertThat(pu.path("detectedProfile").asText()).isEqualTo(uf.path("detectedProfile").asText());
+    assertThat(named.json().path("profile").asText()).isEqualTo(plain.json().path("profile").asText());
+  }
+
+  @Test
+  void theGuestIsGivenTheSameUserfaultCap() {
+    ConformCommand c = new ConformCommand();
+    c.rules = "all";
+    c.userfaultCap = 260;
+    assertThat(c.guestArgs(3)).containsSubsequence("--userfault-cap", "260");
+    c.userfaultCap = null;
+    assertThat(c.guestArgs(3)).doesNotContain("--userfault-cap");
   }
 
   private static String[] concat(List<String> a, List<String> b) {

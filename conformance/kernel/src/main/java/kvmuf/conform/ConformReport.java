@@ -20,7 +20,7 @@ public record ConformReport(String target, String kernel, String profile, List<R
   public long stepsUnsupported() {
     return results.stream()
         .flatMap(r -> r.steps().stream())
-        .filter(s -> s.observed().orElse(null) instanceof Observation.Unsupported)
+        .filter(s -> s.unsupported().isPresent())
         .count();
   }
 
@@ -52,8 +52,8 @@ public record ConformReport(String target, String kernel, String profile, List<R
         r.divergentStep().ifPresent(s -> {
           out.add("      at step " + s.index() + ": " + s.step());
           out.add("      expected (" + s.expected().orElseThrow().source().name().toLowerCase() + "): "
-              + s.expected().orElseThrow().observation().show());
-          out.add("      observed: " + s.observed().map(Observation::show).orElse("-"));
+              + s.expected().orElseThrow().show());
+          out.add("      observed: " + s.shownObserved());
         });
         for (StepRecord s : r.steps()) out.add("      " + line(s));
       }
@@ -69,9 +69,9 @@ public record ConformReport(String target, String kernel, String profile, List<R
 
   /** One step as a line: index, step, expectation and observation. */
   public static String line(StepRecord s) {
-    String exp = s.expected().map(e -> e.observation().show() + " [" + e.source().name().toLowerCase() + "]").orElse("-");
+    String exp = s.expected().map(e -> e.show() + " [" + e.source().name().toLowerCase() + "]").orElse("-");
     if (s.modelOnly()) return s.index() + ". (model only) " + s.step() + " -> " + exp;
-    String obs = s.observed().map(Observation::show).orElse("-");
+    String obs = s.shownObserved();
     return s.index() + ". " + s.step() + ": expected " + exp + ", observed " + obs + (s.matches() ? "" : "   <-- DIVERGENCE");
   }
 
@@ -109,10 +109,10 @@ public record ConformReport(String target, String kernel, String profile, List<R
     j.put("step", s.step());
     if (s.modelOnly()) j.put("modelOnly", true);
     s.expected().ifPresent(e -> {
-      j.put("expected", e.observation().show());
+      j.put("expected", e.show());
       j.put("source", e.source().name().toLowerCase());
     });
-    s.observed().ifPresent(o -> j.put("observed", o.show()));
+    if (s.observed().isPresent() || s.unsupported().isPresent()) j.put("observed", s.shownObserved());
     return j;
   }
 }

@@ -3,6 +3,7 @@ package kvmuf.conform;
 import java.lang.foreign.ValueLayout;
 import kvmuf.kvm.Memslot;
 import kvmuf.kvm.SlotMemory;
+import kvmuf.kvm.UserfaultBitmap;
 import kvmuf.kvm.Vm;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.sys.Mapping;
@@ -15,9 +16,11 @@ import kvmuf.sys.Mapping;
  * <ul>
  *   <li>anon: private anonymous memory, 2 MiB aligned, MADV_HUGEPAGE (THP-capable), owned by the Vm;
  *   <li>shmem: a memfd mapped twice (the page cache holds contents; the guest's view faults MINOR);
- *   <li>gmem: a guest_memfd created with GUEST_MEMFD_FLAG_MMAP (and INIT_SHARED where offered), mapped once
- *       for the VMM's writes; the slot is bound to the fd (KVM_MEM_GUEST_MEMFD). Where the kernel lacks
- *       KVM_CAP_GUEST_MEMFD or the MMAP flag, creating it is unsupported.
+ *   <li>gmem: a guest_memfd created with GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED, mapped once
+ *       for the VMM's writes (a fetched page is written through that mapping: Install and FetchInstall with
+ *       UffdMode = none); the slot is bound to the fd (KVM_MEM_GUEST_MEMFD), and flags-only updates keep
+ *       that binding. Where the kernel lacks KVM_CAP_GUEST_MEMFD or either flag (6.12), creating it is
+ *       unsupported with the reason.
  * </ul>
  */
 final class GuestMemory implements AutoCloseable {
@@ -46,9 +49,12 @@ final class GuestMemory implements AutoCloseable {
         });
   }
 
-  /** Creates the memslot over this memory (bound to the guest_memfd for gmem). */
-  Memslot addMemslot(Vm vm, int slot, long gpa) {
-    return memory.addMemslot(vm, slot, gpa);
+  /**
+   * Creates the memslot over this memory (bound to the guest_memfd for gmem); with {@code userfault}
+   * (non-null) created with KVM_MEM_USERFAULT and that bitmap (UserfaultUse = start).
+   */
+  Memslot addMemslot(Vm vm, int slot, long gpa, UserfaultBitmap userfault) {
+    return memory.addMemslot(vm, slot, gpa, userfault);
   }
 
   SlotKind kind() {

@@ -1,440 +1,416 @@
 package kvmuf.conform;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Optional;
-import kvmuf.kvm.Kvm;
-import kvmuf.kvm.KvmCap;
-import kvmuf.kvm.KvmStats;
-import kvmuf.kvm.MemoryRegion2;
-import kvmuf.kvm.Memslot;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import kvmuf.kvm.UapiProfile;
-import kvmuf.kvm.UserfaultEvidence;
 import kvmuf.kvm.UnsupportedFeatureException;
-import kvmuf.kvm.UserfaultBitmap;
-import kvmuf.kvm.Vm;
-import kvmuf.model.Config.UffdMode;
-import kvmuf.sys.Errno;
-import kvmuf.sys.KernelLog;
-import kvmuf.sys.Mapping;
-import kvmuf.sys.SyscallException;
-import kvmuf.sys.TaskState;
-import kvmuf.uffd.MfillResult;
-import kvmuf.uffd.UffdEvent;
-import kvmuf.uffd.UffdFeature;
-import kvmuf.uffd.Userfaultfd;
-import kvmuf.x86.guest.AgentResult;
-import kvmuf.x86.guest.GuestAgent;
+import kvmuf.sys.Libc;
+import kvmuf.model.Action;
+import kvmuf.model.Config;
+import kvmuf.model.Observation;
+import kvmuf.model.StepObservation;
+import kvmuf.trace.Target;
+import kvmuf.trace.TraceHeader;
 
 /**
- * The real kernel as a conformance target: each {@link Step} becomes the KVM ioctl, userfaultfd call, bitmap
- * store, madvise or guest access it names, through the kernel adapter, and comes back as an {@link
- * Observation}. Steps run one at a time; a vCPU's access runs on its own thread until it completes, stops at
- * an exit, or sleeps in userfaultfd (seen as a uffd message from that vCPU's thread).
+ * The real kernel as a {@link Target}: the one kernel target, for model-generated traces and for the named
+ * rules. Each trace gets a fresh {@link KernelVm} (VM, one memslot of {@link TargetSetup#PAGES_2M} pages whose
+ * first NumGfns pages are the model's gfns, userfaultfd in the config's mode, one vCPU per model vCPU); a rule
+ * gets one built to its {@link TargetSetup}. Each action becomes its kernel call ({@link KernelVm#step}) and
+ * comes back as a {@link StepObservation} in the model's own terms:
+ * <ul>
+ *   <li>a completed guest read: {@code read} with its value class; a memory_fault exit: {@code
+ *       memory_fault_exit} at gfn * 4096 (relative to the slot) with {@code USERFAULT} when the flag bit is
+ *       set; a vCPU asleep in userfaultfd: {@code uffd_blocked} at gfn * 4096;</li>
+ *   <li>UFFDIO_COPY / UFFDIO_WAKE / MADV_DONTNEED / memslot updates: {@code ioctl} with the result, the vCPUs
+ *       they woke as {@code unblocked} ({@code vcpuN}); a plain install and bitmap stores: {@code done};</li>
+ *   <li>a uffd message: {@code uffd_event} at gfn * 4096 ({@code MINOR} flag);</li>
+ *   <li>a flags-only memslot update runs on its own thread; when that thread sleeps in synchronize_srcu while
+ *       a vCPU sleeps in userfaultfd (it holds kvm->srcu) it is {@code srcu_wait} ({@link SleepEvidence}).
+ *       After each later step it shows as {@code unblocked} {@code vmm} once it returns: it must return when
+ *       none of the vCPUs that slept when it started sleeps in the same KVM_RUN any more (waited for), and
+ *       cannot while one does (not waited for). A return between steps, with nothing to release it, is
+ *       reported as what the kernel did ({@code other_exit});</li>
+ *   <li>anything the model has no word for (an MMIO or other exit, no progress, no message) is the model
+ *       type's kernel-only kinds ({@code mmio_exit}, {@code other_exit}, {@code no_progress}, {@code
+ *       no_message}): the model never allows them, so the replay reports a divergence showing what the kernel did.</li>
+ * </ul>
  *
- * <p>A step the kernel cannot run (no KVM_CAP_USERFAULT, no stats, no userfaultfd on this slot) answers
- * {@link Observation.Unsupported} with the reason, never a made-up result.
+ * <p>Mapping counts: the model counts stage-2 mappings of its NumGfns gfns, the kernel's pages_4k / pages_2m
+ * count every mapping of the VM (the guest agent's own pages too), and some KVMs (kvm_pvm) keep them at 0.
+ * This target therefore reports {@link Target#PAGES_NOT_OBSERVED} for actions; the replayer compares the rest
+ * and counts the step's pages as unchecked (the named rules read them with {@link ApiCall.ReadMappings}
+ * where the host can show them, relative to a baseline).
  *
- * <p>Messages: the target reads the userfaultfd while it waits for a vCPU, to tell which vCPU is asleep;
- * {@link Step.UffdRead} hands those messages out in the order the kernel sent them.
+ * <p>ResumeVcpu performs no call: it is {@code done} (as in the model), and the vCPU's next Access re-enters
+ * KVM_RUN (the same gfn re-runs the faulting instruction; another gfn first gives the stopped access up).
  *
- * <p>Who is asleep and who was woken is decided from the kernel's evidence ({@link SleepEvidence}: a uffd
- * message from the vCPU's thread and that thread asleep in handle_userfault; after a wake ioctl, each sleeper
- * still asleep with the same switch count, or not), never from elapsed time; the hung-kernel timeout only
- * reports a kernel that makes no progress.
+ * <p>UserfaultUse = start: the slot is created with KVM_MEM_USERFAULT and every bit set; guest_memfd slots
+ * (GUEST_MEMFD_FLAG_MMAP | INIT_SHARED) get fetched pages written through the VMM's mapping (Install and
+ * FetchInstall, UffdMode = none). KvmAccess is KVM's own read (the guest agent's string I/O, emulated by KVM).
+ *
+ * <p>Unsupported, per step, never passed: bitmap stores and USERFAULT enables without KVM_CAP_USERFAULT, and
+ * every step of a trace whose config this kernel cannot set up (kernel async PF, another architecture,
+ * guest_memfd with userfaultfd, guest_memfd without MMAP/INIT_SHARED, UserfaultUse = start without
+ * KVM_CAP_USERFAULT, ...). The replayer stops a trace at its first unsupported step.
  */
-public final class KernelTarget implements AutoCloseable {
-  /** gfn 0 of the slot: 2 MiB aligned, clear of the agent's code page (gpa 0x1000, its own slot). */
-  public static final long BASE_GPA = 0x200000;
-  public static final int SLOT = 0;
-  static final long PAGE = 4096;
+public final class KernelTarget implements Target {
+  /** What {@link #perform} answers for a step the kernel cannot run (compared by identity, never reported). */
+  private static final StepObservation UNSUPPORTED = KernelVm.shows(new Observation.OtherExit("unsupported"));
 
-  private final TargetSetup setup;
-  private final Kvm kvm;
-  private final Vm vm;
-  private final GuestMemory memory;
-  private final Memslot slot;
-  private final Optional<UserfaultBitmap> bitmap;
-  private final Optional<Userfaultfd> uffd;
-  private final Optional<Mapping> source;
-  private final List<VcpuWorker> vcpus = new ArrayList<>();
-  /** Who is asleep in userfaultfd, who was woken: the uffd messages read so far and the waits. */
-  private final Sleepers sleepers;
-  private KvmStats stats;
-  /** WARN records in the kernel log at the last ReadKernelWarnings (-1: not read yet); read only by rules that ask. */
-  private int warningsSeen = -1;
-  private long stepsRun;
+  private final Optional<UapiProfile> profile;
+  private final Duration hung;
+  private final ExecutorService vmmThread = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "kvmuf-trace-vmm");
+    t.setDaemon(true);
+    return t;
+  });
+  private final ExecutorService closer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "kvmuf-trace-closer");
+    t.setDaemon(true);
+    return t;
+  });
+  private CompletableFuture<Void> closing = CompletableFuture.completedFuture(null);
+  /** The next trace's kernel target, built while this trace runs (the same setup as this one; most traces share it). */
+  private CompletableFuture<KernelVm> spare;
+  private TargetSetup spareSetup;
+  private KernelVm kernel;
+  private Config config;
+  private String setupUnsupported;
+  /** Set by the stepping thread or the VMM thread (a memslot update), read after it joined. */
+  private volatile String lastUnsupported;
+  private CompletableFuture<StepObservation> pendingMemslot;
+  /** The vCPUs asleep in userfaultfd (with their KVM_RUN's token) when the pending memslot update started. */
+  private Map<Integer, Object> pendingReaders = Map.of();
+  private int vmmTid;
+  /** SRCU's worker has run since the pending update went to sleep in synchronize_srcu (its index flip is done). */
+  private boolean srcuFlipped;
+  private long kernelSteps;
 
-  private KernelTarget(TargetSetup setup, Kvm kvm) {
-    this.setup = setup;
-    this.kvm = kvm;
-    UapiProfile profile = setup.profile().orElseGet(() -> UapiProfile.detect(kvm));
-    this.vm = kvm.createVm(0, profile);
+  public KernelTarget(Optional<UapiProfile> profile) {
+    this(profile, SleepEvidence.DEFAULT_HUNG);
+  }
+
+  /** @param hung how long a step may make no progress before it is reported as a hung kernel */
+  public KernelTarget(Optional<UapiProfile> profile, Duration hung) {
+    this.profile = profile;
+    this.hung = hung;
+  }
+
+  @Override
+  public String name() {
+    return "host";
+  }
+
+  @Override
+  public void start(TraceHeader header) {
+    closeKernel();
+    config = header.config();
+    setupUnsupported = unsupportedConfig(config);
+    if (setupUnsupported != null) {
+      return;
+    }
     try {
-      GuestAgent.Program program = GuestAgent.load(vm, GuestAgent.defaultSlot(vm), GuestAgent.DEFAULT_CODE_GPA);
-      this.memory = GuestMemory.create(vm, setup.kind(), setup.pages());
-      if (setup.prefill()) memory.prefill();
-      this.slot = memory.addMemslot(vm, SLOT, BASE_GPA);
-      this.bitmap = userfaultUsable(vm) ? Optional.of(new UserfaultBitmap(setup.pages())) : Optional.empty();
-      this.uffd = openUffd(setup, memory);
-      this.source = setup.uffd() == UffdMode.MISSING ? Optional.of(Mapping.anonymous(PAGE, false)) : Optional.empty();
-      for (int i = 0; i < setup.vcpus(); i++) vcpus.add(new VcpuWorker(i, program, vm.createVcpu(i)));
-      this.sleepers = new Sleepers(uffd, vcpus, memory);
-    } catch (RuntimeException e) {
-      vm.close();
-      throw e;
+      TargetSetup setup = new TargetSetup(config.vcpus(), Math.max(TargetSetup.PAGES_2M, config.numGfns()), config.slotKind(),
+          config.uffdMode(), false, profile, config.userfaultUse() == Config.UserfaultUse.START);
+      kernel = takeSpare(setup).orElseGet(() -> KernelVm.open(setup)).withHungTimeout(hung);
+      buildSpare(setup);
+    } catch (UnsupportedFeatureException e) {
+      setupUnsupported = e.getMessage().replaceFirst("^unsupported: ", "");
+    } catch (IllegalArgumentException e) {
+      setupUnsupported = "this target cannot build config " + config.name() + ": " + e.getMessage();
     }
   }
 
   /**
-   * Opens /dev/kvm and builds the VM. Throws {@link UnsupportedFeatureException} ("unsupported: no /dev/kvm",
-   * no KVM_CAP_USER_MEMORY2, ...) when this machine cannot host the target.
+   * Starts a fresh VM built to {@code setup} for a named rule (no trace header: the rule's own model config, if
+   * any, lives in its {@link RuleRun}). Throws {@link UnsupportedFeatureException} (or the adapter's
+   * SyscallException) when this machine cannot build it, for the rule to report.
    */
-  public static KernelTarget open(TargetSetup setup) {
-    Kvm kvm = Kvm.open();
-    try {
-      if (kvm.checkExtension(KvmCap.USER_MEMORY2) <= 0) {
-        throw new UnsupportedFeatureException("unsupported: KVM_CAP_USER_MEMORY2 not offered by this kernel (flags-only updates need it)");
-      }
-      return new KernelTarget(setup, kvm);
-    } catch (RuntimeException e) {
-      kvm.close();
-      throw e;
-    }
+  public void start(TargetSetup setup) {
+    closeKernel();
+    config = null;
+    setupUnsupported = null;
+    kernel = KernelVm.open(profile.isPresent() ? setup.withProfile(profile) : setup).withHungTimeout(hung);
   }
 
-  private static boolean userfaultUsable(Vm vm) {
-    try {
-      vm.requireUserfault();
-      return true;
-    } catch (UnsupportedFeatureException e) {
-      return false;
-    }
-  }
-
-  private static Optional<Userfaultfd> openUffd(TargetSetup setup, GuestMemory memory) {
-    if (setup.uffd() == UffdMode.NONE) return Optional.empty();
-    long supported = Userfaultfd.supportedFeatures();
-    long wanted = UffdFeature.THREAD_ID.mask() | (setup.uffd() == UffdMode.MINOR ? UffdFeature.MINOR_SHMEM.mask() : 0);
-    if (setup.uffd() == UffdMode.MINOR && (supported & UffdFeature.MINOR_SHMEM.mask()) == 0) {
-      throw new UnsupportedFeatureException("unsupported: UFFD_FEATURE_MINOR_SHMEM not offered by this kernel");
-    }
-    Userfaultfd u = Userfaultfd.open(wanted & supported);
-    long mode = setup.uffd() == UffdMode.MINOR ? Userfaultfd.REGISTER_MODE_MINOR : Userfaultfd.REGISTER_MODE_MISSING;
-    if (setup.uffd() == UffdMode.MINOR) memory.prefill(); // MINOR faults need the page in the page cache
-    u.register(memory.guestView().address(), memory.guestView().length(), mode);
-    return Optional.of(u);
-  }
-
-  public TargetSetup setup() {
-    return setup;
+  /** The VM of the current trace or rule. */
+  public KernelVm vm() {
+    if (kernel == null) throw new IllegalStateException("the kernel target has no VM (not started, or its setup is unsupported)");
+    return kernel;
   }
 
   public UapiProfile profile() {
-    return vm.profile();
-  }
-
-  /** The guest-physical address of gfn {@code gfn} (gfns past the slot are outside every memslot). */
-  public static long gpa(int gfn) {
-    return BASE_GPA + gfn * PAGE;
-  }
-
-  /** How long a step may make no progress before the target reports a hung kernel (decides no observation). */
-  public KernelTarget withHungTimeout(Duration hung) {
-    sleepers.evidence = new SleepEvidence(hung);
-    return this;
-  }
-
-  SleepEvidence evidence() {
-    return sleepers.evidence;
-  }
-
-  /**
-   * The vCPUs asleep in userfaultfd now, each with a token for its KVM_RUN (the same token while that call
-   * goes on, e.g. woken and asleep again on the same fault; a new one per access or resume): such a vCPU
-   * holds kvm->srcu, so a memslot update that started while it slept waits for it.
-   */
-  Map<Integer, Object> uffdSleepers() {
-    Map<Integer, Object> m = new TreeMap<>();
-    for (int v : sleepers.asleep().keySet()) m.put(v, vcpus.get(v).inFlight());
-    return m;
+    return vm().profile();
   }
 
   /** The host virtual address of gfn 0 in the guest's view of the slot. */
   public long hostAddress() {
-    return memory.hva(0);
+    return vm().hostAddress();
   }
 
-  /** The ioctl this target's installs issue: UFFDIO_COPY, UFFDIO_CONTINUE, or a plain write. */
-  public String installCall() {
-    return switch (setup.uffd()) {
-      case MISSING -> "UFFDIO_COPY";
-      case MINOR -> "UFFDIO_CONTINUE";
-      case NONE -> "write";
-    };
+  /** Why this kernel target cannot replay config {@code c} at all, or null. */
+  public static String unsupportedConfig(Config c) {
+    if (c.asyncPf() == Config.AsyncPf.KERNEL) {
+      return "config " + c.name() + " has AsyncPf = kernel: whether KVM takes an async page fault is not under the VMM's control";
+    }
+    // UserfaultUse = start: the slot is created with USERFAULT and every bit set (TargetSetup#userfaultAtStart).
+    // Invalidations with userfaultfd: a vCPU asleep in it when the invalidation comes retries in the model; without
+    // userfaultfd every vCPU is quiescent between steps (running, or stopped at an exit), so nothing can race.
+    if (c.maxInvalidate() > 0 && c.uffdMode() != Config.UffdMode.NONE) {
+      return "config " + c.name() + " allows invalidations: the model's retry of an access an invalidation raced with "
+          + "is invisible on a real vCPU, whose re-executed access just completes (not folded into the next step yet)";
+    }
+    if (c.arch() != ModelConfigs.hostArch()) {
+      return "config " + c.name() + " is for " + c.arch() + ", this host is " + ModelConfigs.hostArch();
+    }
+    return null;
   }
 
-  public long stepsRun() {
-    return stepsRun;
+  @Override
+  public Optional<String> unsupported() {
+    return Optional.ofNullable(lastUnsupported);
   }
 
-  /** Performs one step on the kernel and reports what it showed. */
-  public Observation step(Step step) {
-    stepsRun++;
-    try {
-      return switch (step) {
-        case Step.Access a -> access(a.vcpu(), a.gfn());
-        case Step.KvmAccess a -> new Observation.Unsupported(
-            "unsupported: KvmAccess: the guest agent cannot make KVM itself read guest memory on this target");
-        case Step.Install a -> install(a.gfn(), false);
-        case Step.UffdInstall a -> install(a.gfn(), true);
-        case Step.UffdRead a -> uffdRead(a.gfn());
-        case Step.UffdWake a -> uffdWake(a.gfn());
-        case Step.SetBit a -> bitmapStore(a.gfn(), true);
-        case Step.ClearBit a -> bitmapStore(a.gfn(), false);
-        case Step.ResumeVcpu a -> resume(a.vcpu());
-        case Step.EnableUserfault a -> enableUserfault();
-        case Step.DisableUserfault a -> flagsOnly(() -> {
-          requireBitmap();
-          slot.disableUserfault();
-        });
-        case Step.EnableDirtyLog a -> flagsOnly(slot::enableDirtyLog);
-        case Step.DisableDirtyLog a -> flagsOnly(slot::disableDirtyLog);
-        case Step.Invalidate a -> invalidate(a.gfn());
-        case Step.CreateMemslot a -> createMemslot(a);
-        case Step.SetFlags a -> flagsOnly(() -> vm.setUserMemoryRegion2Unchecked(slot.region().withFlags(a.flags())));
-        case Step.ReadMappings a -> mappings();
-        case Step.EnableUserfaultAt a -> {
-          requireBitmap();
-          yield flagsOnly(() -> vm.setUserMemoryRegion2Unchecked(
-              slot.region().withFlags(slot.flags() | UapiProfile.KVM_MEM_USERFAULT).withUserfaultBitmap(a.bitmap())));
+  /** Kernel steps performed since this target was made (all traces). */
+  public long kernelSteps() {
+    return kernelSteps;
+  }
+
+  @Override
+  public Optional<StepObservation> step(Action action) {
+    lastUnsupported = null;
+    if (setupUnsupported != null) {
+      return unsupported(setupUnsupported);
+    }
+    if (!action.visible()) {
+      return unsupported(action.name() + " has no kernel step");
+    }
+    boolean memslot = action instanceof Action.EnableUserfault || action instanceof Action.DisableUserfault
+        || action instanceof Action.EnableDirtyLog || action instanceof Action.DisableDirtyLog;
+    kernelSteps++;
+    StepObservation o;
+    Map<String, Observation> unblocked = new TreeMap<>();
+    if (memslot) {
+      if (pendingMemslot != null) {
+        return unsupported(action.name() + ": an earlier memslot update has not returned yet");
+      }
+      Map<Integer, Object> readers = kernel.uffdSleepers();
+      int tid = vmmTid(); // before the update: it may keep the VMM thread busy
+      CompletableFuture<StepObservation> f = SleepEvidence.watched(CompletableFuture.supplyAsync(() -> perform(action), vmmThread));
+      Optional<StepObservation> done = memslotOutcome(f, tid, !readers.isEmpty());
+      if (done.isEmpty()) {
+        pendingMemslot = f;
+        pendingReaders = readers;
+        srcuFlipped = false;
+        return Optional.of(KernelVm.shows(new Observation.SrcuWait()));
+      }
+      o = done.get();
+    } else {
+      if (pendingMemslot != null && !srcuFlipped && (action instanceof Action.Access || action instanceof Action.KvmAccess)) {
+        // A vCPU about to fault (a guest access, or KVM reading for it) while an update waits: SRCU's worker must
+        // have flipped the reader index first, so that this vCPU is a new reader the update does not wait for (the
+        // model's generations); one that
+        // faulted before the flip would hold the update up as well.
+        try {
+          kernel.evidence().untilSrcuWorkerRan();
+          srcuFlipped = true;
+        } catch (SleepEvidence.Hung e) {
+          return Optional.of(KernelVm.shows(new Observation.NoProgress(e.getMessage())));
         }
-        case Step.ReadKernelWarnings a -> kernelWarnings();
-      };
+      }
+      boolean returnedBetweenSteps = pendingMemslot != null && pendingMemslot.isDone();
+      o = perform(action);
+      if (pendingMemslot != null) {
+        Optional<StepObservation> done = returnedBetweenSteps ? Optional.of(join(pendingMemslot)) : pendingOutcome();
+        if (done.isPresent()) {
+          pendingMemslot = null;
+          pendingReaders = Map.of();
+          unblocked.put("vmm", returnedBetweenSteps
+              ? new Observation.OtherExit("the srcu_wait memslot update returned before this step, with a vCPU it "
+                  + "waited for still asleep in userfaultfd (" + done.get().show() + ")")
+              : done.get().result());
+        }
+      }
+    }
+    if (o == UNSUPPORTED) {
+      return unsupported(lastUnsupported);
+    }
+    if (unblocked.isEmpty()) {
+      return Optional.of(o);
+    }
+    unblocked.putAll(o.unblocked());
+    return Optional.of(new StepObservation(o.result(), unblocked, o.pages4k(), o.pages2m()));
+  }
+
+  /**
+   * A call outside the model (a named rule's UAPI step) on the current VM; empty with {@link #unsupported} when
+   * this kernel cannot make it.
+   */
+  public Optional<StepObservation> call(ApiCall call) {
+    lastUnsupported = null;
+    kernelSteps++;
+    try {
+      return Optional.of(vm().call(call));
     } catch (UnsupportedFeatureException e) {
-      return new Observation.Unsupported(e.getMessage());
-    }
-  }
-
-  // ---------------------------------------------------------------- guest accesses
-
-  /**
-   * The guest reads gfn {@code gfn}. On a vCPU stopped at an exit (the VMM resolved it and re-enters), a read
-   * of the same gfn re-runs the faulting instruction, as a VMM's KVM_RUN after a memory-fault exit does;
-   * a read of another gfn gives the stopped one up first ({@link kvmuf.x86.guest.GuestAgent#abandon}).
-   */
-  private Observation access(int v, int gfn) {
-    VcpuWorker w = vcpu(v);
-    long gpa = gpa(gfn);
-    if (w.busy()) {
-      if (!w.inFlight().isDone()) throw new IllegalStateException("Access(v" + v + "): vCPU " + v + " has an access in flight");
-      if (w.gfn() == gfn) return sleepers.await(w, w.resume());
-      return sleepers.await(w, w.restart(gfn, agent -> agent.read(gpa)));
-    }
-    return sleepers.await(w, w.start(gfn, agent -> agent.read(gpa)));
-  }
-
-  /**
-   * ResumeVcpu: the exit handler lets the vCPU go on, which makes no call of its own (TRACE-FORMAT.md): it is
-   * {@code Done}, and the vCPU's next Access re-enters KVM_RUN ({@link #access}: the same gfn re-runs the
-   * faulting instruction).
-   */
-  private Observation resume(int v) {
-    VcpuWorker w = vcpu(v);
-    if (!w.busy() || !w.inFlight().isDone()) {
-      throw new IllegalStateException("ResumeVcpu(v" + v + "): vCPU " + v + " is not stopped at an exit");
-    }
-    return new Observation.Done();
-  }
-
-  // ---------------------------------------------------------------- the VMM's calls
-
-  private Observation install(int gfn, boolean wake) {
-    checkGfn(gfn);
-    String call = installCall();
-    String result;
-    switch (setup.uffd()) {
-      case MISSING -> {
-        Mapping src = source.orElseThrow();
-        for (long off = 0; off < PAGE; off += 4) src.segment().set(java.lang.foreign.ValueLayout.JAVA_INT, off, Contents.fetched(gfn));
-        result = mfill(() -> uffd.orElseThrow().copy(memory.hva(gfn), src.address(), PAGE, !wake));
-      }
-      case MINOR -> {
-        memory.writeFetched(gfn);
-        result = mfill(() -> uffd.orElseThrow().continueRange(memory.hva(gfn), PAGE, !wake));
-      }
-      default -> {
-        memory.writeFetched(gfn);
-        result = "ok";
-      }
-    }
-    if (setup.uffd() != UffdMode.NONE) return sleepers.withWoken(call + (wake ? "" : " (DONTWAKE)"), result);
-    return Observation.Ioctl.of(call, result);
-  }
-
-  private static String mfill(java.util.function.Supplier<MfillResult> call) {
-    try {
-      return switch (call.get()) {
-        case MfillResult.Done d -> "ok";
-        case MfillResult.Exists e -> "EEXIST";
-        case MfillResult.Retry r -> "EAGAIN";
-      };
-    } catch (SyscallException e) {
-      return e.errnoName().name();
+      return unsupported(e.getMessage().replaceFirst("^unsupported: ", ""));
     }
   }
 
   /**
-   * The reader handles the message for {@code gfn}: the model's queue is a set the reader picks from, the
-   * kernel's a FIFO, and a VMM's handler may read several messages before it serves one. So the first
-   * message for {@code gfn} among those read so far is handed out; when none is for {@code gfn}, the oldest
-   * one is (a divergence the replay reports). Nothing is waited for: every vCPU asleep in userfaultfd was
-   * seen asleep after its message had been read, so every message there is has been read.
+   * The model took {@code action} without the kernel and says it showed {@code shown} (a rule reaching the
+   * model state the kernel is put in directly): a memory-fault exit there is the one its exit handler's
+   * Install and ClearBit act on.
    */
-  private Observation uffdRead(int gfn) {
-    if (uffd.isEmpty()) return new Observation.Unsupported("unsupported: UffdRead: no userfaultfd covers this target's slot");
-    Deque<UffdEvent.Pagefault> unread = sleepers.unread;
-    if (unread.stream().noneMatch(p -> memory.gfnOf(p.address()) == gfn)) sleepers.drainMessages(Duration.ZERO);
-    UffdEvent.Pagefault pf = unread.stream().filter(p -> memory.gfnOf(p.address()) == gfn).findFirst().orElse(unread.peek());
-    if (pf != null) unread.remove(pf);
-    if (pf == null) return new Observation.NoMessage();
-    return new Observation.UffdMessage(memory.gfnOf(pf.address()), pf.isMinor());
-  }
-
-  private Observation uffdWake(int gfn) {
-    if (uffd.isEmpty()) return new Observation.Unsupported("unsupported: UffdWake: no userfaultfd covers this target's slot");
-    checkGfn(gfn);
-    try {
-      uffd.get().wake(memory.hva(gfn), PAGE);
-      return sleepers.withWoken("UFFDIO_WAKE", "ok");
-    } catch (SyscallException e) {
-      return sleepers.withWoken("UFFDIO_WAKE", e.errnoName().name());
+  public void assume(Action action, StepObservation shown) {
+    if (shown.result() instanceof Observation.MemoryFaultExit m && action.actingVcpu() >= 0) {
+      vm().assumeExit(action.actingVcpu(), (int) (m.gpa() / KernelVm.PAGE));
     }
-  }
-
-  private void requireBitmap() {
-    if (bitmap.isEmpty()) vm.requireUserfault(); // throws, naming the profile and the capability
-  }
-
-  private Observation bitmapStore(int gfn, boolean set) {
-    requireBitmap();
-    checkGfn(gfn);
-    if (set) bitmap.get().set(gfn);
-    else bitmap.get().clear(gfn);
-    return Observation.Ioctl.of(set ? "bitmap store" : "bitmap store-release", "ok");
   }
 
   /**
-   * EnableUserfault. Without KVM_CAP_USERFAULT the kernel is asked anyway (flag 1<<3, no bitmap) so that its
-   * answer is seen; EINVAL makes the step unsupported here, any other answer is reported as it is.
+   * The kernel step; a step the kernel target refuses in its state (an access on a vCPU that has one in
+   * flight, a gfn outside the slot: a trace the model does not enable there) comes back as an observation the
+   * model never allows, so the replay reports it as a divergence rather than a crash. {@link #UNSUPPORTED}
+   * when the kernel cannot run it (the reason in lastUnsupported).
    */
-  private Observation enableUserfault() {
-    if (bitmap.isPresent()) return flagsOnly(() -> slot.enableUserfault(bitmap.get()));
-    String reason = "unsupported: KVM_CAP_USERFAULT not offered by this kernel (" + UserfaultEvidence.ofThisKernel().describe()
-        + "; UAPI profile " + vm.profile().id() + ")";
+  private StepObservation perform(Action a) {
     try {
-      vm.setUserMemoryRegion2Unchecked(slot.region().withFlags(slot.flags() | UapiProfile.KVM_MEM_USERFAULT));
-      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");
-    } catch (SyscallException e) {
-      if (e.is(Errno.EINVAL)) return new Observation.Unsupported(reason + "; KVM_SET_USER_MEMORY_REGION2 with flag 1<<3 answered EINVAL");
-      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", e.errnoName().name());
+      return kernel.step(a);
+    } catch (UnsupportedFeatureException e) {
+      lastUnsupported = e.getMessage().replaceFirst("^unsupported: ", "");
+      return UNSUPPORTED;
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      return KernelVm.shows(new Observation.OtherExit("the kernel target refused " + a.show() + ": " + e.getMessage()));
     }
   }
 
-  private Observation flagsOnly(Runnable update) {
-    try {
-      update.run();
-      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");
-    } catch (SyscallException e) {
-      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", e.errnoName().name());
-    }
-  }
-
-  private Observation invalidate(int gfn) {
-    checkGfn(gfn);
-    try {
-      return Observation.Ioctl.of(memory.invalidate(gfn), "ok");
-    } catch (SyscallException e) {
-      return Observation.Ioctl.of(memory.invalidateCall(), e.errnoName().name());
-    }
-  }
-
-  /** The call an Invalidate makes on this target: MADV_DONTNEED, or a guest_memfd punch hole. */
-  public String invalidateCall() {
-    return memory.invalidateCall();
-  }
-
-  private Observation createMemslot(Step.CreateMemslot c) {
-    Mapping m = vm.mapAnonymous(c.pages() * PAGE, false);
-    try {
-      vm.setUserMemoryRegion2(MemoryRegion2.of(c.slot(), 0, c.gpa(), m.length(), m.address()), m, null);
-      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok");
-    } catch (SyscallException e) {
-      return Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", e.errnoName().name());
-    }
-  }
-
-  private Observation kernelWarnings() {
-    Optional<List<String>> now = KernelLog.warnings();
-    if (now.isEmpty()) {
-      return new Observation.Unsupported("unsupported: the kernel log (" + KernelLog.DEVICE + ") cannot be read here (needs root)");
-    }
-    List<String> all = now.get();
-    List<String> fresh = all.subList(Math.min(Math.max(warningsSeen, 0), all.size()), all.size());
-    warningsSeen = all.size();
-    return new Observation.KernelWarnings(fresh.size(), fresh.isEmpty() ? "" : fresh.getFirst());
-  }
-
-  private Observation mappings() {
-    if (stats == null) {
-      if (kvm.checkExtension(KvmCap.BINARY_STATS_FD) <= 0) {
-        return new Observation.Unsupported("unsupported: KVM_CAP_BINARY_STATS_FD not offered by this kernel");
-      }
-      stats = vm.stats();
-    }
-    if (stats.find("pages_2m").isEmpty()) {
-      return new Observation.Unsupported("unsupported: this KVM has no pages_2m statistic " + stats.descriptors().keySet());
-    }
-    return new Observation.Mappings(stats.find("pages_4k").orElse(0), stats.read("pages_2m"));
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  private VcpuWorker vcpu(int v) {
-    if (v < 0 || v >= vcpus.size()) throw new IllegalArgumentException("no vCPU " + v + " (target has " + vcpus.size() + ")");
-    return vcpus.get(v);
-  }
-
-  private void checkGfn(int gfn) {
-    if (gfn < 0 || gfn >= setup.pages()) throw new IllegalArgumentException("g" + gfn + " is outside the slot (" + setup.pages() + " pages)");
+  private Optional<StepObservation> unsupported(String reason) {
+    lastUnsupported = reason;
+    return Optional.empty();
   }
 
   /**
-   * Closes the userfaultfd first (a vCPU asleep in it then completes its fault), waits for the vCPU threads,
-   * then the VM; memory goes last. A vCPU thread that does not stop leaves the VM open (leaked, not unmapped
-   * under a running guest).
+   * A memslot update just started: its result once it returns, or empty (srcu_wait) once its thread sleeps in
+   * synchronize_srcu while vCPUs sleep in userfaultfd ({@code readers}). Without sleepers it can only return.
    */
+  private Optional<StepObservation> memslotOutcome(CompletableFuture<StepObservation> f, int tid, boolean readers) {
+    try {
+      return kernel.evidence().until("the memslot update neither returned nor slept in synchronize_srcu", () -> {
+        if (f.isDone()) return Optional.of(Optional.of(join(f)));
+        if (readers && SleepEvidence.asleepIn(tid, SleepEvidence.SRCU).isPresent()) return Optional.of(Optional.<StepObservation>empty());
+        return Optional.empty();
+      });
+    } catch (SleepEvidence.Hung e) {
+      return Optional.of(KernelVm.shows(new Observation.NoProgress(e.getMessage())));
+    }
+  }
+
+  /**
+   * After a step, the pending memslot update: its result when it has returned, or must return because none
+   * of the vCPUs it waits for still sleeps in the KVM_RUN it slept in then (waited for); empty while one does.
+   */
+  private Optional<StepObservation> pendingOutcome() {
+    if (pendingMemslot.isDone()) return Optional.of(join(pendingMemslot));
+    Map<Integer, Object> now = kernel.uffdSleepers();
+    boolean held = pendingReaders.entrySet().stream().anyMatch(e -> now.get(e.getKey()) == e.getValue());
+    if (held) return Optional.empty();
+    CompletableFuture<StepObservation> f = pendingMemslot;
+    try {
+      return Optional.of(kernel.evidence().until("the memslot update did not return after its SRCU readers left",
+          () -> f.isDone() ? Optional.of(join(f)) : Optional.empty()));
+    } catch (SleepEvidence.Hung e) {
+      return Optional.of(KernelVm.shows(new Observation.NoProgress(e.getMessage())));
+    }
+  }
+
+  /** The thread the memslot updates run on (its tid, to read its state). */
+  private int vmmTid() {
+    if (vmmTid == 0) vmmTid = join(CompletableFuture.supplyAsync(Libc::gettid, vmmThread));
+    return vmmTid;
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException r) throw r;
+      throw new IllegalStateException(c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** The spare kernel target when it was built for {@code setup}; a spare for another setup is closed. */
+  private Optional<KernelVm> takeSpare(TargetSetup setup) {
+    CompletableFuture<KernelVm> f = spare;
+    spare = null;
+    if (f == null) return Optional.empty();
+    if (setup == null || !setup.equals(spareSetup)) {
+      closing = closing.thenRunAsync(() -> {
+        try {
+          f.join().close();
+        } catch (RuntimeException e) {
+          // it was never built
+        }
+      }, closer);
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(f.join());
+    } catch (RuntimeException e) {
+      return Optional.empty(); // opened again in the caller, which reports why it cannot be built
+    }
+  }
+
+  private void buildSpare(TargetSetup setup) {
+    spareSetup = setup;
+    spare = CompletableFuture.supplyAsync(() -> KernelVm.open(setup), closer);
+  }
+
+  /**
+   * Hands the trace's kernel target to the closer thread (tearing a VM down takes longer than building the
+   * next one) and forgets it; {@link #close} waits for every VM to be closed.
+   */
+  private void closeKernel() {
+    if (kernel != null) {
+      KernelVm k = kernel;
+      CompletableFuture<StepObservation> pending = pendingMemslot;
+      closing = closing.thenRunAsync(() -> {
+        k.close(); // closes the userfaultfd first: sleepers finish, a pending memslot update returns
+        if (pending != null) {
+          try {
+            pending.get(10, TimeUnit.SECONDS);
+          } catch (Exception ignored) {
+            // the VM is gone either way
+          }
+        }
+      }, closer);
+      kernel = null;
+    }
+    pendingMemslot = null;
+    pendingReaders = Map.of();
+  }
+
   @Override
   public void close() {
-    uffd.ifPresent(Userfaultfd::close);
-    boolean stopped = true;
-    for (VcpuWorker w : vcpus) {
-      try {
-        stopped &= w.shutdown(5000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        stopped = false;
-      }
+    closeKernel();
+    takeSpare(null);
+    try {
+      closing.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // a VM that does not close is left to the process's exit
     }
-    if (!stopped) return;
-    vm.close();
-    bitmap.ifPresent(UserfaultBitmap::close);
-    source.ifPresent(Mapping::close);
-    memory.close();
-    kvm.close();
+    closer.shutdownNow();
+    vmmThread.shutdownNow();
   }
 }

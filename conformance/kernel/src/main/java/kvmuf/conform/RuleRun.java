@@ -2,27 +2,36 @@ package kvmuf.conform;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import kvmuf.model.Action;
-import kvmuf.model.State;
-import kvmuf.model.StateBits;
+import kvmuf.model.Observation;
+import kvmuf.model.Observations;
+import kvmuf.model.StepObservation;
+import kvmuf.trace.AllowedObservations;
+import kvmuf.trace.ModelStates;
+import kvmuf.trace.Target;
 
 /**
- * One run of a rule's script: each call performs a kernel step, takes its expectation (from the model
- * oracle, or from the UAPI), records both, and stops the script at the first divergence or unsupported
- * step (by throwing {@link Stop}, which the runner turns into the result).
+ * One run of a rule's script, a scripted trace: each model action is performed on the {@link KernelTarget} and
+ * checked against the model's allowed observations from the states consistent with the run so far ({@link
+ * ModelStates}, the oracle the trace {@code Replayer} uses: every interleaving of the hidden steps); the calls
+ * outside the model are checked against the UAPI's documented result. Both are recorded, and the script stops
+ * at the first divergence or unsupported step (by throwing {@link Stop}, which the runner turns into the result).
  */
 public final class RuleRun {
   private final KernelTarget target;
-  private final Optional<ModelOracle> oracle;
+  private final Optional<ModelStates> model;
   private final RuleContext context;
   private final List<StepRecord> records = new ArrayList<>();
+  /** Actors whose call a model-only step left pending (e.g. {@code vmm} at srcu_wait): their returns are the model's alone. */
+  private final java.util.Set<String> modelOnlyCalls = new java.util.TreeSet<>();
   private int kernelSteps;
 
-  RuleRun(KernelTarget target, Optional<ModelOracle> oracle, RuleContext context) {
+  RuleRun(KernelTarget target, Optional<ModelStates> model, RuleContext context) {
     this.target = target;
-    this.oracle = oracle;
+    this.model = model;
     this.context = context;
   }
 
@@ -30,8 +39,9 @@ public final class RuleRun {
     return target;
   }
 
-  public ModelOracle oracle() {
-    return oracle.orElseThrow(() -> new IllegalStateException("this rule has no model config"));
+  /** The model states consistent with the run so far. */
+  public ModelStates model() {
+    return model.orElseThrow(() -> new IllegalStateException("this rule has no model config"));
   }
 
   List<StepRecord> records() {
@@ -43,14 +53,37 @@ public final class RuleRun {
   }
 
   /**
-   * The model performs {@code action} and the kernel the same step ({@link Steps#of}: an exit handler's
-   * Install or ClearBit acts on the gfn of its vCPU's exit in the model); their observations must be equal.
+   * The kernel performs {@code action}; what it shows must be one of the observations the model allows (less
+   * the returns of calls the model made alone: {@link #modelOnly}).
    */
-  public Observation expect(Action action) {
-    State before = oracle().state();
-    Step step = Steps.of(action, v -> StateBits.vgfn(before.v(), v))
-        .orElseThrow(() -> new IllegalArgumentException(action + " is not an API-level step"));
-    return check(step, Expectation.model(oracle().step(action, target.installCall())), Function.identity());
+  public StepObservation expect(Action action) {
+    AllowedObservations allowed = allowed(action);
+    int index = records.size() + 1;
+    List<StepObservation> modelSays = allowed.sorted().stream().map(this::asTheKernelShowsIt).distinct().toList();
+    Expectation e = context.tamper().apply(index, Expectation.model(modelSays));
+    StepObservation seen = kernel(action.show(), () -> target.step(action));
+    record(index, action.show(), e, seen);
+    List<StepObservation> kept = allowed.sorted().stream().filter(o -> ModelStates.allows(List.of(asTheKernelShowsIt(o)), seen)).toList();
+    if (!model().keep(allowed, kept::contains)) {
+      // Only a tampered expectation gets here with a matching observation.
+      throw new Stop(RuleResult.Status.DIVERGENCE, Optional.of("the model allows no such observation of " + action.show()));
+    }
+    kept.forEach(o -> modelOnlyCalls.removeAll(o.unblocked().keySet()));
+    return seen;
+  }
+
+  /**
+   * {@code o} as the kernel target shows it: without page counts (it does not observe them for actions; the
+   * rules read them with ReadMappings) and without the returns of calls only the model made (a memslot update a
+   * model-only step left waiting in synchronize_srcu: the kernel never made it, so it cannot show it return).
+   */
+  private StepObservation asTheKernelShowsIt(StepObservation o) {
+    Map<String, Observation> rest = o.unblocked();
+    if (!modelOnlyCalls.isEmpty() && o.unblocked().keySet().stream().anyMatch(modelOnlyCalls::contains)) {
+      rest = new java.util.TreeMap<>(o.unblocked());
+      rest.keySet().removeAll(modelOnlyCalls);
+    }
+    return new StepObservation(o.result(), rest, Target.PAGES_NOT_OBSERVED, Target.PAGES_NOT_OBSERVED);
   }
 
   /** The expectation of the last recorded step. */
@@ -58,78 +91,140 @@ public final class RuleRun {
     return records.getLast().expected().orElseThrow();
   }
 
-  /** The kernel performs {@code step}; the UAPI documents {@code expected}. */
-  public Observation expectUapi(Step step, Observation expected) {
-    return check(step, Expectation.uapi(expected), Function.identity());
+  /** The model's allowed observations of {@code action} from the current states, taken (as if observed) so the model moves on. */
+  public Expectation modelStep(Action action) {
+    AllowedObservations allowed = allowed(action);
+    model().keep(allowed, allowed.sorted().getFirst());
+    return Expectation.model(asTheKernelShowsIt(allowed.sorted().getFirst()));
   }
 
-  /** As {@link #check(Step, Expectation, Function)} with the model's huge-frame count for a {@link Step.ReadMappings}. */
-  public Observation expectHugeFrames(long base2m) {
-    Expectation e = Expectation.model(new Observation.HugeMappings(base2m + oracle().hugeFrames()));
-    return check(new Step.ReadMappings(), e, o -> o instanceof Observation.Mappings m ? new Observation.HugeMappings(m.pages2m()) : o);
+  /** The kernel performs {@code action} outside the model's view; the UAPI documents {@code result} (nobody released). */
+  public StepObservation expectUapi(Action action, Observation result) {
+    return expectUapi(action, KernelVm.shows(result));
+  }
+
+  /** The kernel performs {@code action} outside the model's view; the UAPI documents {@code expected}. */
+  public StepObservation expectUapi(Action action, StepObservation expected) {
+    return check(action.show(), () -> target.step(action), Expectation.uapi(expected), Function.identity());
+  }
+
+  /** The kernel makes {@code call}; the UAPI documents {@code result}. */
+  public StepObservation expectUapi(ApiCall call, Observation result) {
+    return check(call.show(), () -> target.call(call), Expectation.uapi(KernelVm.shows(result)), Function.identity());
   }
 
   /**
-   * Performs {@code step}, compares {@code view(observed)} with the (possibly tampered) expectation, and
-   * records the step. Returns the raw observation.
+   * ReadMappings: the kernel's pages_2m must be {@code base2m} (the VM's own huge mappings before the rule
+   * touched its slot) plus the frames the model maps huge. Returns the kernel's counts.
    */
-  public Observation check(Step step, Expectation expected, Function<Observation, Observation> view) {
+  public StepObservation expectHugeFrames(long base2m) {
+    List<StepObservation> allowed = model().states().stream()
+        .map(s -> hugeOnly((int) base2m + Observations.pages2m(model().config(), s.g()))).distinct().toList();
+    return check(new ApiCall.ReadMappings().show(), () -> target.call(new ApiCall.ReadMappings()), Expectation.model(allowed),
+        o -> hugeOnly(o.pages2m()));
+  }
+
+  private static StepObservation hugeOnly(int pages2m) {
+    return new StepObservation(new Observation.Done(), Map.of(), Target.PAGES_NOT_OBSERVED, pages2m);
+  }
+
+  /**
+   * Performs a step, compares {@code view(observed)} with the (possibly tampered) expectation, and records the
+   * step. Returns the raw observation.
+   */
+  private StepObservation check(String step, KernelStep call, Expectation expected, Function<StepObservation, StepObservation> view) {
     int index = records.size() + 1;
     Expectation e = context.tamper().apply(index, expected);
-    Observation raw = kernel(step);
-    Observation seen = view.apply(raw);
-    StepRecord r = new StepRecord(index, step.show(), Optional.of(e), Optional.of(seen), false);
-    records.add(r);
-    if (!r.matches()) throw new Stop(RuleResult.Status.DIVERGENCE, Optional.empty());
+    StepObservation raw = kernel(step, call);
+    record(index, step, e, view.apply(raw));
     return raw;
   }
 
+  private void record(int index, String step, Expectation e, StepObservation seen) {
+    StepRecord r = new StepRecord(index, step, Optional.of(e), Optional.of(seen), false);
+    records.add(r);
+    if (!r.matches()) throw new Stop(RuleResult.Status.DIVERGENCE, Optional.empty());
+  }
+
   /**
-   * The kernel performs every step of {@code steps}; each must show {@code expected}. Recorded as one step
-   * labelled {@code label} (with the first differing observation, if any), so a 512-page touch stays one line.
+   * The kernel performs every action of {@code actions} (outside the model's view); each must show {@code
+   * expected}. Recorded as one step labelled {@code label} (with the first differing observation, if any), so a
+   * 512-page touch stays one line.
    */
-  public void expectAll(String label, List<Step> steps, Expectation expected) {
+  public void expectAll(String label, List<Action> actions, Expectation expected) {
+    expectEach(label, actions.stream().map(a -> new Labelled(a.show(), () -> target.step(a))).toList(), expected);
+  }
+
+  /**
+   * The kernel makes every call of {@code calls}; each must show {@code result} (the UAPI's). Recorded as one step
+   * labelled {@code label} (with the first differing call, if any).
+   */
+  public void expectAllCalls(String label, List<ApiCall> calls, Observation result) {
+    expectEach(label, calls.stream().map(c -> new Labelled(c.show(), () -> target.call(c))).toList(),
+        Expectation.uapi(KernelVm.shows(result)));
+  }
+
+  private record Labelled(String show, KernelStep step) {}
+
+  private void expectEach(String label, List<Labelled> steps, Expectation expected) {
     int index = records.size() + 1;
     Expectation e = context.tamper().apply(index, expected);
-    Observation seen = null;
-    for (Step s : steps) {
-      seen = kernel(s);
-      if (!seen.equals(e.observation())) {
+    StepObservation seen = null;
+    for (Labelled s : steps) {
+      seen = kernel(s.show(), s.step());
+      if (!e.matches(seen)) {
         label = label + ", at " + s.show();
         break;
       }
     }
-    StepRecord r = new StepRecord(index, label, Optional.of(e), Optional.ofNullable(seen), false);
-    records.add(r);
-    if (!r.matches()) throw new Stop(RuleResult.Status.DIVERGENCE, Optional.empty());
+    record(index, label, e, seen);
   }
 
-  /** The kernel performs {@code step} to set the scene; nothing is predicted (an unsupported step still stops the rule). */
-  public Observation run(Step step) {
-    Observation o = kernel(step);
-    records.add(new StepRecord(records.size() + 1, step.show(), Optional.empty(), Optional.of(o), false));
+  /** The kernel makes {@code call} to set the scene; nothing is predicted (an unsupported call still stops the rule). */
+  public StepObservation run(ApiCall call) {
+    StepObservation o = kernel(call.show(), () -> target.call(call));
+    records.add(new StepRecord(records.size() + 1, call.show(), Optional.empty(), Optional.of(o), false));
     return o;
   }
 
-  /** The model takes {@code action} with no kernel step: how a rule reaches the model state the kernel is in. */
+  /**
+   * The model takes {@code action} with no kernel step: how a rule reaches the model state the kernel is in (the
+   * kernel target is told what the model says it showed, e.g. the exit its handler's Install then acts on).
+   */
   public void modelOnly(Action action) {
-    Observation o = oracle().step(action, target.installCall());
-    records.add(new StepRecord(records.size() + 1, ModelOracle.show(action), Optional.of(Expectation.model(o)), Optional.empty(), true));
+    AllowedObservations allowed = model().assume(action);
+    if (allowed.enabledIn() == 0) {
+      throw new Stop(RuleResult.Status.DIVERGENCE, Optional.of("the model does not allow " + action.show() + " here"));
+    }
+    Expectation e = Expectation.model(allowed.sorted().stream().map(this::asTheKernelShowsIt).distinct().toList());
+    if (allowed.sorted().size() == 1) target.assume(action, allowed.sorted().getFirst());
+    if (allowed.sorted().stream().anyMatch(o -> o.result() instanceof Observation.SrcuWait)) modelOnlyCalls.add(action.actorName());
+    records.add(new StepRecord(records.size() + 1, action.show(), Optional.of(e), Optional.empty(), true));
   }
 
   /** Ends the rule as unsupported (a precondition the kernel or host does not meet). */
   public void unsupported(String reason) {
-    throw new Stop(RuleResult.Status.UNSUPPORTED, Optional.of(new Observation.Unsupported(reason).reason()));
+    throw new Stop(RuleResult.Status.UNSUPPORTED, Optional.of(unsupportedReason(reason)));
   }
 
-  private Observation kernel(Step step) {
+  private static String unsupportedReason(String reason) {
+    return reason.startsWith("unsupported: ") ? reason : "unsupported: " + reason;
+  }
+
+  @FunctionalInterface
+  private interface KernelStep {
+    Optional<StepObservation> run();
+  }
+
+  private StepObservation kernel(String step, KernelStep call) {
     kernelSteps++;
-    Observation o = target.step(step);
-    if (o instanceof Observation.Unsupported u) {
-      records.add(new StepRecord(records.size() + 1, step.show(), Optional.empty(), Optional.of(o), false));
-      throw new Stop(RuleResult.Status.UNSUPPORTED, Optional.of(step.name() + ": " + u.reason()));
+    Optional<StepObservation> o = call.run();
+    if (o.isEmpty()) {
+      String why = target.unsupported().orElse("the kernel target cannot perform it here");
+      records.add(new StepRecord(records.size() + 1, step, Optional.empty(), Optional.empty(), false, Optional.of(why)));
+      throw new Stop(RuleResult.Status.UNSUPPORTED, Optional.of(step.replaceFirst("\\(.*", "") + ": " + unsupportedReason(why)));
     }
-    return o;
+    return o.get();
   }
 
   /** Ends a script early with a status. */
@@ -142,5 +237,14 @@ public final class RuleRun {
       this.status = status;
       this.reason = reason;
     }
+  }
+
+  private AllowedObservations allowed(Action action) {
+    AllowedObservations allowed = model().allowed(action);
+    if (allowed.enabledIn() == 0) {
+      // Only a changed model gets here (the shipped scripts follow the model): the model and the script part ways.
+      throw new Stop(RuleResult.Status.DIVERGENCE, Optional.of("the model does not allow " + action.show() + " after the steps before it"));
+    }
+    return allowed;
   }
 }

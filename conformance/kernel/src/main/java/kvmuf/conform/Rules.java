@@ -6,6 +6,8 @@ import kvmuf.conform.rules.DirtyLogHugeMappings;
 import kvmuf.conform.rules.DontneedRefaults;
 import kvmuf.conform.rules.MemslotOverlap;
 import kvmuf.conform.rules.MemslotUnknownFlagEinval;
+import kvmuf.conform.rules.MemslotUndefinedFlagsEinval;
+import kvmuf.conform.rules.MemslotReadonlyToggleEinval;
 import kvmuf.conform.rules.MmioOutsideMemslots;
 import kvmuf.conform.rules.UffdDontwake;
 import kvmuf.conform.rules.UffdEexistWake;
@@ -41,7 +43,9 @@ public final class Rules {
         MemslotUnknownFlagEinval.RULE,
         UserfaultHugeMappings.RULE,
         UserfaultBadBitmapEinval.RULE,
-        UserfaultDirtyLogNoWarn.RULE);
+        UserfaultDirtyLogNoWarn.RULE,
+        MemslotUndefinedFlagsEinval.RULE,
+        MemslotReadonlyToggleEinval.RULE);
   }
 
   public static List<String> names() {

@@ -11,12 +11,15 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import kvmuf.x86.guest.AgentResult;
 import kvmuf.kvm.Exit;
+import kvmuf.kvm.UapiProfile;
+import kvmuf.model.Observation;
+import kvmuf.model.ValueClass;
 import kvmuf.sys.TaskState;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.Userfaultfd;
 
 /**
- * Who is asleep in userfaultfd and who was woken, for {@link KernelTarget}: it reads the uffd messages
+ * Who is asleep in userfaultfd and who was woken, for {@link KernelVm}: it reads the uffd messages
  * (noting which vCPU's thread each one came from), waits for an access to complete, stop at an exit or
  * fall asleep, and after a wake or a DONTWAKE install sees what each sleeper did, each decided from the
  * kernel's evidence ({@link SleepEvidence}: a uffd message from the vCPU's thread and that thread asleep in
@@ -58,7 +61,7 @@ final class Sleepers {
       if (uffd.isEmpty()) {
         return evidence.until(what, () -> f.isDone() ? Optional.of(finished(w, f)) : Optional.empty());
       }
-      return evidence.until(what, () -> {
+      return evidence.until(what, uffd.get().fd(), () -> {
         if (f.isDone()) return Optional.of(finished(w, f));
         drainMessages(Duration.ZERO);
         Integer g = asleep.get(w.index());
@@ -66,12 +69,17 @@ final class Sleepers {
         Optional<TaskState> s = SleepEvidence.asleepIn(w.tid(), SleepEvidence.UFFD);
         if (s.isEmpty()) return Optional.empty();
         sleptAs.put(w.index(), s.get());
-        return Optional.of(new Observation.Blocked(g));
+        return Optional.of(new Observation.UffdBlocked(g * KernelVm.PAGE));
       });
     } catch (SleepEvidence.Hung e) {
       if (f.isDone()) return finished(w, f);
       return new Observation.NoProgress("vCPU " + w.index() + ": " + e.getMessage());
     }
+  }
+
+  /** The userfaultfd's fd, for waits whose probe reads its messages; -1 without one. */
+  private int uffdFd() {
+    return uffd.map(Userfaultfd::fd).orElse(-1);
   }
 
   private Observation finished(VcpuWorker w, CompletableFuture<AgentResult> f) {
@@ -87,11 +95,14 @@ final class Sleepers {
     return switch (r) {
       case AgentResult.Value v -> {
         w.completed();
-        yield new Observation.Value(Contents.classify(w.gfn(), v.value()));
+        ValueClass value = Contents.classify(w.gfn(), v.value());
+        yield w.kvmRead() ? new Observation.KvmRead(value) : new Observation.Read(value);
       }
+      // gpas relative to gfn 0 of the slot, as the model's exits are.
       case AgentResult.Interrupted i -> switch (i.exit()) {
-        case Exit.MemoryFault m -> new Observation.MemoryFault(m.gpa(), m.size(), m.flags());
-        case Exit.Mmio m -> new Observation.Mmio(m.gpa(), m.len(), m.isWrite());
+        case Exit.MemoryFault m -> new Observation.MemoryFaultExit(m.gpa() - KernelVm.BASE_GPA, m.size(),
+            (m.flags() & UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT) != 0 ? List.of("USERFAULT") : List.of());
+        case Exit.Mmio m -> new Observation.MmioExit(m.gpa() - KernelVm.BASE_GPA, m.len(), m.isWrite());
         case Exit e -> new Observation.OtherExit(e.toString());
       };
     };
@@ -119,14 +130,14 @@ final class Sleepers {
    * the switch count it slept with was not woken ({@link SleepEvidence#stillAsleep}); a woken one is followed
    * until its access completes, stops at an exit, or sleeps in userfaultfd again (a new message from its thread).
    */
-  Observation.Ioctl withWoken(String call, String result) {
+  Map<Integer, Observation> withWoken(String call) {
     Map<Integer, Observation> woken = new TreeMap<>();
     Map<Integer, Integer> before = new HashMap<>(messages);
     for (int v : new TreeMap<>(asleep).keySet()) {
       VcpuWorker w = vcpus.get(v);
       TaskState slept = sleptAs.get(v);
       try {
-        Optional<Observation> o = evidence.until("vCPU " + v + " after " + call + ": neither asleep as before nor done", () -> {
+        Optional<Observation> o = evidence.until("vCPU " + v + " after " + call + ": neither asleep as before nor done", uffdFd(), () -> {
           if (w.inFlight().isDone()) return Optional.of(Optional.of(finished(w, w.inFlight())));
           // Its state first, then the messages: a woken thread that faults again posts its message before it sleeps.
           boolean still = slept != null && SleepEvidence.stillAsleep(slept, SleepEvidence.UFFD);
@@ -136,7 +147,7 @@ final class Sleepers {
             Optional<TaskState> s = SleepEvidence.asleepIn(w.tid(), SleepEvidence.UFFD);
             if (s.isEmpty()) return Optional.empty();
             sleptAs.put(v, s.get());
-            return Optional.of(Optional.of(new Observation.Blocked(asleep.get(v))));
+            return Optional.of(Optional.of(new Observation.UffdBlocked(asleep.get(v) * KernelVm.PAGE)));
           }
           if (still) return Optional.of(Optional.empty()); // not woken
           return Optional.empty(); // woken and on its way: wait until it completes, stops or sleeps again
@@ -146,6 +157,6 @@ final class Sleepers {
         woken.put(v, new Observation.NoProgress("vCPU " + v + ": " + e.getMessage()));
       }
     }
-    return new Observation.Ioctl(call, result, new TreeMap<>(woken));
+    return woken;
   }
 }

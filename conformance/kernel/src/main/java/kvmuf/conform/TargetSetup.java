@@ -14,8 +14,11 @@ import kvmuf.model.Config.UffdMode;
  * @param prefill write zeros over the whole slot before the guest runs (so the host backs it, with a THP
  *     where the kernel gives one); userfaultfd then never sees a fault on it
  * @param profile the KVM Userfault UAPI to speak; empty: the one probed from the kernel
+ * @param userfaultAtStart create the slot with KVM_MEM_USERFAULT and every bit of its bitmap set, before the
+ *     guest's first access (the model's UserfaultUse = start); unsupported without KVM_CAP_USERFAULT
  */
-public record TargetSetup(int vcpus, int pages, SlotKind kind, UffdMode uffd, boolean prefill, Optional<UapiProfile> profile) {
+public record TargetSetup(int vcpus, int pages, SlotKind kind, UffdMode uffd, boolean prefill, Optional<UapiProfile> profile,
+    boolean userfaultAtStart) {
   /** 2 MiB: one x86 huge frame. */
   public static final int PAGES_2M = 512;
 
@@ -26,19 +29,29 @@ public record TargetSetup(int vcpus, int pages, SlotKind kind, UffdMode uffd, bo
     if (kind == SlotKind.GMEM && uffd != UffdMode.NONE) throw new IllegalArgumentException("guest_memfd has no userfaultfd");
   }
 
+  /** A slot created without USERFAULT (the rules' and UserfaultUse = late's start). */
+  public TargetSetup(int vcpus, int pages, SlotKind kind, UffdMode uffd, boolean prefill, Optional<UapiProfile> profile) {
+    this(vcpus, pages, kind, uffd, prefill, profile, false);
+  }
+
   public static TargetSetup of(SlotKind kind, UffdMode uffd) {
     return new TargetSetup(1, PAGES_2M, kind, uffd, false, Optional.empty());
   }
 
   public TargetSetup withVcpus(int n) {
-    return new TargetSetup(n, pages, kind, uffd, prefill, profile);
+    return new TargetSetup(n, pages, kind, uffd, prefill, profile, userfaultAtStart);
   }
 
   public TargetSetup prefilled() {
-    return new TargetSetup(vcpus, pages, kind, uffd, true, profile);
+    return new TargetSetup(vcpus, pages, kind, uffd, true, profile, userfaultAtStart);
   }
 
   public TargetSetup withProfile(Optional<UapiProfile> p) {
-    return new TargetSetup(vcpus, pages, kind, uffd, prefill, p);
+    return new TargetSetup(vcpus, pages, kind, uffd, prefill, p, userfaultAtStart);
+  }
+
+  /** The slot created with KVM_MEM_USERFAULT and every page's bit set (UserfaultUse = start). */
+  public TargetSetup withUserfaultAtStart(boolean on) {
+    return new TargetSetup(vcpus, pages, kind, uffd, prefill, profile, on);
   }
 }

@@ -13,7 +13,8 @@ import kvmuf.x86.guest.GuestAgent;
 /**
  * One vCPU and the platform thread that runs it. KVM_RUN may sleep in the kernel (a userfaultfd fault on
  * the vCPU's behalf), so every guest access runs on this thread and the target waits for it with a
- * deadline; the thread's tid tells which vCPU a uffd message came from (UFFD_FEATURE_THREAD_ID).
+ * deadline (each access signals the starting thread's wakeup when it ends, {@link SleepEvidence#watched}, so
+ * that wait ends as soon as the access does); the thread's tid tells which vCPU a uffd message came from (UFFD_FEATURE_THREAD_ID).
  */
 final class VcpuWorker implements AutoCloseable {
   private final int index;
@@ -23,6 +24,8 @@ final class VcpuWorker implements AutoCloseable {
   /** The access in flight (running, asleep in uffd, or stopped at an exit), or null when the agent awaits a command. */
   private CompletableFuture<AgentResult> inFlight;
   private int gfn;
+  /** The access in flight is KVM's own read (the agent's string I/O), not a guest load: it completes as kvm_read. */
+  private boolean kvmRead;
 
   VcpuWorker(int index, GuestAgent.Program program, Vcpu vcpu) {
     this.index = index;
@@ -68,29 +71,46 @@ final class VcpuWorker implements AutoCloseable {
     return inFlight;
   }
 
+  /** Whether the access in flight is KVM's own read. */
+  boolean kvmRead() {
+    return kvmRead;
+  }
+
   /** Starts a guest access (read, resume) on the vCPU thread. */
   CompletableFuture<AgentResult> start(int gfn, Function<GuestAgent, AgentResult> access) {
+    return start(gfn, false, access);
+  }
+
+  /** Starts an access on the vCPU thread; {@code kvmRead}: it is KVM's own read of the gfn. */
+  CompletableFuture<AgentResult> start(int gfn, boolean kvmRead, Function<GuestAgent, AgentResult> access) {
     if (inFlight != null) throw new IllegalStateException("vCPU " + index + " has an access in flight (g" + this.gfn + ")");
     this.gfn = gfn;
-    inFlight = CompletableFuture.supplyAsync(() -> access.apply(agent), thread);
+    this.kvmRead = kvmRead;
+    inFlight = SleepEvidence.watched(CompletableFuture.supplyAsync(() -> access.apply(agent), thread));
     return inFlight;
   }
 
   /** Resumes the interrupted access after an exit; the gfn stays the same. */
   CompletableFuture<AgentResult> resume() {
     if (inFlight == null || !inFlight.isDone()) throw new IllegalStateException("vCPU " + index + " has no stopped access to resume");
-    inFlight = CompletableFuture.supplyAsync(agent::resume, thread);
+    inFlight = SleepEvidence.watched(CompletableFuture.supplyAsync(agent::resume, thread));
     return inFlight;
   }
 
   /** Gives up the access stopped at an exit and starts {@code access} on {@code gfn} instead. */
   CompletableFuture<AgentResult> restart(int gfn, Function<GuestAgent, AgentResult> access) {
+    return restart(gfn, false, access);
+  }
+
+  /** As {@link #restart(int, Function)}; {@code kvmRead}: the new access is KVM's own read. */
+  CompletableFuture<AgentResult> restart(int gfn, boolean kvmRead, Function<GuestAgent, AgentResult> access) {
     if (inFlight == null || !inFlight.isDone()) throw new IllegalStateException("vCPU " + index + " has no stopped access to give up");
     this.gfn = gfn;
-    inFlight = CompletableFuture.supplyAsync(() -> {
+    this.kvmRead = kvmRead;
+    inFlight = SleepEvidence.watched(CompletableFuture.supplyAsync(() -> {
       agent.abandon();
       return access.apply(agent);
-    }, thread);
+    }, thread));
     return inFlight;
   }
 

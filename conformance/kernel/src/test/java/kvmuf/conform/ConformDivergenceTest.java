@@ -7,6 +7,9 @@ import kvmuf.conform.rules.MmioOutsideMemslots;
 import kvmuf.conform.rules.UffdMissingCopy;
 import kvmuf.model.Config.Arch;
 import kvmuf.model.Config.UffdMode;
+import java.util.List;
+import kvmuf.model.Observation;
+import kvmuf.model.StepObservation;
 import kvmuf.model.ValueClass;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -22,17 +25,17 @@ class ConformDivergenceTest {
   @Test
   void anMmioExpectationOffByOnePageIsADivergenceAtTheAccess() {
     RuleContext offByOnePage = RuleContext.standard().withTamper((i, e) -> {
-      var m = (Observation.Mmio) e.observation();
-      return new Expectation(new Observation.Mmio(m.gpa() + 4096, m.len(), m.write()), e.source());
+      var m = (Observation.MmioExit) e.observation().result();
+      return new Expectation(List.of(KernelVm.shows(new Observation.MmioExit(m.gpa() + 4096, m.len(), m.write()))), e.source());
     });
     RuleResult r = ConformRuleSupport.runOrSkip(MmioOutsideMemslots.RULE, offByOnePage);
     assertThat(r.status()).isEqualTo(RuleResult.Status.DIVERGENCE);
     StepRecord s = r.divergentStep().orElseThrow();
-    long gpa = KernelTarget.gpa(TargetSetup.PAGES_2M + 16);
+    long gpa = (TargetSetup.PAGES_2M + 16) * Observation.PAGE_SIZE; // relative to the slot's gfn 0, as every exit
     assertThat(s.index()).isEqualTo(1);
     assertThat(s.step()).isEqualTo("Access(v0, g" + (TargetSetup.PAGES_2M + 16) + ")");
-    assertThat(s.expected().orElseThrow().observation()).isEqualTo(new Observation.Mmio(gpa + 4096, 4, false));
-    assertThat(s.observed().orElseThrow()).isEqualTo(new Observation.Mmio(gpa, 4, false));
+    assertThat(s.expected().orElseThrow().observation().result()).isEqualTo(new Observation.MmioExit(gpa + 4096, 4, false));
+    assertThat(s.observed().orElseThrow().result()).isEqualTo(new Observation.MmioExit(gpa, 4, false));
   }
 
   @Test
@@ -44,8 +47,9 @@ class ConformDivergenceTest {
     StepRecord s = r.divergentStep().orElseThrow();
     assertThat(s.index()).isEqualTo(1);
     assertThat(s.step()).isEqualTo("Access(v0, g0)");
-    assertThat(s.expected().orElseThrow()).isEqualTo(Expectation.model(new Observation.Value(ValueClass.ZERO)));
-    assertThat(s.observed().orElseThrow()).isEqualTo(new Observation.Blocked(0));
+    assertThat(s.expected().orElseThrow().source()).isEqualTo(Expectation.Source.MODEL);
+    assertThat(s.expected().orElseThrow().allowed()).extracting(StepObservation::result).containsExactly(new Observation.Read(ValueClass.ZERO));
+    assertThat(s.observed().orElseThrow().result()).isEqualTo(new Observation.UffdBlocked(0));
     assertThat(r.steps()).hasSize(1);
   }
 
@@ -58,8 +62,8 @@ class ConformDivergenceTest {
     StepRecord s = r.divergentStep().orElseThrow();
     assertThat(s.step()).isEqualTo("ReadMappings()");
     assertThat(s.index()).isEqualTo(r.steps().size());
-    Observation.HugeMappings expected = (Observation.HugeMappings) s.expected().orElseThrow().observation();
-    Observation.HugeMappings observed = (Observation.HugeMappings) s.observed().orElseThrow();
+    StepObservation expected = s.expected().orElseThrow().observation();
+    StepObservation observed = s.observed().orElseThrow();
     assertThat(observed.pages2m()).isEqualTo(expected.pages2m() + 1);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import kvmuf.model.Observation;
 import kvmuf.model.ValueClass;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +15,8 @@ class ConformReportTest {
   static final RuleResult UNSUPPORTED =
       new RuleResult("uf-rule", RuleResult.Status.UNSUPPORTED, Optional.of("SetBit: unsupported: KVM_CAP_USERFAULT not offered"), List.of(), 1);
   static final RuleResult DIVERGED = new RuleResult("uffd-rule", RuleResult.Status.DIVERGENCE, Optional.empty(), List.of(
-      new StepRecord(1, "Access(v0, g0)", Optional.of(Expectation.model(new Observation.Value(ValueClass.ZERO))),
-          Optional.of(new Observation.Blocked(0)), false)), 1);
+      new StepRecord(1, "Access(v0, g0)", Optional.of(Expectation.model(KernelVm.shows(new Observation.Read(ValueClass.ZERO)))),
+          Optional.of(KernelVm.shows(new Observation.UffdBlocked(0))), false)), 1);
 
   @Test
   void textNamesTheDivergentStepAndCountsEverything() {
@@ -25,8 +26,8 @@ class ConformReportTest {
         .contains("unsupported  uf-rule" + " ".repeat(28) + "SetBit: unsupported: KVM_CAP_USERFAULT")
         .contains("DIVERGENCE   uffd-rule")
         .contains("at step 1: Access(v0, g0)")
-        .contains("expected (model): Value(zero)")
-        .contains("observed: Blocked(uffd message for g0)");
+        .contains("expected (model): read(zero)")
+        .contains("observed: uffd_blocked(g0)");
     assertThat(text.getLast()).isEqualTo("rules run 3, passed 1, diverged 1, unsupported 1; steps run 5 (unsupported 0)");
   }
 
@@ -39,6 +40,6 @@ class ConformReportTest {
     assertThat((Map<String, Object>) j.get("counts")).containsEntry("rulesRun", 2).containsEntry("diverged", 1L).containsEntry("stepsRun", 4L);
     Map<String, Object> second = (Map<String, Object>) ((List<Object>) j.get("rules")).get(1);
     assertThat(second.get("result")).isEqualTo("divergence");
-    assertThat((Map<String, Object>) second.get("divergence")).containsEntry("i", 1).containsEntry("expected", "Value(zero)").containsEntry("source", "model");
+    assertThat((Map<String, Object>) second.get("divergence")).containsEntry("i", 1).containsEntry("expected", "read(zero)").containsEntry("source", "model");
   }
 }

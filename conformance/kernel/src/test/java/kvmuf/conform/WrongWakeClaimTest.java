@@ -51,7 +51,7 @@ class WrongWakeClaimTest {
     if (noKvm != null) System.err.println("[skipped] WrongWakeClaimTest kernel: " + noKvm);
     assumeTrue(noKvm == null, noKvm);
     for (boolean woken : new boolean[] {true, false}) {
-      try (KernelTraceTarget target = new KernelTraceTarget(Optional.empty())) {
+      try (KernelTarget target = new KernelTarget(Optional.empty())) {
         check(find(woken), target);
       }
     }

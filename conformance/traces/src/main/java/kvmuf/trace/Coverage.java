@@ -22,7 +22,8 @@ import kvmuf.model.StepObservation;
  * for the report only.
  */
 public final class Coverage {
-  private static final int ACTION_KINDS = Action.FINISHED + 1;
+  /** Every action code kind: the background fetch's two come after FINISHED. */
+  private static final int ACTION_KINDS = Math.max(Action.FINISHED, Action.FETCH_CLEAR_BIT) + 1;
 
   private final Config config;
   private final long[] actions = new long[ACTION_KINDS];

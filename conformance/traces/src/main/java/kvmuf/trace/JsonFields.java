@@ -36,6 +36,14 @@ record JsonFields(String file, int line, String prefix, JsonNode n) {
     return v.longValue();
   }
 
+  boolean bool(String field) {
+    JsonNode v = node(field);
+    if (!v.isBoolean()) {
+      throw error(field, "expected true or false, got " + v.getNodeType().name().toLowerCase());
+    }
+    return v.booleanValue();
+  }
+
   JsonNode object(String field) {
     JsonNode v = node(field);
     if (!v.isObject()) {

@@ -7,15 +7,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import kvmuf.model.Config;
-import kvmuf.model.Invariant;
 import kvmuf.model.State;
 import kvmuf.model.StepObservation;
 
 /**
  * Deterministic replay: steps a {@link Target} through a trace one API-level step at a time and
- * checks each observation against the model. The model side keeps the set of states consistent
- * with what the target showed so far; for each step it computes the allowed observation set
- * ({@link AllowedObservations}) and the run diverges when the target's observation is not in it.
+ * checks each observation against the model. The model side ({@link ModelStates}, the oracle the named
+ * rules use too) keeps the set of states consistent with what the target showed so far; for each step it
+ * computes the allowed observation set ({@link AllowedObservations}) and the run diverges when the target's
+ * observation is not in it.
  * A generated trace's {@code expect} must equal the model's allowed set while the target follows
  * the trace's branch (the first observation of each expect set); a logged run's {@code observed}
  * must be allowed on the logged run's own branch (a second set of states, filtered by the log). The first divergence ends the trace. A state of the consistent set that breaks
@@ -58,12 +58,12 @@ public final class Replayer {
     Config c = t.header().config();
     ApiModel model = models.computeIfAbsent(c, ApiModel::new);
     target.start(t.header());
-    List<State> states = List.of(model.init());
+    ModelStates states = new ModelStates(model);
     if (coverage != null) {
-      coverage.state(states.getFirst());
+      coverage.state(states.states().getFirst());
     }
     // A logged run is checked on its own branch: the target may resolve nondeterminism differently.
-    List<State> logStates = states;
+    ModelStates logStates = new ModelStates(model);
     boolean onBranch = true;
     int leftAt = -1;
     boolean hit = false;
@@ -75,7 +75,7 @@ public final class Replayer {
     Optional<Unsupported> unsupported = Optional.empty();
     for (TraceStep s : t.steps()) {
       done++;
-      AllowedObservations allowed = model.allowed(states, s.action());
+      AllowedObservations allowed = states.allowed(s.action());
       hit |= allowed.boundHit();
       if (allowed.enabledIn() == 0 && !onBranch) {
         // The target took another allowed branch of step leftAt (e.g. a woken fault read where the trace's branch
@@ -112,17 +112,14 @@ public final class Replayer {
         break;
       }
       if (s.observedForm()) {
-        AllowedObservations logAllowed = model.allowed(logStates, s.action());
-        var logNext = s.observed().pages4k() == Target.PAGES_NOT_OBSERVED ? withoutPages(logAllowed, s.observed())
-            : logAllowed.byObservation().get(s.observed());
-        if (logNext == null) {
+        AllowedObservations logAllowed = logStates.allowed(s.action());
+        if (!logStates.keep(logAllowed, s.observed())) {
           div = Optional.of(new Divergence(s.i(), s.line(), logAllowed.enabledIn() == 0
                   ? "the logged run's step is not enabled in the model after its earlier steps"
                   : "the logged observation is not allowed by the model",
               logAllowed.sorted(), Optional.of(s.observed())));
           break;
         }
-        logStates = logNext.size() == 1 ? List.of(logNext.iterator().next()) : List.copyOf(logNext);
       }
       if (got.isEmpty()) {
         div = Optional.of(new Divergence(s.i(), s.line(), "target " + target.name() + " cannot perform " + s.action().name(), expected, got));
@@ -133,29 +130,25 @@ public final class Replayer {
       if (!pagesSeen) {
         pagesUnchecked++;
       }
-      var next = pagesSeen ? allowed.byObservation().get(o) : withoutPages(allowed, o);
-      if (next == null) {
+      if (!states.keep(allowed, o)) {
         div = Optional.of(new Divergence(s.i(), s.line(), "target " + target.name() + " showed an observation the model does not allow", expected, got));
         break;
       }
       // Without mapping counts the target may have taken a branch of the trace's step that differs only in them:
       // the states kept then include every such branch, so from here on the trace's own expect sets (one branch)
       // are no longer the model's allowed sets; only "observed is allowed" is checked.
-      boolean ambiguous = !pagesSeen && s.observations().stream().filter(e -> samePagesAside(o, e)).count() > 1;
-      if (!s.observedForm() && onBranch && (ambiguous || !(pagesSeen ? o.equals(first(s)) : samePagesAside(o, first(s))))) {
+      boolean ambiguous = !pagesSeen && s.observations().stream().filter(e -> ModelStates.samePagesAside(o, e)).count() > 1;
+      if (!s.observedForm() && onBranch && (ambiguous || !(pagesSeen ? o.equals(first(s)) : ModelStates.samePagesAside(o, first(s))))) {
         onBranch = false;
         leftAt = s.i();
       }
       if (coverage != null) {
         coverage.step(s.action(), o);
-      }
-      states = next.size() == 1 ? List.of(next.iterator().next()) : List.copyOf(next);
-      if (coverage != null) {
-        for (State x : states) {
+        for (State x : states.states()) {
           coverage.state(x);
         }
       }
-      Optional<String> bad = violated(model, states);
+      Optional<String> bad = states.violated();
       if (bad.isPresent()) {
         vio = Optional.of(new Violation(s.i(), s.line(), bad.get()));
         break;
@@ -164,24 +157,6 @@ public final class Replayer {
     TraceHeader h = t.header();
     Trace recorded = new Trace(t.source(), new TraceHeader(h.format(), h.config(), h.seed(), h.profile(), "observed"), log);
     return new Result(t, done, div, vio, hit, leftAt, recorded, unsupported, pagesUnchecked);
-  }
-
-  /** The states after every allowed observation that equals {@code o} but for the mapping counts; null when none does. */
-  private static java.util.Set<State> withoutPages(AllowedObservations allowed, StepObservation o) {
-    java.util.Set<State> out = null;
-    for (var e : allowed.byObservation().entrySet()) {
-      if (samePagesAside(o, e.getKey())) {
-        if (out == null) {
-          out = new java.util.LinkedHashSet<>();
-        }
-        out.addAll(e.getValue());
-      }
-    }
-    return out;
-  }
-
-  private static boolean samePagesAside(StepObservation a, StepObservation b) {
-    return a.result().equals(b.result()) && a.unblocked().equals(b.unblocked());
   }
 
   private static boolean sameSet(List<StepObservation> file, java.util.Set<StepObservation> model) {
@@ -203,21 +178,5 @@ public final class Replayer {
       }
     }
     return best;
-  }
-
-  /** The first of the config's invariants (in its order) that some state of the set breaks. */
-  static Optional<String> violated(ApiModel model, List<State> states) {
-    if (states.size() == 1) {
-      String v = model.violated(states.getFirst());
-      return v.isEmpty() ? Optional.empty() : Optional.of(v);
-    }
-    for (Invariant inv : model.config().invariants()) {
-      for (State s : states) {
-        if (!inv.holds(model.config(), s.g(), s.v())) {
-          return Optional.of(inv.name());
-        }
-      }
-    }
-    return Optional.empty();
   }
 }

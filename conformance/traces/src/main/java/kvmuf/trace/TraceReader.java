@@ -249,6 +249,17 @@ public final class TraceReader {
         }
         case DONE -> { f.only(extra, "kind"); yield new Observation.Done(); }
         case SRCU_WAIT -> { f.only(extra, "kind"); yield new Observation.SrcuWait(); }
+        case MMIO_EXIT -> {
+          f.only(extra, "kind", "gpa", "len", "write");
+          yield new Observation.MmioExit(f.integer("gpa"), (int) f.integer("len"), f.bool("write"));
+        }
+        case OTHER_EXIT -> { f.only(extra, "kind", "detail"); yield new Observation.OtherExit(f.text("detail")); }
+        case NO_PROGRESS -> { f.only(extra, "kind", "detail"); yield new Observation.NoProgress(f.text("detail")); }
+        case NO_MESSAGE -> { f.only(extra, "kind"); yield new Observation.NoMessage(); }
+        case KERNEL_WARNINGS -> {
+          f.only(extra, "kind", "count", "first");
+          yield new Observation.KernelWarnings(f.integer("count"), f.text("first"));
+        }
       };
       return o;
     }

@@ -188,6 +188,18 @@ public final class TraceWriter {
       case Observation.Retry r -> {}
       case Observation.Done d -> {}
       case Observation.SrcuWait w -> {}
+      case Observation.MmioExit m -> {
+        g.writeNumberField("gpa", m.gpa());
+        g.writeNumberField("len", m.len());
+        g.writeBooleanField("write", m.write());
+      }
+      case Observation.OtherExit x -> g.writeStringField("detail", x.detail());
+      case Observation.NoProgress x -> g.writeStringField("detail", x.detail());
+      case Observation.NoMessage x -> {}
+      case Observation.KernelWarnings k -> {
+        g.writeNumberField("count", k.count());
+        g.writeStringField("first", k.first());
+      }
     }
   }
 

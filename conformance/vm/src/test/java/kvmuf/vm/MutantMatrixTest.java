@@ -19,14 +19,14 @@ class MutantMatrixTest {
     JsonNode j = json("""
         {"rules":[{"rule":"mmio-outside-memslots","result":"pass"},
                   {"rule":"userfault-exit","result":"divergence","divergence":{"i":3,"step":"Access(v0, g0)",
-                   "expected":"MemoryFault(gpa=0x200000, size=4096, flags=0x10)","observed":"Value(zero)"}}],
+                   "expected":"memory_fault_exit(gpa 0x0, size 4096, USERFAULT)","observed":"read(zero)"}}],
          "traces":{"failures":[{"trace":"trace-000004","step":7,"action":"Access"}]}}""");
     Map<String, Object> d = MutantMatrix.firstDivergence(j).orElseThrow();
     assertThat(d).containsEntry("rule", "userfault-exit").containsEntry("step", 3).containsEntry("action", "Access(v0, g0)")
-        .containsEntry("observed", "Value(zero)");
+        .containsEntry("observed", "read(zero)");
     String line = MutantMatrix.line(new MutantMatrix.Verdict(KernelMutant.NoBitmapCheck, MutantMatrix.Result.KILLED, Optional.of(d), "diverged: 4 of 16 rules, 61 of 100 traces"));
     assertThat(line).contains("killed").contains("NoBitmapCheck").contains("rule userfault-exit, step 3")
-        .contains("expected MemoryFault(gpa=0x200000, size=4096, flags=0x10), observed Value(zero)")
+        .contains("expected memory_fault_exit(gpa 0x0, size 4096, USERFAULT), observed read(zero)")
         .endsWith("(diverged: 4 of 16 rules, 61 of 100 traces)");
   }
 

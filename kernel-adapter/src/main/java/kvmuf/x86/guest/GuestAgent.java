@@ -21,8 +21,15 @@ import kvmuf.x86.Sregs;
  * <p>Protocol, per command: the guest executes three 32-bit {@code in} from port {@link #CMD_PORT}
  * (op, gpa, value), each a KVM_EXIT_IO that the host answers by writing the data into kvm_run; then it
  * performs the access and reports the value with {@code out} to port {@link #REPORT_PORT}. op 1 reads the
- * 32-bit word at gpa, op 2 writes value there, op 3 ({@link #OP_TOUCH}) touches a range, anything else
- * halts (KVM_EXIT_HLT).
+ * 32-bit word at gpa, op 2 writes value there, op 3 ({@link #OP_TOUCH}) touches a range, op 4 ({@link
+ * #OP_KVM_READ}) makes KVM read the word itself, anything else halts (KVM_EXIT_HLT).
+ *
+ * <p>op 4, KVM's own read: the guest executes {@code outsd} with esi = gpa. String port I/O is not done by the
+ * CPU on KVM's behalf: KVM's instruction emulator reads the dword at ds:esi from guest memory itself
+ * (kvm_read_guest through the memslot's host address, a copy_from_user: no stage-2 fault, so no
+ * userfault-bitmap check, and a page missing there sleeps in userfaultfd like any user access), then exits
+ * with KVM_EXIT_IO carrying the dword to the report port. So the value reported is what KVM read: the
+ * model's {@code KvmAccess}.
  *
  * <p>op 3, touch range: the third word is a count; the guest then reads a fourth word, the stride, from
  * {@link #CMD_PORT}, and executes {@code inc dword [gpa + i*stride]} for i = 0 .. count-1 (a
@@ -32,9 +39,10 @@ import kvmuf.x86.Sregs;
  * memory fault, MMIO) leaves the loop registers (ebx = next gpa, eax = words done, ecx = count, edi =
  * stride) intact: {@link #resume()} re-executes the {@code inc} and the loop goes on.
  *
- * <p>Change from the first 39-byte version (for readers of older traces of the bytes): offsets 00-15 are
+ * <p>Changes from the first 39-byte version (for readers of older traces of the bytes): offsets 00-15 are
  * unchanged; {@code cmp esi, 3 / je 2C} was inserted at 16, which moved hlt, the read, the write and the
- * report 5 bytes up (their jumps were re-targeted), and the touch loop was appended at 2C. Ops 0, 1 and 2
+ * report 5 bytes up (their jumps were re-targeted), and the touch loop was appended at 2C. Then, for op 4,
+ * the hlt at 1B became a jump to a second dispatch appended at 3E (the stop's hlt moved there). Ops 0 to 3
  * behave exactly as before.
  *
  * <p>The program, byte by byte (offsets from the code gpa):
@@ -52,8 +60,8 @@ import kvmuf.x86.Sregs;
  * 14: 74 0C            je  22             ; write
  * 16: 83 FE 03         cmp esi, 3
  * 19: 74 11            je  2C             ; touch range
- * 1B: F4               hlt                ; stop
- * 1C: EB E2            jmp 00             ; resumed after hlt: next command
+ * 1B: EB 21            jmp 3E             ; op 4, or stop
+ * 1D: 90               nop                ; (not reached)
  * 1E: 8B 03            mov eax, [ebx]     ; THE read access
  * 20: EB 02            jmp 24
  * 22: 89 03            mov [ebx], eax     ; THE write access
@@ -70,6 +78,14 @@ import kvmuf.x86.Sregs;
  * 39: 01 FB            add ebx, edi
  * 3B: 40               inc eax
  * 3C: EB F5            jmp 33
+ * 3E: 83 FE 04         cmp esi, 4
+ * 41: 74 03            je  46             ; KVM's own read
+ * 43: F4               hlt                ; stop
+ * 44: EB BA            jmp 00             ; resumed after hlt: next command
+ * 46: 89 DE            mov esi, ebx       ; source of the string I/O: the gpa
+ * 48: BA 11 05 00 00   mov edx, 0x511     ; report port
+ * 4D: 6F               outsd              ; THE KVM read: KVM emulates it, reading [esi] itself
+ * 4E: EB B0            jmp 00
  * </pre>
  */
 public final class GuestAgent {
@@ -80,6 +96,8 @@ public final class GuestAgent {
   public static final int OP_WRITE = 2;
   /** Touch range: {@code inc dword} at gpa, gpa+stride, ... (count words), then report count. */
   public static final int OP_TOUCH = 3;
+  /** KVM reads the word itself (string port I/O it emulates): see the class comment. */
+  public static final int OP_KVM_READ = 4;
   /** Default guest-physical address of the program page (gfn 1, as in the reference diagnostics). */
   public static final long DEFAULT_CODE_GPA = 0x1000;
 
@@ -96,8 +114,8 @@ public final class GuestAgent {
     0x74, 0x0C,
     (byte) 0x83, (byte) 0xFE, 0x03,
     0x74, 0x11,
-    (byte) 0xF4,
-    (byte) 0xEB, (byte) 0xE2,
+    (byte) 0xEB, 0x21,
+    (byte) 0x90,
     (byte) 0x8B, 0x03,
     (byte) 0xEB, 0x02,
     (byte) 0x89, 0x03,
@@ -114,6 +132,14 @@ public final class GuestAgent {
     0x01, (byte) 0xFB,
     0x40,
     (byte) 0xEB, (byte) 0xF5,
+    (byte) 0x83, (byte) 0xFE, 0x04,
+    0x74, 0x03,
+    (byte) 0xF4,
+    (byte) 0xEB, (byte) 0xBA,
+    (byte) 0x89, (byte) 0xDE,
+    (byte) 0xBA, 0x11, 0x05, 0x00, 0x00,
+    0x6F,
+    (byte) 0xEB, (byte) 0xB0,
   };
 
   /** The program loaded into a VM: one code page in its own memslot, shared by every vCPU's agent. */
@@ -190,6 +216,15 @@ public final class GuestAgent {
   /** The guest loads the 32-bit word at {@code gpa}. */
   public AgentResult read(long gpa) {
     return access(OP_READ, gpa, 0);
+  }
+
+  /**
+   * KVM itself reads the 32-bit word at {@code gpa} on this vCPU's behalf (it emulates the guest's {@code
+   * outsd} from there): no stage-2 fault, so no KVM Userfault bitmap check; a missing page sleeps in
+   * userfaultfd. The value reported is what KVM read.
+   */
+  public AgentResult kvmRead(long gpa) {
+    return access(OP_KVM_READ, gpa, 0);
   }
 
   /** The guest stores {@code value} at {@code gpa}. */

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import kvmuf.conform.Contents;
 import kvmuf.conform.KernelTarget;
-import kvmuf.conform.KernelTraceTarget;
+import kvmuf.conform.KernelVm;
 import kvmuf.conform.TargetSetup;
 import kvmuf.kvm.Exit;
 import kvmuf.kvm.Kvm;
@@ -59,7 +59,7 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
 
   /** Why this kit cannot run config {@code c} concurrently on any kernel (checked before opening /dev/kvm), or null. */
   public static String unsupportedConfig(Config c) {
-    String deterministic = KernelTraceTarget.unsupportedConfig(c);
+    String deterministic = KernelTarget.unsupportedConfig(c);
     if (deterministic != null) return deterministic;
     if (c.slotKind() != Config.SlotKind.ANON) {
       return "config " + c.name() + " has SlotKind = " + c.slotKind().name().toLowerCase()
@@ -82,7 +82,7 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
       requireNoUserfault(config, vm);
       GuestAgent.Program program = GuestAgent.load(vm, GuestAgent.defaultSlot(vm), GuestAgent.DEFAULT_CODE_GPA);
       this.memory = vm.mapAnonymousAligned(TargetSetup.PAGES_2M * PAGE, MIB2);
-      this.slot = vm.addMemslot(KernelTarget.SLOT, KernelTarget.BASE_GPA, memory);
+      this.slot = vm.addMemslot(KernelVm.SLOT, KernelVm.BASE_GPA, memory);
       if (config.uffdMode() == Config.UffdMode.MISSING) {
         u = Userfaultfd.open(0);
         u.register(memory.address(), memory.length(), Userfaultfd.REGISTER_MODE_MISSING);
@@ -145,21 +145,36 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
   /**
    * vCPU {@code v}'s guest reads gfn {@code g} (KVM_RUN until the agent reports, possibly asleep in userfaultfd
    * meanwhile): a completed read is {@code read} with its value class; anything else is what the model calls it
-   * (a memory_fault exit) or an {@code ioctl} whose result starts with "kernel: ", which the model never allows.
+   * (a memory_fault exit) or one of the kernel-only kinds ({@code mmio_exit}, {@code other_exit}), which the model
+   * never allows.
    */
   public Observation read(int v, int g) {
+    return access(v, g, false);
+  }
+
+  /**
+   * KVM itself reads gfn {@code g} for vCPU {@code v} (the agent's string port I/O, which KVM emulates: no stage-2
+   * fault, no bitmap check; a missing page sleeps in userfaultfd): {@code kvm_read} with its value class.
+   */
+  public Observation kvmRead(int v, int g) {
+    return access(v, g, true);
+  }
+
+  private Observation access(int v, int g, boolean kvm) {
     AgentResult r;
     try {
-      r = agents.get(v).read(KernelTarget.gpa(g));
+      r = kvm ? agents.get(v).kvmRead(KernelVm.gpa(g)) : agents.get(v).read(KernelVm.gpa(g));
     } catch (RuntimeException e) {
-      return new Observation.Ioctl("kernel: KVM_RUN failed: " + e.getMessage());
+      return new Observation.OtherExit("KVM_RUN failed: " + e.getMessage());
     }
     return switch (r) {
+      case AgentResult.Value x when kvm -> new Observation.KvmRead(Contents.classify(g, x.value()));
       case AgentResult.Value x -> new Observation.Read(Contents.classify(g, x.value()));
       case AgentResult.Interrupted i when i.exit() instanceof Exit.MemoryFault m -> new Observation.MemoryFaultExit(
-          m.gpa() - KernelTarget.BASE_GPA, m.size(),
+          m.gpa() - KernelVm.BASE_GPA, m.size(),
           (m.flags() & UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT) != 0 ? List.of("USERFAULT") : List.of());
-      case AgentResult.Interrupted i -> new Observation.Ioctl("kernel: exit " + i.exit());
+      case AgentResult.Interrupted i when i.exit() instanceof Exit.Mmio m -> new Observation.MmioExit(m.gpa() - KernelVm.BASE_GPA, m.len(), m.isWrite());
+      case AgentResult.Interrupted i -> new Observation.OtherExit(i.exit().toString());
     };
   }
 

@@ -52,10 +52,13 @@ final class ConcurrentRun {
     for (int v = 0; v < w.vcpus(); v++) {
       int vcpu = v;
       vcpus.add(thread("vcpu" + v, start, w.vcpuSpin(v), problems, tids, () -> {
-        for (int g : w.reads().get(vcpu)) {
-          Observation o = machine.read(vcpu, g); // long call: no lock held
-          log.append(new Action.Access(vcpu, g), o);
-          if (!(o instanceof Observation.Read)) return;
+        List<Integer> gfns = w.reads().get(vcpu);
+        for (int k = 0; k < gfns.size(); k++) {
+          int g = gfns.get(k);
+          boolean kvm = w.kvmRead(vcpu, k);
+          Observation o = kvm ? machine.kvmRead(vcpu, g) : machine.read(vcpu, g); // long call: no lock held
+          log.append(kvm ? new Action.KvmAccess(vcpu, g) : new Action.Access(vcpu, g), o);
+          if (!(o instanceof Observation.Read || o instanceof Observation.KvmRead)) return;
         }
       }));
     }

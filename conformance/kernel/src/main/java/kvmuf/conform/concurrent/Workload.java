@@ -10,8 +10,9 @@ import kvmuf.model.Config;
 /**
  * What the threads of one concurrent run do, a function of (model config, seed, run index) only:
  * <ul>
- *   <li>each vCPU thread: 1 .. {@code Accesses} guest reads of the model's gfns (the model's {@code Access} is a
- *       read; its budget is {@code Accesses} per vCPU);</li>
+ *   <li>each vCPU thread: 1 .. {@code Accesses} reads of the model's gfns (the model's {@code Access} is a
+ *       read; its budget is {@code Accesses} per vCPU); where the config has {@code KvmAccesses}, each read is
+ *       the guest's or KVM's own ({@code KvmAccess}: string port I/O KVM emulates), as the seed says;</li>
  *   <li>the uffd handler: per gfn, how it resolves that gfn's fault ({@link Resolution});</li>
  *   <li>the VMM thread, where the config has {@code DirtyLog}: nothing, EnableDirtyLog, or EnableDirtyLog then
  *       DisableDirtyLog (the model enables dirty logging at most once);</li>
@@ -21,25 +22,39 @@ import kvmuf.model.Config;
  * What the threads then do to each other is up to the kernel and the scheduler: the seed fixes the workload,
  * not the interleaving.
  */
-public record Workload(List<List<Integer>> reads, List<Resolution> resolutions, List<Action> vmm, List<Integer> spins) {
+public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, List<Resolution> resolutions, List<Action> vmm,
+    List<Integer> spins) {
   /** Busy-wait iterations of the longest head start. */
   static final int MAX_SPIN = 50_000;
 
   public Workload {
     reads = reads.stream().map(List::copyOf).toList();
+    kvmReads = kvmReads.stream().map(List::copyOf).toList();
     resolutions = List.copyOf(resolutions);
     vmm = List.copyOf(vmm);
     spins = List.copyOf(spins);
   }
 
+  /** A workload of guest reads only (no KVM reads). */
+  public Workload(List<List<Integer>> reads, List<Resolution> resolutions, List<Action> vmm, List<Integer> spins) {
+    this(reads, reads.stream().map(r -> r.stream().map(g -> false).toList()).toList(), resolutions, vmm, spins);
+  }
+
   public static Workload of(Config c, long seed, int run) {
     SplittableRandom rnd = stream(seed, run);
     List<List<Integer>> reads = new ArrayList<>();
+    List<List<Boolean>> kvm = new ArrayList<>();
     for (int v = 0; v < c.vcpus(); v++) {
       int n = 1 + rnd.nextInt(c.accesses());
       List<Integer> gfns = new ArrayList<>();
-      for (int k = 0; k < n; k++) gfns.add(rnd.nextInt(c.numGfns()));
+      List<Boolean> kinds = new ArrayList<>();
+      for (int k = 0; k < n; k++) {
+        gfns.add(rnd.nextInt(c.numGfns()));
+        // Drawn only where the config has KVM's own reads: every other config's workloads stay what they were.
+        kinds.add(c.kvmAccesses() && rnd.nextBoolean());
+      }
       reads.add(gfns);
+      kvm.add(kinds);
     }
     List<Resolution> res = new ArrayList<>();
     for (int g = 0; g < c.numGfns(); g++) res.add(Resolution.values()[rnd.nextInt(Resolution.values().length)]);
@@ -51,7 +66,7 @@ public record Workload(List<List<Integer>> reads, List<Resolution> resolutions, 
     }
     List<Integer> spins = new ArrayList<>();
     for (int t = 0; t <= c.vcpus(); t++) spins.add(rnd.nextInt(MAX_SPIN + 1));
-    return new Workload(reads, res, vmm, spins);
+    return new Workload(reads, kvm, res, vmm, spins);
   }
 
   /** The random stream of run {@code run}: a function of (seed, run) only. */
@@ -63,6 +78,11 @@ public record Workload(List<List<Integer>> reads, List<Resolution> resolutions, 
 
   public int vcpus() {
     return reads.size();
+  }
+
+  /** Whether vCPU {@code v}'s {@code k}-th read is KVM's own ({@code KvmAccess}) rather than the guest's. */
+  boolean kvmRead(int v, int k) {
+    return kvmReads.get(v).get(k);
   }
 
   /** Head start of vCPU {@code v}'s thread. */
@@ -83,7 +103,9 @@ public record Workload(List<List<Integer>> reads, List<Resolution> resolutions, 
   public String describe() {
     List<String> parts = new ArrayList<>();
     for (int v = 0; v < reads.size(); v++) {
-      parts.add("vcpu" + v + " reads " + reads.get(v).stream().map(g -> "g" + g).collect(Collectors.joining(" ")));
+      List<String> rs = new ArrayList<>();
+      for (int k = 0; k < reads.get(v).size(); k++) rs.add((kvmRead(v, k) ? "kvm:g" : "g") + reads.get(v).get(k));
+      parts.add("vcpu" + v + " reads " + String.join(" ", rs));
     }
     for (int g = 0; g < resolutions.size(); g++) parts.add("g" + g + " " + resolutions.get(g).calls);
     parts.add("vmm " + (vmm.isEmpty() ? "idle" : vmm.stream().map(Action::name).collect(Collectors.joining(" "))));

@@ -1,12 +1,12 @@
 package kvmuf.conform.rules;
 
+import kvmuf.model.StepObservation;
 import java.util.ArrayList;
 import java.util.List;
 import kvmuf.conform.Expectation;
 import kvmuf.conform.HostThp;
-import kvmuf.conform.Observation;
 import kvmuf.conform.RuleRun;
-import kvmuf.conform.Step;
+import kvmuf.conform.ApiCall;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Action;
 
@@ -24,17 +24,17 @@ final class HugeFrame {
    * maps the frame and checks the model's huge-frame count; returns the mappings before the touch, the base
    * every later count is relative to (the guest agent's own pages).
    */
-  static Observation.Mappings mapped(RuleRun run) {
+  static StepObservation mapped(RuleRun run) {
     String thp = HostThp.mode();
     if (thp.contains("[never]") || thp.equals("absent")) run.unsupported("transparent huge pages are off on this host (" + thp + ")");
     long kb = HostThp.anonHugeKb(run.target().hostAddress());
     if (kb < 2048) run.unsupported("the host gave no transparent huge page for the slot (AnonHugePages " + kb + " kB)");
-    Observation.Mappings base = (Observation.Mappings) run.run(new Step.ReadMappings());
+    StepObservation base = run.run(new ApiCall.ReadMappings());
 
     run.modelOnly(new Action.KvmAccess(0, 0));
     run.modelOnly(new Action.KvmAccess(0, 1));
     touch(run, 2);
-    Observation.Mappings after = (Observation.Mappings) run.run(new Step.ReadMappings());
+    StepObservation after = run.run(new ApiCall.ReadMappings());
     if (after.pages4k() + after.pages2m() == 0) {
       run.unsupported("this KVM does not count mappings in pages_* stats (pages_4k=0, pages_2m=0 after the guest touched 512 pages)");
     }
@@ -49,9 +49,9 @@ final class HugeFrame {
   static void touch(RuleRun run, int modelGfns) {
     run.expect(new Action.Access(0, 0));
     Expectation rest = run.lastExpected();
-    if (modelGfns == 2) rest = Expectation.model(run.oracle().step(new Action.Access(0, 1), run.target().installCall()));
-    List<Step> steps = new ArrayList<>();
-    for (int g = 1; g < TargetSetup.PAGES_2M; g++) steps.add(new Step.Access(0, g));
+    if (modelGfns == 2) rest = run.modelStep(new Action.Access(0, 1));
+    List<Action> steps = new ArrayList<>();
+    for (int g = 1; g < TargetSetup.PAGES_2M; g++) steps.add(new Action.Access(0, g));
     run.expectAll("Access(v0, g1..g511)", steps, rest);
   }
 }

@@ -1,10 +1,10 @@
 package kvmuf.conform.rules;
 
-import kvmuf.conform.KernelTarget;
-import kvmuf.conform.Observation;
+import kvmuf.conform.KernelVm;
+import kvmuf.model.Observation;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
-import kvmuf.conform.Step;
+import kvmuf.conform.ApiCall;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
@@ -16,10 +16,10 @@ public final class MemslotOverlap {
       "creating a memslot that overlaps another fails with EEXIST",
       TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
       run -> {
-        long end = KernelTarget.gpa(TargetSetup.PAGES_2M);
-        run.expectUapi(new Step.CreateMemslot(1, KernelTarget.gpa(256), 16), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EEXIST"));
-        run.expectUapi(new Step.CreateMemslot(1, end - 8 * 4096, 16), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EEXIST"));
-        run.expectUapi(new Step.CreateMemslot(1, end, 16), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "ok"));
+        long end = KernelVm.gpa(TargetSetup.PAGES_2M);
+        run.expectUapi(new ApiCall.CreateMemslot(1, KernelVm.gpa(256), 16), new Observation.Ioctl("EEXIST"));
+        run.expectUapi(new ApiCall.CreateMemslot(1, end - 8 * 4096, 16), new Observation.Ioctl("EEXIST"));
+        run.expectUapi(new ApiCall.CreateMemslot(1, end, 16), new Observation.Ioctl("ok"));
       });
 
   private MemslotOverlap() {}

@@ -1,9 +1,9 @@
 package kvmuf.conform.rules;
 
-import kvmuf.conform.Observation;
+import kvmuf.model.Observation;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
-import kvmuf.conform.Step;
+import kvmuf.conform.ApiCall;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
@@ -20,7 +20,7 @@ public final class MemslotUnknownFlagEinval {
       "memslot-unknown-flag-einval",
       "a flags-only update setting an undefined flag (1<<4) fails with EINVAL, with or without KVM_CAP_USERFAULT",
       TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
-      run -> run.expectUapi(new Step.SetFlags(UNKNOWN_FLAG), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL")));
+      run -> run.expectUapi(new ApiCall.SetFlags(UNKNOWN_FLAG), new Observation.Ioctl("EINVAL")));
 
   private MemslotUnknownFlagEinval() {}
 }

@@ -1,10 +1,9 @@
 package kvmuf.conform.rules;
 
-import kvmuf.conform.KernelTarget;
-import kvmuf.conform.Observation;
+import kvmuf.model.Action;
+import kvmuf.model.Observation;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
-import kvmuf.conform.Step;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
@@ -18,7 +17,7 @@ public final class MmioOutsideMemslots {
       "mmio-outside-memslots",
       "an access outside every memslot exits with KVM_EXIT_MMIO and that gpa",
       TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
-      run -> run.expectUapi(new Step.Access(0, OUTSIDE), new Observation.Mmio(KernelTarget.gpa(OUTSIDE), 4, false)));
+      run -> run.expectUapi(new Action.Access(0, OUTSIDE), new Observation.MmioExit(OUTSIDE * Observation.PAGE_SIZE, 4, false)));
 
   private MmioOutsideMemslots() {}
 }

@@ -1,11 +1,13 @@
 package kvmuf.conform.rules;
 
-import java.util.TreeMap;
+import kvmuf.model.StepObservation;
+import kvmuf.model.Observations;
+import kvmuf.trace.Target;
+import java.util.Map;
 import kvmuf.conform.ModelConfigs;
-import kvmuf.conform.Observation;
+import kvmuf.model.Observation;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
-import kvmuf.conform.Step;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Action;
 import kvmuf.model.Config.SlotKind;
@@ -28,10 +30,9 @@ public final class UffdDontwake {
         run.expect(new Action.Access(1, 0));
         UffdEexistWake.installedWithoutWake(run);
         run.expect(new Action.UffdRead(0));
-        TreeMap<Integer, Observation> woken = new TreeMap<>();
-        woken.put(1, new Observation.Value(ValueClass.FETCHED));
-        run.expectUapi(new Step.UffdWake(0), new Observation.Ioctl("UFFDIO_WAKE", "ok", woken));
-        run.expectUapi(new Step.Access(1, 0), new Observation.Value(ValueClass.FETCHED));
+        run.expectUapi(new Action.UffdWake(0), new StepObservation(new Observation.Ioctl("ok"),
+            Map.of(Observations.vcpuActor(1), new Observation.Read(ValueClass.FETCHED)), Target.PAGES_NOT_OBSERVED, Target.PAGES_NOT_OBSERVED));
+        run.expectUapi(new Action.Access(1, 0), new Observation.Read(ValueClass.FETCHED));
       });
 
   private UffdDontwake() {}

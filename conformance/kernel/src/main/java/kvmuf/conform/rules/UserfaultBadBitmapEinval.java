@@ -1,9 +1,9 @@
 package kvmuf.conform.rules;
 
-import kvmuf.conform.Observation;
+import kvmuf.model.Observation;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
-import kvmuf.conform.Step;
+import kvmuf.conform.ApiCall;
 import kvmuf.conform.TargetSetup;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Config.SlotKind;
@@ -27,7 +27,7 @@ public final class UserfaultBadBitmapEinval {
         if (p.hasUserfault() && !p.validatesBitmapPointer()) {
           run.unsupported("profile " + p.id() + " does not validate the bitmap pointer at the ioctl (v1 faults at KVM_RUN instead)");
         }
-        run.expectUapi(new Step.EnableUserfaultAt(KERNEL_ADDRESS), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL"));
+        run.expectUapi(new ApiCall.EnableUserfaultAt(KERNEL_ADDRESS), new Observation.Ioctl("EINVAL"));
       });
 
   private UserfaultBadBitmapEinval() {}

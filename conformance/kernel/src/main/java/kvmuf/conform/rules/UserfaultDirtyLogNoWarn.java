@@ -1,10 +1,10 @@
 package kvmuf.conform.rules;
 
 import kvmuf.conform.ModelConfigs;
-import kvmuf.conform.Observation;
+import kvmuf.model.Observation;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
-import kvmuf.conform.Step;
+import kvmuf.conform.ApiCall;
 import kvmuf.conform.TargetSetup;
 import kvmuf.model.Action;
 import kvmuf.model.Config.SlotKind;
@@ -24,7 +24,7 @@ public final class UserfaultDirtyLogNoWarn {
       TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
       ModelConfigs.of("conform-userfault-dirty-log", 1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, true, false),
       run -> {
-        run.run(new Step.ReadKernelWarnings()); // the baseline: WARNs logged before this rule are not its business
+        run.run(new ApiCall.ReadKernelWarnings()); // the baseline: WARNs logged before this rule are not its business
         run.expect(new Action.EnableDirtyLog());
         UserfaultExit.markAndExit(run, 0);
         run.expect(new Action.Install(0));
@@ -32,7 +32,7 @@ public final class UserfaultDirtyLogNoWarn {
         run.expect(new Action.ResumeVcpu(0));
         run.expect(new Action.Access(0, 0)); // re-enters KVM_RUN: the retried read
         run.expect(new Action.DisableUserfault());
-        run.expectUapi(new Step.ReadKernelWarnings(), new Observation.KernelWarnings(0, ""));
+        run.expectUapi(new ApiCall.ReadKernelWarnings(), new Observation.KernelWarnings(0, ""));
       });
 
   private UserfaultDirtyLogNoWarn() {}

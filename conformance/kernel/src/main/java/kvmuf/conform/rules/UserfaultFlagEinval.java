@@ -1,9 +1,10 @@
 package kvmuf.conform.rules;
 
-import kvmuf.conform.Observation;
+import kvmuf.model.Action;
+import kvmuf.model.Observation;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
-import kvmuf.conform.Step;
+import kvmuf.conform.ApiCall;
 import kvmuf.conform.TargetSetup;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.kvm.UserfaultEvidence;
@@ -28,8 +29,8 @@ public final class UserfaultFlagEinval {
           run.unsupported((e.flagAccepted() ? "this kernel offers KVM Userfault (" : "this kernel does not offer KVM Userfault (")
               + e.describe() + "), and profile " + p.id() + " is in use: the userfault-* rules apply instead");
         }
-        run.expectUapi(new Step.SetFlags(UapiProfile.KVM_MEM_USERFAULT), Observation.Ioctl.of("KVM_SET_USER_MEMORY_REGION2", "EINVAL"));
-        run.expectUapi(new Step.Access(0, 0), new Observation.Value(ValueClass.ZERO));
+        run.expectUapi(new ApiCall.SetFlags(UapiProfile.KVM_MEM_USERFAULT), new Observation.Ioctl("EINVAL"));
+        run.expectUapi(new Action.Access(0, 0), new Observation.Read(ValueClass.ZERO));
       });
 
   private UserfaultFlagEinval() {}

@@ -16,6 +16,7 @@ import kvmuf.conform.RuleRunner;
 import kvmuf.conform.StepRate;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.UapiProfile;
+import kvmuf.kvm.UserfaultEvidence;
 import kvmuf.model.MutantId;
 
 /**
@@ -81,17 +82,33 @@ public record HostConform(List<Rule> rules, List<KernelTraces.Named> traces, Str
         t.putAll(KernelTraces.json(o));
         m.put("traces", t);
       }
+      m.put("userfault", userfaultJson());
       m.put("divergences", divergences);
       m.put("rate", rate.json());
       return new Outcome(divergences, Optional.of(m));
     } else {
       if (!rules.isEmpty()) out.println(report.summary());
-      if (o != null) out.println(KernelTraces.summary(o));
+      if (o != null) {
+        out.println(KernelTraces.actionsLine(o));
+        out.println(KernelTraces.summary(o));
+      }
       out.println("divergences: " + divergences);
       out.println(rate.line());
     }
     out.flush();
     return new Outcome(divergences, Optional.empty());
+  }
+
+  /** What this kernel showed about KVM Userfault (with --userfault-cap's number), as probe --json names it. */
+  static Map<String, Object> userfaultJson() {
+    UserfaultEvidence e = UserfaultEvidence.ofThisKernel();
+    Map<String, Object> u = new LinkedHashMap<>();
+    u.put("detectedProfile", e.profile().id());
+    u.put("offered", e.flagAccepted());
+    u.put("capability", e.capability().isPresent() ? e.capability().getAsInt() : null);
+    u.put("capabilitySource", e.capabilitySource());
+    u.put("evidence", e.describe());
+    return u;
   }
 
   /** The KVM Userfault UAPI profile of this machine's /dev/kvm. */

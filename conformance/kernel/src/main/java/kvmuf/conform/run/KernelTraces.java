@@ -7,7 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import kvmuf.conform.KernelTraceTarget;
+import kvmuf.conform.KernelTarget;
+import kvmuf.kvm.Kvm;
+import kvmuf.kvm.SlotMemory;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.sys.Libc;
 import kvmuf.trace.ReplayReport;
@@ -16,7 +18,7 @@ import kvmuf.trace.Trace;
 import kvmuf.trace.TraceCodec;
 
 /**
- * Replays traces on this machine's kernel ({@link KernelTraceTarget}) for {@code conform --traces} and
+ * Replays traces on this machine's kernel ({@link KernelTarget}) for {@code conform --traces} and
  * {@code traces replay --target host}: per-trace results (divergences with step, expected set and observed;
  * unsupported steps with the reason), counts, and the observed runs as NDJSON next to the expectations.
  *
@@ -30,8 +32,28 @@ public final class KernelTraces {
   /** A named trace: its file name stem (trace-000007) and the trace. */
   public record Named(String name, Trace trace) {}
 
+  /**
+   * @param actions every visible model action, with the steps of it the kernel ran (0 where none did)
+   * @param unsupportedActions the actions a trace stopped at as unsupported, each with the first reason given
+   */
   public record Outcome(int traces, int passed, int diverged, int unsupportedTraces, long stepsRun, long stepsUnsupported,
-      long stepsNotRun, long pagesUnchecked, List<Replayer.Result> results, List<String> names) {}
+      long stepsNotRun, long pagesUnchecked, List<Replayer.Result> results, List<String> names, Map<String, Long> actions,
+      Map<String, String> unsupportedActions) {}
+
+  /**
+   * The configs {@code conform} generates traces of when none is named: on a kernel with KVM_CAP_USERFAULT
+   * ({@code profile}) conform-userfault, and gmem-fetch where this kernel's guest_memfd has MMAP and
+   * INIT_SHARED (guest_memfd post-copy); else conform-upstream; and on every kernel conform-kvm-access (KVM's own
+   * reads, which KVM Userfault leaves to userfaultfd).
+   */
+  public static List<String> defaultConfigs(UapiProfile profile) {
+    if (!profile.hasUserfault()) return List.of("conform-upstream", "conform-kvm-access");
+    try (Kvm kvm = Kvm.open()) {
+      return SlotMemory.guestMemfdUnsupported(kvm).isEmpty()
+          ? List.of("conform-userfault", "gmem-fetch", "conform-kvm-access")
+          : List.of("conform-userfault", "conform-kvm-access");
+    }
+  }
 
   /** This machine's kernel release and architecture, as the reports name it. */
   public static String kernel() {
@@ -53,7 +75,10 @@ public final class KernelTraces {
     long stepsUnsupported = 0;
     long notRun = 0;
     long pages = 0;
-    try (KernelTraceTarget target = new KernelTraceTarget(profile)) {
+    Map<String, Long> actions = new LinkedHashMap<>();
+    TraceCodec.actionNames().forEach(a -> actions.put(a, 0L));
+    Map<String, String> unsupportedActions = new java.util.TreeMap<>();
+    try (KernelTarget target = new KernelTarget(profile)) {
       Replayer replayer = new Replayer(target);
       for (Named n : traces) {
         Replayer.Result r = replayer.replay(n.trace(), null);
@@ -61,6 +86,10 @@ public final class KernelTraces {
         names.add(n.name());
         stepsRun += r.stepsReplayed();
         pages += r.pagesUnchecked();
+        r.recorded().steps().forEach(s -> actions.merge(s.action().name(), 1L, Long::sum));
+        // A step's own reason (no capability for it) says more than a config this target cannot build at all.
+        r.unsupported().ifPresent(u -> unsupportedActions.merge(u.action(), u.reason(),
+            (was, now) -> was.startsWith("config ") && !now.startsWith("config ") ? now : was));
         if (!r.ok()) {
           diverged++;
         } else if (r.unsupported().isPresent()) {
@@ -80,7 +109,8 @@ public final class KernelTraces {
         }
       }
     }
-    return new Outcome(traces.size(), passed, diverged, unsupportedTraces, stepsRun, stepsUnsupported, notRun, pages, results, names);
+    return new Outcome(traces.size(), passed, diverged, unsupportedTraces, stepsRun, stepsUnsupported, notRun, pages, results, names,
+        actions, unsupportedActions);
   }
 
   /** One line per trace: pass, DIVERGENCE (with expected and observed), or unsupported at step k. */
@@ -113,6 +143,8 @@ public final class KernelTraces {
     c.put("stepsPagesUnchecked", o.pagesUnchecked());
     c.put("divergences", o.diverged());
     m.put("counts", c);
+    m.put("actions", o.actions());
+    m.put("unsupportedActions", o.unsupportedActions());
     List<Object> failures = new ArrayList<>();
     List<Object> unsupported = new ArrayList<>();
     for (int k = 0; k < o.results().size(); k++) {
@@ -134,6 +166,14 @@ public final class KernelTraces {
     m.put("failures", failures);
     m.put("unsupported", unsupported);
     return m;
+  }
+
+  /** "steps per action: Access 412, UffdRead 98, ..., KvmAccess 0 (unsupported: ...)": what the kernel really ran. */
+  public static String actionsLine(Outcome o) {
+    List<String> parts = new ArrayList<>();
+    o.actions().forEach((a, n) -> parts.add(a + " " + n + (n == 0 && o.unsupportedActions().containsKey(a)
+        ? " (unsupported: " + o.unsupportedActions().get(a) + ")" : "")));
+    return "steps per action: " + String.join(", ", parts);
   }
 
   public static String summary(Outcome o) {

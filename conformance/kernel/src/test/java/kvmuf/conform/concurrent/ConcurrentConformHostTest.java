@@ -47,6 +47,26 @@ class ConcurrentConformHostTest {
   }
 
   @Test
+  void kvmsOwnReadsRunConcurrentlyAndTheValidatorAcceptsThem() {
+    // conform-kvm-access: a vCPU's read is the guest's or KVM's own (string port I/O KVM emulates), as the seed says.
+    Config c = Config.load("conform-kvm-access");
+    ConcurrentConform.Outcome o = new ConcurrentConform(c, 2, Optional.empty(), Optional.empty(), ConcurrentConform.DEFAULT_PATIENCE)
+        .run(RUNS, r -> {});
+    int kvmReads = 0;
+    for (ConcurrentConform.RunResult r : o.runs()) {
+      assertThat(r.verdict()).as("%s (%s): %s", r.name(), r.workload().describe(), r.reason().orElse("-"))
+          .isEqualTo(ConcurrentConform.Verdict.VALID);
+      for (TraceStep s : r.log().orElseThrow().steps()) {
+        if (s.action() instanceof Action.KvmAccess) {
+          assertThat(s.observed().result()).as("KVM read the page the handler installed").isEqualTo(new Observation.KvmRead(ValueClass.FETCHED));
+          kvmReads++;
+        }
+      }
+    }
+    assertThat(kvmReads).as("the runs made KVM read guest memory itself").isGreaterThan(RUNS / 2);
+  }
+
+  @Test
   void conformUpstreamRunsLogWhatTheThreadsDidAndTheValidatorAcceptsIt(@TempDir Path dir) {
     Config c = Config.load("conform-upstream");
     ConcurrentConform.Outcome o = new ConcurrentConform(c, 1, Optional.empty(), Optional.of(dir), ConcurrentConform.DEFAULT_PATIENCE)

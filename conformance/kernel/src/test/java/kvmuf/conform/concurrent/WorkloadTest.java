@@ -53,4 +53,17 @@ class WorkloadTest {
         "vcpu0 reads g0 g1; vcpu1 reads g1; g0 UFFDIO_COPY; g1 UFFDIO_COPY(DONTWAKE)+UFFDIO_WAKE; vmm EnableDirtyLog");
     assertThat(w.accesses()).isEqualTo(3);
   }
+
+  @Test
+  void kvmReadsOnlyWhereTheConfigHasThem() {
+    int kvm = 0;
+    for (int run = 0; run < 20; run++) {
+      Workload up = Workload.of(Config.load("conform-upstream"), 1, run);
+      for (int v = 0; v < up.vcpus(); v++) for (int k = 0; k < up.reads().get(v).size(); k++) assertThat(up.kvmRead(v, k)).isFalse();
+      Workload w = Workload.of(Config.load("conform-kvm-access"), 1, run);
+      for (int v = 0; v < w.vcpus(); v++) for (int k = 0; k < w.reads().get(v).size(); k++) if (w.kvmRead(v, k)) kvm++;
+      assertThat(w).isEqualTo(Workload.of(Config.load("conform-kvm-access"), 1, run));
+    }
+    assertThat(kvm).as("some of conform-kvm-access's reads are KVM's").isPositive();
+  }
 }

@@ -1,0 +1,31 @@
+package kvmuf.conform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import kvmuf.model.Config;
+import org.junit.jupiter.api.Test;
+
+/** Which shipped configs the kernel trace target can replay, and why not the others (never a silent pass). */
+class KernelTargetConfigTest {
+  @Test
+  void theConformConfigsAreReplayable() {
+    assertThat(KernelTarget.unsupportedConfig(Config.load("conform-upstream"))).isNull();
+    assertThat(KernelTarget.unsupportedConfig(Config.load("conform-userfault"))).isNull();
+  }
+
+  @Test
+  void theGuestMemfdConfigsAreReplayable() {
+    // UserfaultUse = start (the slot is created armed) and invalidations without userfaultfd (every vCPU is
+    // quiescent between steps): whether the kernel offers USERFAULT and guest_memfd MMAP is asked when the VM is built.
+    for (String c : new String[] {"small-gmem", "gmem-fetch", "frames-gmem", "gmem-kvm-access"}) {
+      assertThat(KernelTarget.unsupportedConfig(Config.load(c))).as(c).isNull();
+    }
+    assertThat(KernelTarget.unsupportedConfig(Config.load("small-dirty"))).as("UserfaultUse = start on anon").isNull();
+  }
+
+  @Test
+  void configsTheTargetCannotSetUpOrObserveSayWhy() {
+    assertThat(KernelTarget.unsupportedConfig(Config.load("small"))).contains("invalidations").contains("retry");
+    assertThat(KernelTarget.unsupportedConfig(Config.load("small-apf"))).contains("AsyncPf = kernel");
+  }
+}
