@@ -64,7 +64,8 @@ ASSUME /\ NumGfns \in Nat \ {0}
 MutantIds == {"HugeWhileUserfault", "NoZapOnEnable", "ClearBeforeInstall",
               "NoWakeOnEexist", "RecoverWithDirtyLog", "NoUffdForKvmAccess",
               "ZapBeforeSrcuWait", "NoSeqRetry", "AsyncPfBypassesBitmap",
-              "WrongExitFlags", "NoRetryOnObsoleteRoot", "BackgroundClearBeforeInstall"}
+              "WrongExitFlags", "NoRetryOnObsoleteRoot", "BackgroundClearBeforeInstall",
+              "NoZapOnReenable"}
 ASSUME Mutants \subseteq MutantIds
 
 Mutant(id) == id \in Mutants
@@ -105,7 +106,8 @@ MemslotOps == {"idle", "enable", "disable", "dirtyOn", "dirtyOff"}
 VARIABLE flags          \* flags of the active memslot
 VARIABLE slotGen        \* generation of the active memslot (0/1: one update at a time)
 VARIABLE memslotOp      \* flags-only update swapped in, waiting for SRCU readers and commit
-memslotVars == <<flags, slotGen, memslotOp>>
+VARIABLE rearm          \* USERFAULT was disabled since it was on: an enable now re-arms the slot (R5's fix)
+memslotVars == <<flags, slotGen, memslotOp, rearm>>
 
 VARIABLE bitmap         \* bitmap[g]: the userfault bit of gfn g
 VARIABLE fetched        \* fetched[g]: the backing holds the content from the migration source
@@ -224,6 +226,7 @@ InitMemslotVars ==
     /\ flags = IF UserfaultUse = "start" THEN {"USERFAULT"} ELSE {}
     /\ slotGen = 0
     /\ memslotOp = "idle"
+    /\ rearm = FALSE
 
 InitMemVars ==
     /\ bitmap = [g \in Gfns |-> UserfaultUse = "start"]
@@ -503,18 +506,23 @@ EnableUserfault ==
     /\ slotGen' = 1 - slotGen
     /\ memslotOp' = "enable"
     /\ spte' = IF Mutant("ZapBeforeSrcuWait") THEN NoSpte ELSE spte
-    /\ UNCHANGED <<bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED <<rearm, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
 
-\* USERFAULT 1 -> 0 once nothing is marked (post-copy is over).
+\* USERFAULT 1 -> 0: post-copy is over (nothing marked), or aborted with bits still set (the
+\* kernel has no rule against it: marked gfns are simply no longer trapped). Marks set on mapped
+\* gfns take effect once USERFAULT is enabled again (R5's documented fix: disable, re-enable).
+\* With bits set only where userfaultfd catches the marked gfns meanwhile: on guest_memfd
+\* without it the guest would read unfetched pages until the re-enable commits.
 DisableUserfault ==
     /\ UserfaultUse # "none"
     /\ memslotOp = "idle"
     /\ "USERFAULT" \in flags
-    /\ \A g \in Gfns : ~bitmap[g]
+    /\ UffdMode # "none" \/ \A g \in Gfns : ~bitmap[g]
     /\ flags' = flags \ {"USERFAULT"}
     /\ slotGen' = 1 - slotGen
     /\ memslotOp' = "disable"
+    /\ rearm' = TRUE
     /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
 
@@ -527,7 +535,7 @@ EnableDirtyLog ==
     /\ flags' = flags \cup {"DIRTY_LOG"}
     /\ slotGen' = 1 - slotGen
     /\ memslotOp' = "dirtyOn"
-    /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED <<rearm, memVars, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
 
 \* KVM_MEM_LOG_DIRTY_PAGES 1 -> 0.
@@ -538,11 +546,12 @@ DisableDirtyLog ==
     /\ slotGen' = 1 - slotGen
     /\ memslotOp' = "dirtyOff"
     /\ dirtyDone' = TRUE
-    /\ UNCHANGED <<memVars, vcpuVars, uffdVars, armed, lastRead, lastKvmRead>>
+    /\ UNCHANGED <<rearm, memVars, vcpuVars, uffdVars, armed, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
 
 \* After synchronize_srcu() (no in-flight access uses the old slot) the arch commit runs:
-\* enable: kvm_arch_userfault_enabled() drops every mapping of the slot; disable: x86
+\* enable (the first or a re-arm): kvm_arch_userfault_enabled() drops every mapping of the slot
+\* (NoZapOnReenable: only the first enable does, R5); disable: x86
 \* recovers huge pages unless dirty logging is on (R10), arm64 does nothing (R7);
 \* dirty logging on: huge mappings split; off: x86 recovers unless USERFAULT is on.
 \* SlotZap = "all" (x86 under KVM_X86_QUIRK_SLOT_ZAP_ALL): the zap obsoletes every root, so a
@@ -553,7 +562,8 @@ CommitMemslot ==
     /\ \A v \in Vcpus : pc[v] \in SrcuStages => vgen[v] = slotGen
     /\ memslotOp' = "idle"
     /\ CASE memslotOp = "enable" ->
-              /\ spte' = IF Mutant("NoZapOnEnable") \/ Mutant("ZapBeforeSrcuWait")
+              /\ spte' = IF \/ Mutant("NoZapOnEnable") \/ Mutant("ZapBeforeSrcuWait")
+                            \/ rearm /\ Mutant("NoZapOnReenable")
                          THEN spte ELSE NoSpte
               /\ vstale' = [v \in Vcpus |->
                               vstale[v] \/ (SlotZap = "all" /\ pc[v] \in SrcuStages /\ vkind[v] = "vcpu")]
@@ -568,7 +578,7 @@ CommitMemslot ==
          [] memslotOp = "dirtyOff" ->
               /\ spte' = IF Arch = "x86" /\ "USERFAULT" \notin flags THEN Recovered ELSE spte
               /\ UNCHANGED <<armed, vstale>>
-    /\ UNCHANGED <<flags, slotGen, bitmap, fetched, present, mmuSeq, pc, vgfn, vkind, vseq, vgen,
+    /\ UNCHANGED <<flags, slotGen, rearm, bitmap, fetched, present, mmuSeq, pc, vgfn, vkind, vseq, vgen,
                    budget, exitFlags, uffdVars, dirtyDone, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
 
@@ -656,6 +666,7 @@ TypeOK ==
     /\ flags \subseteq Flags
     /\ slotGen \in {0, 1}
     /\ memslotOp \in MemslotOps
+    /\ rearm \in BOOLEAN
     /\ bitmap \in [Gfns -> BOOLEAN]
     /\ fetched \in [Gfns -> BOOLEAN]
     /\ present \in [Gfns -> BOOLEAN]

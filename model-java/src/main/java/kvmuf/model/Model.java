@@ -79,6 +79,7 @@ public final class Model {
   private final boolean zapAll;
   private final boolean fetch;
   private final boolean mFetchClearFirst;
+  private final boolean mNoZapRearm;
   private final int bg;
 
   public Model(Config config) {
@@ -108,6 +109,7 @@ public final class Model {
     this.zapAll = config.slotZap() == Config.SlotZap.ALL;
     this.fetch = config.backgroundFetch();
     this.mFetchClearFirst = config.mutant(MutantId.BackgroundClearBeforeInstall);
+    this.mNoZapRearm = config.mutant(MutantId.NoZapOnReenable);
     this.bg = StateBits.bgShift(gfns);
   }
 
@@ -583,12 +585,16 @@ public final class Model {
     if (useNone || op(g) != OP_IDLE || !uf(g)) {
       return;
     }
-    for (int x = 0; x < gfns; x++) {
-      if (bitmap(g, x)) {
-        return;
+    if (!uffd) {
+      for (int x = 0; x < gfns; x++) {
+        if (bitmap(g, x)) {
+          return; // without userfaultfd nothing would catch the marked gfns until a re-enable commits
+        }
       }
     }
-    out.accept(Action.code(Action.DISABLE_USERFAULT, 0, 0), swap(g, flags(g) & ~UF, OP_DISABLE), v);
+    // bits may still be set: an abort of post-copy; the next enable re-arms (R5's fix)
+    long ng = set(swap(g, flags(g) & ~UF, OP_DISABLE), REARM, 1, 1);
+    out.accept(Action.code(Action.DISABLE_USERFAULT, 0, 0), ng, v);
   }
 
   void enableDirtyLog(long g, long v, Sink out) {
@@ -621,7 +627,7 @@ public final class Model {
     long nv = v;
     switch (op) {
       case OP_ENABLE -> {
-        if (!(mNoZap || mZapEarly)) {
+        if (!(mNoZap || mZapEarly || (rearm(g) && mNoZapRearm))) {
           ng = noSpte(ng);
         }
         if (zapAll) {

@@ -13,5 +13,6 @@ public enum MutantId {
   AsyncPfBypassesBitmap,
   WrongExitFlags,
   NoRetryOnObsoleteRoot,
-  BackgroundClearBeforeInstall
+  BackgroundClearBeforeInstall,
+  NoZapOnReenable
 }

@@ -182,9 +182,8 @@ public sealed interface Observation {
    * The kinds a config can produce at all, decided from its constants (a static
    * over-approximation, documented rule by rule; coverage reports measure against it):
    * <ul>
-   *   <li>userfaultfd is reachable unless every bit is set from the start, KVM makes no accesses of
-   *       its own and nothing is invalidated (then every page is installed by the exit handler
-   *       before any fault reaches GUP);</li>
+   *   <li>userfaultfd is reachable whenever it is registered (even with every bit set from the start,
+   *       the VMM may disable USERFAULT with bits still set, and faults then reach GUP);</li>
    *   <li>a vCPU sleeps in userfaultfd (uffd_blocked) when it is reachable and either async PF is
    *       off or KVM makes its own accesses (those never go to async PF);</li>
    *   <li>srcu_wait needs such a sleeper and a memslot update (USERFAULT in use or dirty logging);</li>
@@ -228,7 +227,8 @@ public sealed interface Observation {
 
   /** Whether a fault can reach userfaultfd at all in this config (see {@link #possibleKinds}). */
   static boolean uffdReachable(Config c) {
-    return c.uffdMode() != Config.UffdMode.NONE
-        && !(c.userfaultUse() == Config.UserfaultUse.START && !c.kvmAccesses() && c.maxInvalidate() == 0);
+    // every bit set from the start no longer keeps faults from GUP: with userfaultfd the VMM may disable
+    // USERFAULT with bits still set (an abort, or R5's re-arm), and faults then reach userfaultfd
+    return c.uffdMode() != Config.UffdMode.NONE;
   }
 }

@@ -6,17 +6,17 @@ package kvmuf.model;
  * names a vCPU, so vCPU symmetry is a sort of the slots in {@code v}.
  *
  * <pre>
- * g: bit 0 USERFAULT, 1 DIRTY_LOG, 2 slotGen, 3-5 memslotOp, 6-8 mmuSeq, 9 dirtyDone,
- *    then per gfn (9 bits from 10 + 9*gfn): bitmap, fetched, present, spte(2), uffdHandling(2),
+ * g: bit 0 USERFAULT, 1 DIRTY_LOG, 2 slotGen, 3-5 memslotOp, 6-8 mmuSeq, 9 dirtyDone, 10 rearm,
+ *    then per gfn (9 bits from 11 + 9*gfn): bitmap, fetched, present, spte(2), uffdHandling(2),
  *    in uffdQueue, armed; then, after the config's last gfn, bgGfn(3) and bgStage(2) (so a config
- *    with BackgroundFetch holds at most 5 gfns, one without it 6)
+ *    holds at most 5 gfns, with or without BackgroundFetch)
  * v: per vCPU (21 bits from 21*vcpu): pc(4), vgfn(3), vkind, vseq(3), vgen, budget(3),
  *    exitFlags, lastRead(2), lastKvmRead(2), vstale
  * </pre>
  */
 public final class StateBits {
   public static final int MAX_VCPUS = 3;
-  public static final int MAX_GFNS = 6;
+  public static final int MAX_GFNS = 5;
   public static final int MAX_GFNS_WITH_FETCH = 5;
   public static final int MAX_SEQ = 7;
   public static final int MAX_BUDGET = 7;
@@ -27,7 +27,8 @@ public final class StateBits {
   static final int OP = 3;
   static final int SEQ = 6;
   static final int DIRTY_DONE = 9;
-  static final int GFN0 = 10;
+  static final int REARM = 10;
+  static final int GFN0 = 11;
   static final int GFN_BITS = 9;
   // offsets inside a gfn's field
   static final int BITMAP = 0;
@@ -74,6 +75,7 @@ public final class StateBits {
   public static int op(long g) { return get(g, OP, 3); }
   public static int mmuSeq(long g) { return get(g, SEQ, 3); }
   public static boolean dirtyDone(long g) { return get(g, DIRTY_DONE, 1) != 0; }
+  public static boolean rearm(long g) { return get(g, REARM, 1) != 0; }
 
   static int gfnShift(int gfn, int field) { return GFN0 + GFN_BITS * gfn + field; }
   public static boolean bitmap(long g, int gfn) { return get(g, gfnShift(gfn, BITMAP), 1) != 0; }

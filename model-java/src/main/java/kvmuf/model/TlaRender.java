@@ -30,6 +30,7 @@ public final class TlaRender {
     m.put("flags", "{" + String.join(", ", flags) + "}");
     m.put("slotGen", Integer.toString(slotGen(g)));
     m.put("memslotOp", q(MemslotOp.of(op(g)).tla));
+    m.put("rearm", bool(rearm(g)));
     m.put("bitmap", gfnFn(c, x -> bool(bitmap(g, x))));
     m.put("fetched", gfnFn(c, x -> bool(fetched(g, x))));
     m.put("present", gfnFn(c, x -> bool(present(g, x))));
