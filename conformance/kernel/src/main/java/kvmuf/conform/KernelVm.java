@@ -86,6 +86,7 @@ public final class KernelVm implements AutoCloseable {
     UapiProfile profile = setup.profile().orElseGet(() -> UapiProfile.detect(kvm));
     this.vm = kvm.createVm(0, profile);
     try {
+      if (setup.zapMemslotOnly()) zapMemslotOnly(kvm, vm);
       GuestAgent.Program program = GuestAgent.load(vm, GuestAgent.defaultSlot(vm), GuestAgent.DEFAULT_CODE_GPA);
       this.memory = GuestMemory.create(vm, setup.kind(), setup.pages());
       if (setup.prefill()) memory.prefill();
@@ -118,6 +119,25 @@ public final class KernelVm implements AutoCloseable {
       kvm.close();
       throw e;
     }
+  }
+
+  /** KVM_CAP_DISABLE_QUIRKS2: its KVM_CHECK_EXTENSION answer is the mask of quirks this KVM can disable. */
+  static final int KVM_CAP_DISABLE_QUIRKS2 = 213;
+  /** x86: a memslot change zaps every root (obsoletes them), not just that memslot's mappings; on by default. */
+  static final long KVM_X86_QUIRK_SLOT_ZAP_ALL = 1L << 7;
+
+  /**
+   * Makes a memslot change zap that memslot only (the model's SlotZap = memslot): disables
+   * KVM_X86_QUIRK_SLOT_ZAP_ALL. A KVM that cannot (before 6.12, or another architecture) zaps as it always did,
+   * which the model's SlotZap = all describes: unsupported here, with the reason.
+   */
+  private static void zapMemslotOnly(Kvm kvm, Vm vm) {
+    long quirks = Math.max(0, kvm.checkExtension(KVM_CAP_DISABLE_QUIRKS2));
+    if ((quirks & KVM_X86_QUIRK_SLOT_ZAP_ALL) == 0) {
+      throw new UnsupportedFeatureException("unsupported: the config's SlotZap = memslot needs KVM_X86_QUIRK_SLOT_ZAP_ALL disabled, "
+          + "and this KVM cannot disable it (KVM_CAP_DISABLE_QUIRKS2 answered 0x" + Long.toHexString(quirks) + "); SlotZap = all configs run");
+    }
+    vm.enableCap(KVM_CAP_DISABLE_QUIRKS2, KVM_X86_QUIRK_SLOT_ZAP_ALL);
   }
 
   private static boolean userfaultUsable(Vm vm) {

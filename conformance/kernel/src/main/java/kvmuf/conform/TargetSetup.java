@@ -18,7 +18,7 @@ import kvmuf.model.Config.UffdMode;
  *     guest's first access (the model's UserfaultUse = start); unsupported without KVM_CAP_USERFAULT
  */
 public record TargetSetup(int vcpus, int pages, SlotKind kind, UffdMode uffd, boolean prefill, Optional<UapiProfile> profile,
-    boolean userfaultAtStart) {
+    boolean userfaultAtStart, boolean zapMemslotOnly) {
   /** 2 MiB: one x86 huge frame. */
   public static final int PAGES_2M = 512;
 
@@ -27,6 +27,12 @@ public record TargetSetup(int vcpus, int pages, SlotKind kind, UffdMode uffd, bo
     if (pages < 1) throw new IllegalArgumentException("a slot needs pages");
     if (uffd == UffdMode.MINOR && kind != SlotKind.SHMEM) throw new IllegalArgumentException("userfaultfd MINOR needs shmem backing");
     if (kind == SlotKind.GMEM && uffd != UffdMode.NONE) throw new IllegalArgumentException("guest_memfd has no userfaultfd");
+  }
+
+  /** x86 KVM's default zap on a memslot change (KVM_X86_QUIRK_SLOT_ZAP_ALL on: every root obsoleted). */
+  public TargetSetup(int vcpus, int pages, SlotKind kind, UffdMode uffd, boolean prefill, Optional<UapiProfile> profile,
+      boolean userfaultAtStart) {
+    this(vcpus, pages, kind, uffd, prefill, profile, userfaultAtStart, false);
   }
 
   /** A slot created without USERFAULT (the rules' and UserfaultUse = late's start). */
@@ -39,19 +45,27 @@ public record TargetSetup(int vcpus, int pages, SlotKind kind, UffdMode uffd, bo
   }
 
   public TargetSetup withVcpus(int n) {
-    return new TargetSetup(n, pages, kind, uffd, prefill, profile, userfaultAtStart);
+    return new TargetSetup(n, pages, kind, uffd, prefill, profile, userfaultAtStart, zapMemslotOnly);
   }
 
   public TargetSetup prefilled() {
-    return new TargetSetup(vcpus, pages, kind, uffd, true, profile, userfaultAtStart);
+    return new TargetSetup(vcpus, pages, kind, uffd, true, profile, userfaultAtStart, zapMemslotOnly);
   }
 
   public TargetSetup withProfile(Optional<UapiProfile> p) {
-    return new TargetSetup(vcpus, pages, kind, uffd, prefill, p, userfaultAtStart);
+    return new TargetSetup(vcpus, pages, kind, uffd, prefill, p, userfaultAtStart, zapMemslotOnly);
   }
 
   /** The slot created with KVM_MEM_USERFAULT and every page's bit set (UserfaultUse = start). */
   public TargetSetup withUserfaultAtStart(boolean on) {
-    return new TargetSetup(vcpus, pages, kind, uffd, prefill, profile, on);
+    return new TargetSetup(vcpus, pages, kind, uffd, prefill, profile, on, zapMemslotOnly);
+  }
+
+  /**
+   * A memslot change zaps that memslot's mappings only (the model's SlotZap = memslot): x86's
+   * KVM_X86_QUIRK_SLOT_ZAP_ALL disabled, so faults in flight elsewhere are not retried by it.
+   */
+  public TargetSetup withZapMemslotOnly(boolean on) {
+    return new TargetSetup(vcpus, pages, kind, uffd, prefill, profile, userfaultAtStart, on);
   }
 }
