@@ -100,12 +100,17 @@ public final class ModelStates {
     return out;
   }
 
-  /** Whether {@code o} is among {@code allowed} (pages aside when the target did not observe them). */
+  /**
+   * Whether {@code o} is among {@code allowed}, comparing the page counts the target observed: both, one (a rule's
+   * ReadMappings compares pages_2m only) or none ({@link Target#PAGES_NOT_OBSERVED}).
+   */
   public static boolean allows(List<StepObservation> allowed, StepObservation o) {
-    if (o.pages4k() != Target.PAGES_NOT_OBSERVED) {
+    if (o.pages4k() != Target.PAGES_NOT_OBSERVED && o.pages2m() != Target.PAGES_NOT_OBSERVED) {
       return allowed.contains(o);
     }
-    return allowed.stream().anyMatch(e -> samePagesAside(o, e));
+    return allowed.stream().anyMatch(e -> samePagesAside(o, e)
+        && (o.pages4k() == Target.PAGES_NOT_OBSERVED || o.pages4k() == e.pages4k())
+        && (o.pages2m() == Target.PAGES_NOT_OBSERVED || o.pages2m() == e.pages2m()));
   }
 
   static boolean samePagesAside(StepObservation a, StepObservation b) {
