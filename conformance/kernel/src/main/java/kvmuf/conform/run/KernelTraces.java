@@ -11,6 +11,7 @@ import kvmuf.conform.KernelTarget;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.SlotMemory;
 import kvmuf.kvm.UapiProfile;
+import kvmuf.model.Config;
 import kvmuf.sys.Libc;
 import kvmuf.trace.ReplayReport;
 import kvmuf.trace.Replayer;
@@ -41,18 +42,28 @@ public final class KernelTraces {
       Map<String, String> unsupportedActions) {}
 
   /**
-   * The configs {@code conform} generates traces of when none is named: on a kernel with KVM_CAP_USERFAULT
-   * ({@code profile}) conform-userfault with one and with two vCPUs, and gmem-fetch where this kernel's guest_memfd has MMAP and
-   * INIT_SHARED (guest_memfd post-copy); else conform-upstream; and on every kernel conform-kvm-access (KVM's own
-   * reads, which KVM Userfault leaves to userfaultfd).
+   * The configs {@code conform} generates traces of when none is named. On a kernel with KVM_CAP_USERFAULT
+   * ({@code profile}): every shipped config whose recorded verdict is ok and that this kernel target can set up
+   * ({@link KernelTarget#unsupportedConfig}: not kernel async PF, not another architecture; the guest_memfd ones
+   * where guest_memfd has MMAP and INIT_SHARED), in spec/expected-states.tsv's order. Elsewhere conform-upstream
+   * and conform-kvm-access (KVM's own reads), the two an upstream kernel runs whole. Configs recorded as
+   * violations (the model itself breaks a property there, e.g. gmem-kvm-access) are named with --config.
    */
   public static List<String> defaultConfigs(UapiProfile profile) {
     if (!profile.hasUserfault()) return List.of("conform-upstream", "conform-kvm-access");
+    boolean gmem;
     try (Kvm kvm = Kvm.open()) {
-      return SlotMemory.guestMemfdUnsupported(kvm).isEmpty()
-          ? List.of("conform-userfault", "conform-userfault-2vcpu", "gmem-fetch", "conform-kvm-access")
-          : List.of("conform-userfault", "conform-userfault-2vcpu", "conform-kvm-access");
+      gmem = SlotMemory.guestMemfdUnsupported(kvm).isEmpty();
     }
+    return okConfigs().stream().filter(n -> {
+      Config c = Config.load(n);
+      return KernelTarget.unsupportedConfig(c) == null && (gmem || c.slotKind() != Config.SlotKind.GMEM);
+    }).toList();
+  }
+
+  /** The shipped configs whose recorded verdict is ok, in spec/expected-states.tsv's order: what {@code --config all} names. */
+  public static List<String> okConfigs() {
+    return kvmuf.spec.ExpectedVerdicts.load().entries().stream().filter(e -> e.verdict().equals("ok")).map(e -> e.config()).toList();
   }
 
   /** This machine's kernel release and architecture, as the reports name it. */
