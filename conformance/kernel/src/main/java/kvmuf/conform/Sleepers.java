@@ -10,10 +10,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import kvmuf.x86.guest.AgentResult;
-import kvmuf.kvm.Exit;
-import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Observation;
-import kvmuf.model.ValueClass;
 import kvmuf.sys.TaskState;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.Userfaultfd;
@@ -92,20 +89,8 @@ final class Sleepers {
       w.completed();
       return new Observation.OtherExit("KVM_RUN failed: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
     }
-    return switch (r) {
-      case AgentResult.Value v -> {
-        w.completed();
-        ValueClass value = Contents.classify(w.gfn(), v.value());
-        yield w.kvmRead() ? new Observation.KvmRead(value) : new Observation.Read(value);
-      }
-      // gpas relative to gfn 0 of the slot, as the model's exits are.
-      case AgentResult.Interrupted i -> switch (i.exit()) {
-        case Exit.MemoryFault m -> new Observation.MemoryFaultExit(m.gpa() - KernelVm.BASE_GPA, m.size(),
-            (m.flags() & UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT) != 0 ? List.of("USERFAULT") : List.of());
-        case Exit.Mmio m -> new Observation.MmioExit(m.gpa() - KernelVm.BASE_GPA, m.len(), m.isWrite());
-        case Exit e -> new Observation.OtherExit(e.toString());
-      };
-    };
+    if (r instanceof AgentResult.Value) w.completed();
+    return AgentObservation.of(w.gfn(), w.kvmRead(), r);
   }
 
   /** Reads every uffd message available within {@code wait}, noting which vCPU each one put to sleep. */

@@ -5,11 +5,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import kvmuf.conform.AgentObservation;
 import kvmuf.conform.Contents;
 import kvmuf.conform.KernelTarget;
 import kvmuf.conform.KernelVm;
 import kvmuf.conform.TargetSetup;
-import kvmuf.kvm.Exit;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.KvmCap;
 import kvmuf.kvm.Memslot;
@@ -167,15 +167,7 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     } catch (RuntimeException e) {
       return new Observation.OtherExit("KVM_RUN failed: " + e.getMessage());
     }
-    return switch (r) {
-      case AgentResult.Value x when kvm -> new Observation.KvmRead(Contents.classify(g, x.value()));
-      case AgentResult.Value x -> new Observation.Read(Contents.classify(g, x.value()));
-      case AgentResult.Interrupted i when i.exit() instanceof Exit.MemoryFault m -> new Observation.MemoryFaultExit(
-          m.gpa() - KernelVm.BASE_GPA, m.size(),
-          (m.flags() & UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT) != 0 ? List.of("USERFAULT") : List.of());
-      case AgentResult.Interrupted i when i.exit() instanceof Exit.Mmio m -> new Observation.MmioExit(m.gpa() - KernelVm.BASE_GPA, m.len(), m.isWrite());
-      case AgentResult.Interrupted i -> new Observation.OtherExit(i.exit().toString());
-    };
+    return AgentObservation.of(g, kvm, r);
   }
 
   // ---------------------------------------------------------------- the VMM thread
