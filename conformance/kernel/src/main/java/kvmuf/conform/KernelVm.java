@@ -27,7 +27,6 @@ import kvmuf.sys.Errno;
 import kvmuf.sys.KernelLog;
 import kvmuf.sys.Mapping;
 import kvmuf.sys.SyscallException;
-import kvmuf.sys.TaskState;
 import kvmuf.uffd.MfillResult;
 import kvmuf.uffd.UffdEvent;
 import kvmuf.uffd.UffdFeature;
@@ -301,14 +300,7 @@ public final class KernelVm implements AutoCloseable {
    * a read of another gfn gives the stopped one up first ({@link kvmuf.x86.guest.GuestAgent#abandon}).
    */
   private StepObservation access(int v, int gfn) {
-    VcpuWorker w = vcpu(v);
-    long gpa = gpa(gfn);
-    if (w.busy()) {
-      if (!w.inFlight().isDone()) throw new IllegalStateException("Access(v" + v + "): vCPU " + v + " has an access in flight");
-      if (w.gfn() == gfn && !w.kvmRead()) return vcpuShows(v, sleepers.await(w, w.resume()));
-      return vcpuShows(v, sleepers.await(w, w.restart(gfn, agent -> agent.read(gpa))));
-    }
-    return vcpuShows(v, sleepers.await(w, w.start(gfn, agent -> agent.read(gpa))));
+    return access(v, gfn, false);
   }
 
   /**
@@ -317,13 +309,22 @@ public final class KernelVm implements AutoCloseable {
    * page sleeps in userfaultfd). A vCPU stopped at an exit gives that access up first.
    */
   private StepObservation kvmAccess(int v, int gfn) {
+    return access(v, gfn, true);
+  }
+
+  private StepObservation access(int v, int gfn, boolean kvm) {
     VcpuWorker w = vcpu(v);
     long gpa = gpa(gfn);
+    java.util.function.Function<GuestAgent, AgentResult> read = kvm ? agent -> agent.kvmRead(gpa) : agent -> agent.read(gpa);
     if (w.busy()) {
-      if (!w.inFlight().isDone()) throw new IllegalStateException("KvmAccess(v" + v + "): vCPU " + v + " has an access in flight");
-      return vcpuShows(v, sleepers.await(w, w.restart(gfn, true, agent -> agent.kvmRead(gpa))));
+      if (!w.inFlight().isDone()) {
+        throw new IllegalStateException((kvm ? "KvmAccess(v" : "Access(v") + v + "): vCPU " + v + " has an access in flight");
+      }
+      // The same gfn re-runs a stopped guest access; KVM's own read never stops at a memory-fault exit.
+      if (!kvm && w.gfn() == gfn && !w.kvmRead()) return vcpuShows(v, sleepers.await(w, w.resume()));
+      return vcpuShows(v, sleepers.await(w, w.restart(gfn, kvm, read)));
     }
-    return vcpuShows(v, sleepers.await(w, w.start(gfn, true, agent -> agent.kvmRead(gpa))));
+    return vcpuShows(v, sleepers.await(w, w.start(gfn, kvm, read)));
   }
 
   /**
