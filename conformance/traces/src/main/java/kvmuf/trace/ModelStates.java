@@ -83,14 +83,14 @@ public final class ModelStates {
     return allowed;
   }
 
-  /** The outcome states showing {@code o} (pages aside when the target did not observe them); null when none. */
+  /** The outcome states showing {@code o} (comparing the page counts the target observed); null when none. */
   static Set<State> outcomes(AllowedObservations allowed, StepObservation o) {
-    if (o.pages4k() != Target.PAGES_NOT_OBSERVED) {
+    if (o.pages4k() != Target.PAGES_NOT_OBSERVED && o.pages2m() != Target.PAGES_NOT_OBSERVED) {
       return allowed.byObservation().get(o);
     }
     Set<State> out = null;
     for (var e : allowed.byObservation().entrySet()) {
-      if (samePagesAside(o, e.getKey())) {
+      if (shows(o, e.getKey())) {
         if (out == null) {
           out = new LinkedHashSet<>();
         }
@@ -108,9 +108,14 @@ public final class ModelStates {
     if (o.pages4k() != Target.PAGES_NOT_OBSERVED && o.pages2m() != Target.PAGES_NOT_OBSERVED) {
       return allowed.contains(o);
     }
-    return allowed.stream().anyMatch(e -> samePagesAside(o, e)
+    return allowed.stream().anyMatch(e -> shows(o, e));
+  }
+
+  /** {@code o} is {@code e} in every part the target observed (a page count of {@link Target#PAGES_NOT_OBSERVED} is not compared). */
+  static boolean shows(StepObservation o, StepObservation e) {
+    return samePagesAside(o, e)
         && (o.pages4k() == Target.PAGES_NOT_OBSERVED || o.pages4k() == e.pages4k())
-        && (o.pages2m() == Target.PAGES_NOT_OBSERVED || o.pages2m() == e.pages2m()));
+        && (o.pages2m() == Target.PAGES_NOT_OBSERVED || o.pages2m() == e.pages2m());
   }
 
   static boolean samePagesAside(StepObservation a, StepObservation b) {
