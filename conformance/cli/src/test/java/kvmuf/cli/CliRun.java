@@ -73,4 +73,25 @@ public record CliRun(int rc, String out, String err) {
   boolean stackTrace() {
     return err.lines().anyMatch(l -> l.matches("\\s+at [\\w.$]+\\(.*\\)") || l.startsWith("Exception in thread"));
   }
+
+  /** The kit's temporary folders (kvmuf-*) in {@code dir}: what a command must leave none of. */
+  public static List<Path> kitFolders(Path dir) {
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+      return s.filter(f -> f.getFileName().toString().startsWith("kvmuf-")).toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Polls {@code cond} every 200 ms for up to {@code seconds}: a test's wait for another process, not a decision of the kit's. */
+  public static boolean waitFor(java.util.function.BooleanSupplier cond, int seconds) throws InterruptedException {
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    while (System.nanoTime() < end) {
+      if (cond.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(200);
+    }
+    return cond.getAsBoolean();
+  }
 }

@@ -2,14 +2,11 @@ package kvmuf.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,13 +27,13 @@ class InterruptTest {
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
     try {
       // Interrupt once TLC runs (its folder exists), ~5 s into the run as a user would.
-      assertThat(waitFor(() -> kitFolders(jtmp).size() == 1, 60)).as("TLC's folder appears").isTrue();
+      assertThat(CliRun.waitFor(() -> CliRun.kitFolders(jtmp).size() == 1, 60)).as("TLC's folder appears").isTrue();
       Thread.sleep(5_000);
       assertThat(tlcAlive(jtmp)).as("TLC is running").isTrue();
       new ProcessBuilder("kill", "-s", signal, Long.toString(p.pid())).start().waitFor();
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the kit exits on SIG" + signal).isTrue();
-      assertThat(waitFor(() -> !tlcAlive(jtmp), 10)).as("no TLC JVM left").isTrue();
-      assertThat(kitFolders(jtmp)).as("nothing left under java.io.tmpdir/kvmuf-*").isEmpty();
+      assertThat(CliRun.waitFor(() -> !tlcAlive(jtmp), 10)).as("no TLC JVM left").isTrue();
+      assertThat(CliRun.kitFolders(jtmp)).as("nothing left under java.io.tmpdir/kvmuf-*").isEmpty();
       // Progress reaches a non-terminal stderr within those seconds.
       assertThat(Files.readString(err, StandardCharsets.UTF_8)).contains("check: tlc on large: ");
     } finally {
@@ -44,13 +41,6 @@ class InterruptTest {
     }
   }
 
-  static List<Path> kitFolders(Path dir) {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(f -> f.getFileName().toString().startsWith("kvmuf-")).toList();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 
   /** A process whose command line names our tmpdir: TLC's -metadir is under it. */
   static boolean tlcAlive(Path jtmp) {
@@ -58,14 +48,4 @@ class InterruptTest {
         .map(c -> c.contains("tlc2.TLC") && c.contains(jtmp.toString())).orElse(false));
   }
 
-  static boolean waitFor(java.util.function.BooleanSupplier cond, int seconds) throws InterruptedException {
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
-    while (System.nanoTime() < end) {
-      if (cond.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(200);
-    }
-    return cond.getAsBoolean();
-  }
 }

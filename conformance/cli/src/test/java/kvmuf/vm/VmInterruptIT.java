@@ -1,5 +1,6 @@
 package kvmuf.vm;
 
+import kvmuf.cli.CliRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
@@ -10,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,40 +46,23 @@ class VmInterruptIT {
     Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(tmp.resolve("err.txt").toFile()).start();
     try {
-      assertThat(waitFor(() -> qemuAlive(jtmp), 240)).as("QEMU runs on the initrd in our tmpdir; stderr: %s",
+      assertThat(CliRun.waitFor(() -> qemuAlive(jtmp), 240)).as("QEMU runs on the initrd in our tmpdir; stderr: %s",
           Files.exists(tmp.resolve("err.txt")) ? Files.readString(tmp.resolve("err.txt")) : "").isTrue();
-      assertThat(kitFolders(jtmp)).hasSize(1);
+      assertThat(CliRun.kitFolders(jtmp)).hasSize(1);
       Thread.sleep(2_000);
       new ProcessBuilder("kill", "-s", signal, Long.toString(p.pid())).start().waitFor();
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the runner exits on SIG" + signal).isTrue();
-      assertThat(waitFor(() -> !qemuAlive(jtmp), 10)).as("no QEMU left").isTrue();
-      assertThat(kitFolders(jtmp)).as("nothing left under java.io.tmpdir/kvmuf-*").isEmpty();
+      assertThat(CliRun.waitFor(() -> !qemuAlive(jtmp), 10)).as("no QEMU left").isTrue();
+      assertThat(CliRun.kitFolders(jtmp)).as("nothing left under java.io.tmpdir/kvmuf-*").isEmpty();
     } finally {
       p.destroyForcibly();
     }
   }
 
-  static List<Path> kitFolders(Path dir) {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(f -> f.getFileName().toString().startsWith("kvmuf-")).toList();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 
   static boolean qemuAlive(Path jtmp) {
     return ProcessHandle.allProcesses().anyMatch(h -> h.info().commandLine()
         .map(c -> c.contains("qemu-system") && c.contains(jtmp.toString())).orElse(false));
   }
 
-  static boolean waitFor(java.util.function.BooleanSupplier cond, int seconds) throws InterruptedException {
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
-    while (System.nanoTime() < end) {
-      if (cond.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(200);
-    }
-    return cond.getAsBoolean();
-  }
 }
