@@ -74,10 +74,13 @@ import picocli.CommandLine.Option;
       "mutant killed (its first divergence) or survived.",
       "",
       "Concurrent (--concurrent): N runs (--traces N, default 10) of a seeded workload of config NAME: vCPU",
-      "threads reading the model's gfns, a uffd handler thread (UFFDIO_COPY, or COPY with DONTWAKE then",
-      "UFFDIO_WAKE; EEXIST then WAKE), a VMM thread toggling dirty logging, all running freely. Every call",
-      "goes into one log in an order consistent with causality, checked as 'kvmuf traces validate' checks",
-      "it; --out DIR writes each as NAME.concurrent.ndjson, which 'kvmuf traces validate' re-checks.",
+      "threads reading the model's gfns (guest reads, and KVM's own where the config has them), each its own",
+      "exit handler for USERFAULT exits (Install, ClearBit, ResumeVcpu, the read again), a uffd handler",
+      "thread (UFFDIO_COPY, or COPY with DONTWAKE then UFFDIO_WAKE; EEXIST then WAKE), a VMM thread marking",
+      "gfns and toggling USERFAULT and dirty logging, all running freely. Default config: conform-userfault-2vcpu",
+      "on a kernel with KVM_CAP_USERFAULT, else conform-upstream. Every call goes into one log in an order",
+      "consistent with causality, checked as 'kvmuf traces validate' checks it; --out DIR writes each as",
+      "NAME.concurrent.ndjson, which 'kvmuf traces validate' re-checks.",
       "  kvmuf conform --target host --concurrent --traces 50 --seed 1 --out logs/"
     })
 public final class ConformCommand implements Callable<Integer> {

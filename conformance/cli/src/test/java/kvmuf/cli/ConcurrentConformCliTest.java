@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import kvmuf.kvm.Kvm;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -71,7 +72,7 @@ class ConcurrentConformCliTest {
   void theArgumentsPassedIntoTheVmMakeTheSameHostRun() {
     needKvm();
     List<String> args = new java.util.ArrayList<>(List.of("conform", "--target", "host"));
-    args.addAll(ConcurrentConformCli.guestArgs(2, 3, "conform-upstream"));
+    args.addAll(ConcurrentConformCli.guestArgs(2, 3, Optional.of("conform-upstream")));
     CheckCommandTest.Run r = CheckCommandTest.run(args.toArray(String[]::new));
     assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
     assertThat(r.out()).contains("concurrent: config conform-upstream, seed 3, 2 runs").contains("runs: 2 (2 valid");

@@ -62,7 +62,24 @@ class ConcurrentConformOutputTest {
     assertThat(f.path("line").asInt()).isEqualTo(4);
     assertThat(f.path("observed").path("value").asText()).isEqualTo("zero");
     assertThat(f.path("expected").get(0).path("value").asText()).isEqualTo("fetched");
-    assertThat(ConcurrentConformRun.summary(o)).isEqualTo("runs: 1 (0 valid, 1 divergent, 0 unsupported); events logged: 3; divergences: 1");
+    assertThat(ConcurrentConformRun.summary(o)).isEqualTo("runs: 1 (0 valid, 1 divergent, 0 unsupported); events logged: 3 (USERFAULT exits: 0);"
+        + " divergences: 1\nlogged per action: Access 1, UffdRead 1, UffdInstall 1");
+    assertThat(j.path("actions").path("UffdWake").asInt(-1)).isZero();
+    assertThat(j.path("counts").path("userfaultExits").asInt(-1)).isZero();
+  }
+
+  /** A logged USERFAULT exit (and its exit handler's lines) is counted; an exit without the flag is not. */
+  @Test
+  void userfaultExitsAreCountedFromTheLoggedObservations() {
+    ConcurrentLog log = new ConcurrentLog(Config.load("conform-userfault-2vcpu"), 1, "uf-v3");
+    log.append(new Action.Access(0, 1), new Observation.MemoryFaultExit(4096, 4096, List.of("USERFAULT")));
+    log.append(new Action.Install(0), new Observation.Ioctl("ok"));
+    log.append(new Action.Access(1, 0), new Observation.MemoryFaultExit(0, 4096, List.of()));
+    Trace t = log.trace("run-000000");
+    RunResult r = new RunResult("run-000000", W, Verdict.VALID, Optional.of(t), Optional.empty(), Optional.empty(), Optional.empty());
+    ConcurrentConform.Outcome o = new ConcurrentConform.Outcome(List.of(r));
+    assertThat(o.userfaultExits()).isEqualTo(1);
+    assertThat(o.actions()).containsEntry("Access", 2L).containsEntry("Install", 1L).containsEntry("ClearBit", 0L);
   }
 
   @Test

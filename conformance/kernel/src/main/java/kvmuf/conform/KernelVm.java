@@ -130,7 +130,7 @@ public final class KernelVm implements AutoCloseable {
    * KVM_X86_QUIRK_SLOT_ZAP_ALL. A KVM that cannot (before 6.12, or another architecture) zaps as it always did,
    * which the model's SlotZap = all describes: unsupported here, with the reason.
    */
-  private static void zapMemslotOnly(Kvm kvm, Vm vm) {
+  public static void zapMemslotOnly(Kvm kvm, Vm vm) {
     long quirks = Math.max(0, kvm.checkExtension(KVM_CAP_DISABLE_QUIRKS2));
     if ((quirks & KVM_X86_QUIRK_SLOT_ZAP_ALL) == 0) {
       throw new UnsupportedFeatureException("unsupported: the config's SlotZap = memslot needs KVM_X86_QUIRK_SLOT_ZAP_ALL disabled, "

@@ -51,6 +51,24 @@ public final class ConcurrentConform {
     public long events() {
       return runs.stream().mapToLong(RunResult::events).sum();
     }
+
+    /** Logged lines per model action (every action a trace names, 0 where none was logged), over every run. */
+    public java.util.Map<String, Long> actions() {
+      java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+      TraceCodec.actionNames().forEach(a -> m.put(a, 0L));
+      logged().forEach(s -> m.merge(s.action().name(), 1L, Long::sum));
+      return m;
+    }
+
+    /** Logged guest accesses that ended in a memory-fault exit flagged KVM_MEMORY_EXIT_FLAG_USERFAULT. */
+    public long userfaultExits() {
+      return logged().filter(s -> s.observed().result() instanceof kvmuf.model.Observation.MemoryFaultExit m
+          && m.flags().contains("USERFAULT")).count();
+    }
+
+    private java.util.stream.Stream<kvmuf.trace.TraceStep> logged() {
+      return runs.stream().flatMap(r -> r.log().stream()).flatMap(t -> t.steps().stream());
+    }
   }
 
   private final Config config;

@@ -12,10 +12,12 @@ import kvmuf.conform.KernelVm;
 import kvmuf.conform.TargetSetup;
 import kvmuf.kvm.Kvm;
 import kvmuf.kvm.KvmCap;
+import kvmuf.kvm.MemoryRegion2;
 import kvmuf.kvm.Memslot;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.kvm.UserfaultEvidence;
 import kvmuf.kvm.UnsupportedFeatureException;
+import kvmuf.kvm.UserfaultBitmap;
 import kvmuf.kvm.Vm;
 import kvmuf.model.Action;
 import kvmuf.model.Config;
@@ -35,13 +37,19 @@ import kvmuf.x86.guest.GuestAgent;
  * deterministic {@link KernelTarget}; the first NumGfns pages are the model's gfns), registered with userfaultfd
  * MISSING when the config says so, and a source page per gfn holding its fetched contents ({@link Contents}).
  *
- * <p>Its calls are thread-safe in the way a run uses them: each vCPU's {@link #read} from that vCPU's thread
- * only; the uffd calls from the handler thread, which has stopped before {@link #closeUffd}; {@link #memslotUpdate}
- * from the VMM thread.
+ * <p>KVM Userfault configs get the slot's userfault bitmap (every bit set and the slot created with
+ * KVM_MEM_USERFAULT for UserfaultUse = start; clear and USERFAULT off for late), and SlotZap = memslot gets
+ * KVM_X86_QUIRK_SLOT_ZAP_ALL disabled, as in the deterministic target. A vCPU thread is then also its own exit
+ * handler ({@link #install}, {@link #clearBit}, {@link #resume}); the VMM thread marks gfns ({@link #setBit}) and
+ * toggles USERFAULT ({@link #memslotUpdate}).
  *
- * <p>What it cannot build is unsupported, never run: KVM Userfault configs (no KVM_CAP_USERFAULT here, and the
- * concurrent workloads do not drive userfault exits yet), kernel async PF, another architecture, shmem or
- * guest_memfd slots, userfaultfd MINOR.
+ * <p>Its calls are thread-safe in the way a run uses them: each vCPU's {@link #read}, {@link #resume} and exit
+ * handler calls from that vCPU's thread only; the uffd calls from the handler thread, which has stopped before
+ * {@link #closeUffd}; {@link #memslotUpdate} and {@link #setBit} from the VMM thread. The bitmap's stores are
+ * atomic per bit (UserfaultBitmap), so a vCPU's ClearBit and the VMM's SetBit on one word do not lose each other.
+ *
+ * <p>What it cannot build is unsupported, never run: KVM Userfault configs on a kernel without
+ * KVM_CAP_USERFAULT, kernel async PF, another architecture, shmem or guest_memfd slots, userfaultfd MINOR.
  */
 public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
   private static final long PAGE = Observation.PAGE_SIZE;
@@ -55,6 +63,8 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
   private final List<GuestAgent> agents = new ArrayList<>();
   private final Optional<Userfaultfd> uffd;
   private final Optional<Mapping> source;
+  /** The slot's userfault bitmap (KVM Userfault configs only). */
+  private final Optional<UserfaultBitmap> bitmap;
   private boolean uffdClosed;
 
   /** Why this kit cannot run config {@code c} concurrently on any kernel (checked before opening /dev/kvm), or null. */
@@ -78,39 +88,52 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     this.vm = kvm.createVm(0, p);
     Userfaultfd u = null;
     Mapping src = null;
+    UserfaultBitmap bits = null;
     try {
-      requireNoUserfault(config, vm);
+      boolean userfault = config.userfaultUse() != Config.UserfaultUse.NONE;
+      if (userfault) requireUserfault(config, vm);
+      // Only an enable of USERFAULT zaps: SlotZap matters where USERFAULT is used (as KernelTarget sets it up).
+      if (userfault && config.slotZap() == Config.SlotZap.MEMSLOT) KernelVm.zapMemslotOnly(kvm, vm);
       GuestAgent.Program program = GuestAgent.load(vm, GuestAgent.defaultSlot(vm), GuestAgent.DEFAULT_CODE_GPA);
       this.memory = vm.mapAnonymousAligned(TargetSetup.PAGES_2M * PAGE, MIB2);
-      this.slot = vm.addMemslot(KernelVm.SLOT, KernelVm.BASE_GPA, memory);
+      if (userfault) {
+        bits = new UserfaultBitmap(TargetSetup.PAGES_2M);
+        boolean atStart = config.userfaultUse() == Config.UserfaultUse.START;
+        if (atStart) bits.setAll();
+        MemoryRegion2 r = MemoryRegion2.of(KernelVm.SLOT, 0, KernelVm.BASE_GPA, memory.length(), memory.address());
+        if (atStart) r = r.withFlags(r.flags() | UapiProfile.KVM_MEM_USERFAULT).withUserfaultBitmap(bits.address());
+        this.slot = vm.addMemslot(r, memory, atStart ? bits : null);
+      } else {
+        this.slot = vm.addMemslot(KernelVm.SLOT, KernelVm.BASE_GPA, memory);
+      }
       if (config.uffdMode() == Config.UffdMode.MISSING) {
         u = Userfaultfd.open(0);
         u.register(memory.address(), memory.length(), Userfaultfd.REGISTER_MODE_MISSING);
-        src = Mapping.anonymous(config.numGfns() * PAGE, false);
-        for (int g = 0; g < config.numGfns(); g++) {
-          for (long off = 0; off < PAGE; off += 4) src.segment().set(ValueLayout.JAVA_INT, g * PAGE + off, Contents.fetched(g));
-        }
+      }
+      // The fetched contents of each gfn: what UFFDIO_COPY copies, and what an exit handler without uffd writes.
+      src = Mapping.anonymous(config.numGfns() * PAGE, false);
+      for (int g = 0; g < config.numGfns(); g++) {
+        for (long off = 0; off < PAGE; off += 4) src.segment().set(ValueLayout.JAVA_INT, g * PAGE + off, Contents.fetched(g));
       }
       for (int v = 0; v < config.vcpus(); v++) agents.add(program.start(vm.createVcpu(v)));
     } catch (RuntimeException e) {
       if (u != null) u.close();
       vm.close();
       if (src != null) src.close();
+      if (bits != null) bits.close();
       throw e;
     }
     this.uffd = Optional.ofNullable(u);
-    this.source = Optional.ofNullable(src);
+    this.source = Optional.of(src);
+    this.bitmap = Optional.ofNullable(bits);
   }
 
-  /** KVM Userfault configs: unsupported here, with the reason a user can act on first. */
-  private static void requireNoUserfault(Config config, Vm vm) {
-    if (config.userfaultUse() == Config.UserfaultUse.NONE) return;
-    String use = config.name() + " has UserfaultUse = " + config.userfaultUse().name().toLowerCase();
-    if (!vm.profile().hasUserfault()) {
-      throw new UnsupportedFeatureException("unsupported: KVM_CAP_USERFAULT not offered by this kernel ("
-          + UserfaultEvidence.ofThisKernel().describe() + "; UAPI profile " + vm.profile().id() + "); config " + use);
-    }
-    throw new UnsupportedFeatureException("unsupported: concurrent workloads do not drive KVM Userfault exits yet (config " + use + ")");
+  /** KVM Userfault configs on a kernel without it: unsupported, with the evidence a user can act on. */
+  private static void requireUserfault(Config config, Vm vm) {
+    if (vm.profile().hasUserfault()) return;
+    throw new UnsupportedFeatureException("unsupported: KVM_CAP_USERFAULT not offered by this kernel ("
+        + UserfaultEvidence.ofThisKernel().describe() + "; UAPI profile " + vm.profile().id() + "); config " + config.name()
+        + " has UserfaultUse = " + config.userfaultUse().name().toLowerCase());
   }
 
   /**
@@ -170,14 +193,56 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     return AgentObservation.of(g, kvm, r);
   }
 
+  /**
+   * vCPU {@code v} re-enters KVM_RUN after its exit handler resolved the memory-fault exit on {@code g}: the
+   * guest re-executes the stopped read (what the model's next Access of the same gfn after ResumeVcpu is).
+   */
+  public Observation resume(int v, int g) {
+    AgentResult r;
+    try {
+      r = agents.get(v).resume();
+    } catch (RuntimeException e) {
+      return new Observation.OtherExit("KVM_RUN failed: " + e.getMessage());
+    }
+    return AgentObservation.of(g, false, r);
+  }
+
+  /**
+   * The exit handler's Install of gfn {@code g}: UFFDIO_COPY with DONTWAKE where userfaultfd covers the slot
+   * (EEXIST when the page is there already, which the handler ignores), else a plain write of the fetched
+   * contents ({@code done}), as the model's Install says.
+   */
+  public Observation install(int g) {
+    if (uffd.isPresent()) return new Observation.Ioctl(copy(g, true));
+    java.lang.foreign.MemorySegment.copy(source.orElseThrow().segment(), g * PAGE, memory.segment(), g * PAGE, PAGE);
+    return new Observation.Done();
+  }
+
+  /** The exit handler's ClearBit of gfn {@code g} (a store-release of the bit): {@code done}. */
+  public Observation clearBit(int g) {
+    bitmap.orElseThrow().clear(g);
+    return new Observation.Done();
+  }
+
+  /** The VMM's SetBit of gfn {@code g} (a bitmap store): {@code done}. */
+  public Observation setBit(int g) {
+    bitmap.orElseThrow().set(g);
+    return new Observation.Done();
+  }
+
   // ---------------------------------------------------------------- the VMM thread
 
-  /** A flags-only memslot update (EnableDirtyLog, DisableDirtyLog): {@code ioctl} ok or the errno name. */
+  /**
+   * A flags-only memslot update (EnableDirtyLog, DisableDirtyLog, EnableUserfault, DisableUserfault): {@code ioctl}
+   * ok or the errno name.
+   */
   public Observation memslotUpdate(Action a) {
     try {
       switch (a) {
         case Action.EnableDirtyLog x -> slot.enableDirtyLog();
         case Action.DisableDirtyLog x -> slot.disableDirtyLog();
+        case Action.EnableUserfault x -> slot.enableUserfault(bitmap.orElseThrow());
+        case Action.DisableUserfault x -> slot.disableUserfault();
         default -> throw new IllegalArgumentException("not a memslot update this machine makes: " + a);
       }
       return new Observation.Ioctl("ok");
@@ -246,6 +311,7 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     closeUffd();
     vm.close();
     source.ifPresent(Mapping::close);
+    bitmap.ifPresent(UserfaultBitmap::close);
     kvm.close();
   }
 }

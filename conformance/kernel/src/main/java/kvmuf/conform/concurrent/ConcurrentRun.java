@@ -21,9 +21,11 @@ import kvmuf.sys.TaskState;
  * together and then left alone; each logs its calls into the run's {@link ConcurrentLog} as that class says.
  *
  * <p>vCPU threads: for each gfn of the workload, a guest read (KVM_RUN through the guest agent; a long call) and
- * its line; a result other than a completed read ends that vCPU's list (the agent is then stopped mid-access).
- * The VMM thread: each flags-only memslot update (a long call: it may wait in synchronize_srcu for a vCPU asleep
- * in userfaultfd) and its line, never holding the log lock. MADV_DONTNEED is left out: no shipped config that an
+ * its line; a USERFAULT exit is resolved by the vCPU's own thread as a VMM's exit handler does (Install,
+ * ClearBit, ResumeVcpu, and the read re-executed); any other result than a completed read ends that vCPU's list
+ * (the agent is then stopped mid-access). The VMM thread: each SetBit (a short call: a bitmap store, logged under
+ * the lock) and each flags-only memslot update (a long call: it may wait in synchronize_srcu for a vCPU asleep
+ * in userfaultfd) and its line, never holding the log lock across a long call. MADV_DONTNEED is left out: no shipped config that an
  * upstream kernel can run allows an invalidation, and the model's Retry (a re-executed access) has no line of
  * its own on a real vCPU.
  *
@@ -58,6 +60,9 @@ final class ConcurrentRun {
           boolean kvm = w.kvmRead(vcpu, k);
           Observation o = kvm ? machine.kvmRead(vcpu, g) : machine.read(vcpu, g); // long call: no lock held
           log.append(kvm ? new Action.KvmAccess(vcpu, g) : new Action.Access(vcpu, g), o);
+          while (!kvm && userfaultExit(o)) {
+            o = handleExit(machine, log, vcpu, g, (Observation.MemoryFaultExit) o);
+          }
           if (!(o instanceof Observation.Read || o instanceof Observation.KvmRead)) return;
         }
       }));
@@ -68,6 +73,13 @@ final class ConcurrentRun {
     Thread uffd = handler == null ? null : thread("uffd", start, 0, problems, tids, handler);
     Thread vmm = w.vmm().isEmpty() ? null : thread("vmm", start, w.vmmSpin(), problems, tids, () -> {
       for (Action a : w.vmm()) {
+        if (a instanceof Action.SetBit b) {
+          log.holding(() -> { // short: a bitmap store, logged before any fault can have seen it
+            log.append(a, machine.setBit(b.gfn()));
+            return null;
+          });
+          continue;
+        }
         Observation o = machine.memslotUpdate(a); // long call: no lock held
         log.append(a, o);
       }
@@ -110,6 +122,33 @@ final class ConcurrentRun {
     if (vmm != null) all.add(vmm);
     boolean stopped = all.stream().noneMatch(Thread::isAlive);
     return new Finished(problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems)), stopped);
+  }
+
+  private static boolean userfaultExit(Observation o) {
+    return o instanceof Observation.MemoryFaultExit m && m.flags().contains("USERFAULT");
+  }
+
+  /**
+   * vCPU {@code v}'s thread as its own exit handler after a USERFAULT exit while reading {@code g}, as a VMM
+   * resolves one: Install the exit's page (UFFDIO_COPY with DONTWAKE, or a write), ClearBit (store-release),
+   * ResumeVcpu, then KVM_RUN again, which re-executes the read. Install and ClearBit are short calls logged
+   * under the log lock (another vCPU's fault, or the uffd handler's COPY answered EEXIST, may depend on them);
+   * ResumeVcpu makes no call; the re-executed read is a long call and its line is the model's next Access.
+   */
+  private static Observation handleExit(ConcurrentMachine machine, ConcurrentLog log, int v, int g, Observation.MemoryFaultExit exit) {
+    int eg = (int) (exit.gpa() / Observation.PAGE_SIZE);
+    log.holding(() -> {
+      log.append(new Action.Install(v), machine.install(eg));
+      return null;
+    });
+    log.holding(() -> {
+      log.append(new Action.ClearBit(v), machine.clearBit(eg));
+      return null;
+    });
+    log.append(new Action.ResumeVcpu(v), new Observation.Done());
+    Observation o = machine.resume(v, g); // long call: no lock held
+    log.append(new Action.Access(v, g), o);
+    return o;
   }
 
   /**

@@ -15,7 +15,8 @@ import kvmuf.model.Config;
  *       the guest's or KVM's own ({@code KvmAccess}: string port I/O KVM emulates), as the seed says;</li>
  *   <li>the uffd handler: per gfn, how it resolves that gfn's fault ({@link Resolution});</li>
  *   <li>the VMM thread, where the config has {@code DirtyLog}: nothing, EnableDirtyLog, or EnableDirtyLog then
- *       DisableDirtyLog (the model enables dirty logging at most once);</li>
+ *       DisableDirtyLog (the model enables dirty logging at most once); where it uses KVM Userfault, also
+ *       its marks and USERFAULT toggles ({@link #userfaultOps}), interleaved with those as the seed says;</li>
  *   <li>per thread (vCPUs, then the VMM) a head start in busy-wait iterations, so that the seeds spread the
  *       threads' start over a few microseconds and the interleavings vary.</li>
  * </ul>
@@ -64,9 +65,42 @@ public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, 
       if (ops >= 1) vmm.add(new Action.EnableDirtyLog());
       if (ops >= 2) vmm.add(new Action.DisableDirtyLog());
     }
+    // Drawn only for KVM Userfault configs: every other config's workloads stay what they were.
+    if (c.userfaultUse() != Config.UserfaultUse.NONE) vmm = interleave(vmm, userfaultOps(c, rnd), rnd);
     List<Integer> spins = new ArrayList<>();
     for (int t = 0; t <= c.vcpus(); t++) spins.add(rnd.nextInt(MAX_SPIN + 1));
     return new Workload(reads, kvm, res, vmm, spins);
+  }
+
+  /**
+   * The VMM's KVM Userfault requests, within what the model allows it: UserfaultUse = late marks a non-empty set of
+   * gfns (SetBit, in gfn order) and then enables USERFAULT (the model enables only with a bit set); where
+   * userfaultfd catches marked gfns (the model's guard on DisableUserfault with bits still set), post-copy may
+   * then be ended (or aborted) by DisableUserfault. UserfaultUse = start begins enabled with every bit set.
+   */
+  static List<Action> userfaultOps(Config c, SplittableRandom rnd) {
+    List<Action> ops = new ArrayList<>();
+    if (c.userfaultUse() == Config.UserfaultUse.LATE) {
+      int marks = 1 + rnd.nextInt((1 << c.numGfns()) - 1); // a non-empty subset of the gfns, as bits
+      for (int g = 0; g < c.numGfns(); g++) {
+        if ((marks & (1 << g)) != 0) ops.add(new Action.SetBit(g));
+      }
+      ops.add(new Action.EnableUserfault());
+    }
+    if (c.uffdMode() != Config.UffdMode.NONE && rnd.nextInt(3) == 0) ops.add(new Action.DisableUserfault());
+    return ops;
+  }
+
+  /** {@code a} and {@code b} merged in an order the seed picks, each keeping its own order. */
+  static List<Action> interleave(List<Action> a, List<Action> b, SplittableRandom rnd) {
+    List<Action> out = new ArrayList<>();
+    int i = 0;
+    int j = 0;
+    while (i < a.size() || j < b.size()) {
+      boolean fromA = j == b.size() || (i < a.size() && rnd.nextBoolean());
+      out.add(fromA ? a.get(i++) : b.get(j++));
+    }
+    return out;
   }
 
   /** The random stream of run {@code run}: a function of (seed, run) only. */
@@ -108,7 +142,7 @@ public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, 
       parts.add("vcpu" + v + " reads " + String.join(" ", rs));
     }
     for (int g = 0; g < resolutions.size(); g++) parts.add("g" + g + " " + resolutions.get(g).calls);
-    parts.add("vmm " + (vmm.isEmpty() ? "idle" : vmm.stream().map(Action::name).collect(Collectors.joining(" "))));
+    parts.add("vmm " + (vmm.isEmpty() ? "idle" : vmm.stream().map(a -> a instanceof Action.SetBit b ? "SetBit(g" + b.gfn() + ")" : a.name()).collect(Collectors.joining(" "))));
     return String.join("; ", parts);
   }
 }

@@ -95,7 +95,9 @@ public record ConcurrentConformRun(Config config, long seed, int runs, Optional<
     counts.put("divergent", o.count(Verdict.DIVERGENT));
     counts.put("unsupported", o.count(Verdict.UNSUPPORTED));
     counts.put("divergences", o.count(Verdict.DIVERGENT));
+    counts.put("userfaultExits", o.userfaultExits());
     m.put("counts", counts);
+    m.put("actions", o.actions());
     List<Object> failures = new ArrayList<>();
     List<Object> unsupported = new ArrayList<>();
     for (RunResult r : o.runs()) {
@@ -129,8 +131,14 @@ public record ConcurrentConformRun(Config config, long seed, int runs, Optional<
     return m;
   }
 
+  /** The counts line, then (when anything was logged) the lines logged per action. */
   public static String summary(ConcurrentConform.Outcome o) {
-    return String.format("runs: %d (%d valid, %d divergent, %d unsupported); events logged: %d; divergences: %d", o.runs().size(),
-        o.count(Verdict.VALID), o.count(Verdict.DIVERGENT), o.count(Verdict.UNSUPPORTED), o.events(), o.count(Verdict.DIVERGENT));
+    List<String> logged = new ArrayList<>();
+    o.actions().forEach((a, n) -> {
+      if (n > 0) logged.add(a + " " + n);
+    });
+    return String.format("runs: %d (%d valid, %d divergent, %d unsupported); events logged: %d (USERFAULT exits: %d); divergences: %d",
+        o.runs().size(), o.count(Verdict.VALID), o.count(Verdict.DIVERGENT), o.count(Verdict.UNSUPPORTED), o.events(), o.userfaultExits(),
+        o.count(Verdict.DIVERGENT)) + (logged.isEmpty() ? "" : "\nlogged per action: " + String.join(", ", logged));
   }
 }

@@ -66,6 +66,44 @@ class ConcurrentConformHostTest {
     assertThat(kvmReads).as("the runs made KVM read guest memory itself").isGreaterThan(RUNS / 2);
   }
 
+  /**
+   * KVM Userfault under free-running threads (conform-userfault-2vcpu: the VMM marks gfns and enables USERFAULT
+   * while two vCPUs read, each vCPU its own exit handler, a uffd handler): on a kernel with KVM_CAP_USERFAULT (our
+   * reference kernel in CI's VM stage) every run is valid and the logs hold USERFAULT exits, each followed by its
+   * vCPU's Install, ClearBit and ResumeVcpu; elsewhere every run is unsupported, naming the capability.
+   */
+  @Test
+  void userfaultExitsUnderFreeRunningThreadsAreValidWhereTheKernelHasKvmUserfault() {
+    Config c = Config.load("conform-userfault-2vcpu");
+    boolean hasUserfault;
+    try (Kvm kvm = Kvm.open()) {
+      hasUserfault = kvmuf.kvm.UapiProfile.detect(kvm).hasUserfault();
+    }
+    ConcurrentConform.Outcome o = new ConcurrentConform(c, 5, Optional.empty(), Optional.empty(), ConcurrentConform.DEFAULT_PATIENCE)
+        .run(RUNS, r -> {});
+    if (!hasUserfault) {
+      assertThat(o.runs()).allSatisfy(r -> {
+        assertThat(r.verdict()).isEqualTo(ConcurrentConform.Verdict.UNSUPPORTED);
+        assertThat(r.reason().orElseThrow()).contains("KVM_CAP_USERFAULT not offered by this kernel");
+      });
+      return;
+    }
+    for (ConcurrentConform.RunResult r : o.runs()) {
+      assertThat(r.verdict()).as("%s (%s): %s", r.name(), r.workload().describe(), r.reason().orElse("-"))
+          .isEqualTo(ConcurrentConform.Verdict.VALID);
+      List<TraceStep> steps = r.log().orElseThrow().steps();
+      for (int i = 0; i < steps.size(); i++) {
+        if (steps.get(i).observed().result() instanceof Observation.MemoryFaultExit m && m.flags().contains("USERFAULT")) {
+          int v = steps.get(i).action().actingVcpu();
+          List<String> handler = steps.subList(i + 1, steps.size()).stream().filter(s -> s.action().actingVcpu() == v)
+              .limit(3).map(s -> s.action().name()).toList();
+          assertThat(handler).as("%s: vCPU %d's lines after its exit at step %d", r.name(), v, i).containsExactly("Install", "ClearBit", "ResumeVcpu");
+        }
+      }
+    }
+    assertThat(o.userfaultExits()).as("USERFAULT exits logged in %d runs", RUNS).isGreaterThan(RUNS / 2);
+  }
+
   @Test
   void conformUpstreamRunsLogWhatTheThreadsDidAndTheValidatorAcceptsIt(@TempDir Path dir) {
     Config c = Config.load("conform-upstream");

@@ -23,7 +23,7 @@ class WorkloadTest {
 
   @Test
   void workloadsStayWithinTheModelsBudgetsGfnsAndMemslotRules() {
-    for (String name : List.of("conform-upstream", "small", "small-gmem")) {
+    for (String name : List.of("conform-upstream", "small", "small-gmem", "conform-userfault-2vcpu", "small-dirty")) {
       Config c = Config.load(name);
       Set<List<Action>> vmmSeen = new HashSet<>();
       for (int k = 0; k < 200; k++) {
@@ -41,8 +41,48 @@ class WorkloadTest {
       Set<List<Action>> allowed = c.dirtyLog()
           ? Set.of(List.of(), List.of(new Action.EnableDirtyLog()), List.of(new Action.EnableDirtyLog(), new Action.DisableDirtyLog()))
           : Set.of(List.of());
-      assertThat(vmmSeen).as(name).isEqualTo(allowed);
+      assertThat(vmmSeen.stream().map(WorkloadTest::dirtyLogOps).collect(java.util.stream.Collectors.toSet())).as(name).isEqualTo(allowed);
+      if (c.userfaultUse() == Config.UserfaultUse.NONE) {
+        assertThat(vmmSeen).as(name).isEqualTo(allowed);
+        continue;
+      }
+      // KVM Userfault: late marks some gfns (in gfn order) and then enables; start begins enabled with every bit set.
+      // A disable (post-copy ended or aborted) only where userfaultfd catches marked gfns.
+      boolean late = c.userfaultUse() == Config.UserfaultUse.LATE;
+      boolean mayDisable = c.uffdMode() != Config.UffdMode.NONE;
+      Set<List<Action>> ufSeen = new HashSet<>();
+      for (List<Action> vmm : vmmSeen) {
+        List<Action> uf = vmm.stream().filter(a -> !(a instanceof Action.EnableDirtyLog || a instanceof Action.DisableDirtyLog)).toList();
+        ufSeen.add(uf);
+        int enable = uf.indexOf(new Action.EnableUserfault());
+        assertThat(enable).as(name + " " + uf).isEqualTo(late ? uf.stream().filter(a -> a instanceof Action.SetBit).count() : -1);
+        assertThat(uf.subList(0, Math.max(0, enable))).as(name + " " + uf).allSatisfy(a -> assertThat(a).isInstanceOf(Action.SetBit.class))
+            .isSortedAccordingTo(java.util.Comparator.comparingInt(a -> ((Action.SetBit) a).gfn())).doesNotHaveDuplicates();
+        if (late) assertThat(enable).as(name + " " + uf).isPositive();
+        assertThat(uf.subList(enable + 1, uf.size())).as(name + " " + uf)
+            .isSubsetOf(mayDisable ? List.of(new Action.DisableUserfault()) : List.of()).hasSizeLessThan(2);
+      }
+      if (mayDisable) {
+        assertThat(ufSeen).as(name + ": post-copy is sometimes ended").anyMatch(uf -> uf.contains(new Action.DisableUserfault()))
+            .anyMatch(uf -> !uf.contains(new Action.DisableUserfault()));
+      }
+      if (late) assertThat(ufSeen).as(name + ": the marks vary").anyMatch(uf -> uf.size() == 2).anyMatch(uf -> uf.size() > 2);
+      // both kinds of request, in both orders, where the config has both
+      if (c.dirtyLog() && late) {
+        assertThat(vmmSeen).as(name).anyMatch(v -> v.indexOf(new Action.EnableDirtyLog()) == 0)
+            .anyMatch(v -> v.indexOf(new Action.EnableDirtyLog()) > v.indexOf(new Action.EnableUserfault()));
+      }
     }
+  }
+
+  private static List<Action> dirtyLogOps(List<Action> vmm) {
+    return vmm.stream().filter(a -> a instanceof Action.EnableDirtyLog || a instanceof Action.DisableDirtyLog).toList();
+  }
+
+  @Test
+  void userfaultStartConfigsBeginEnabledAndMayOnlyEndPostCopy() {
+    Config c = Config.load("frames-gmem"); // UserfaultUse = start, guest_memfd without userfaultfd: no disable
+    for (int k = 0; k < 50; k++) assertThat(Workload.of(c, 1, k).vmm()).isEmpty();
   }
 
   @Test
