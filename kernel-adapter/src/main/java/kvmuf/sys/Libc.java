@@ -55,6 +55,8 @@ public final class Libc {
       handle("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
   private static final MethodHandle MUNMAP =
       handle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
+  private static final MethodHandle MPROTECT =
+      handle("mprotect", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
   private static final MethodHandle MADVISE =
       handle("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
   // int open(const char *path, int flags, ...): the mode is variadic.
@@ -208,6 +210,12 @@ public final class Libc {
   public static void munmap(long addr, long length) {
     long rc = raw(cap -> (int) MUNMAP.invokeExact(cap, MemorySegment.ofAddress(addr), length));
     check(rc, "munmap", () -> "addr=0x" + Long.toHexString(addr) + ", len=" + length);
+  }
+
+  /** mprotect(2): e.g. PROT_NONE, so that nothing (the kernel's user copies included) can read those pages. */
+  public static void mprotect(long addr, long length, int prot) {
+    long rc = raw(cap -> (int) MPROTECT.invokeExact(cap, MemorySegment.ofAddress(addr), length, prot));
+    check(rc, "mprotect", () -> "addr=0x" + Long.toHexString(addr) + ", len=" + length + ", prot=" + prot);
   }
 
   public static void madvise(long addr, long length, int advice) {

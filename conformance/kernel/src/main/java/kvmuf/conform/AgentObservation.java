@@ -5,6 +5,8 @@ import kvmuf.kvm.Exit;
 import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Observation;
 import kvmuf.model.ValueClass;
+import kvmuf.sys.Errno;
+import kvmuf.sys.SyscallException;
 import kvmuf.x86.guest.AgentResult;
 
 /**
@@ -14,6 +16,24 @@ import kvmuf.x86.guest.AgentResult;
  */
 public final class AgentObservation {
   private AgentObservation() {}
+
+  /** The detail of an {@code other_exit} for a KVM_RUN that failed with an errno, followed by the errno's name. */
+  public static final String KVM_RUN_FAILED = "KVM_RUN failed: ";
+
+  /**
+   * A KVM_RUN that failed without an exit: a bare errno (e.g. -EFAULT on an unreadable userfault bitmap, R12),
+   * shown as {@code other_exit} "KVM_RUN failed: EFAULT" (the errno's name only, so that a rule can state the
+   * UAPI's documented result; the model never allows it).
+   */
+  public static Observation failed(RuntimeException e) {
+    Throwable t = e.getCause() != null ? e.getCause() : e;
+    return new Observation.OtherExit(KVM_RUN_FAILED + (t instanceof SyscallException se ? se.errnoName().name() : t.getMessage()));
+  }
+
+  /** What a bare {@code errno} from KVM_RUN shows ({@link #failed}). */
+  public static Observation failed(Errno errno) {
+    return new Observation.OtherExit(KVM_RUN_FAILED + errno.name());
+  }
 
   /** The observation of {@code r}, an access of gfn {@code gfn} ({@code kvmRead}: KVM's own read). */
   public static Observation of(int gfn, boolean kvmRead, AgentResult r) {

@@ -31,6 +31,11 @@ public record Expectation(List<StepObservation> allowed, Source source) {
     return new Expectation(List.of(o), Source.UAPI);
   }
 
+  /** Several results the UAPI documents as correct (revisions differ). */
+  public static Expectation uapi(List<StepObservation> allowed) {
+    return new Expectation(allowed, Source.UAPI);
+  }
+
   /** The one observation expected (the first, canonically ordered, where the model allows several). */
   public StepObservation observation() {
     return allowed.getFirst();

@@ -114,6 +114,14 @@ public final class RuleRun {
   }
 
   /**
+   * The kernel makes {@code call}; the UAPI documents each of {@code results} as correct (revisions and careful
+   * implementations differ, facts section 1). Returns what the kernel showed, so the rule can go on from there.
+   */
+  public StepObservation expectUapiOneOf(ApiCall call, List<Observation> results) {
+    return check(call.show(), () -> target.call(call), Expectation.uapi(results.stream().map(KernelVm::shows).toList()), Function.identity());
+  }
+
+  /**
    * ReadMappings: the kernel's pages_2m must be {@code base2m} (the VM's own huge mappings before the rule
    * touched its slot) plus the frames the model maps huge. Returns the kernel's counts.
    */

@@ -19,7 +19,11 @@ import kvmuf.conform.rules.UserfaultDirtyLogNoWarn;
 import kvmuf.conform.rules.UserfaultExit;
 import kvmuf.conform.rules.UserfaultFlagEinval;
 import kvmuf.conform.rules.UserfaultHugeMappings;
+import kvmuf.conform.rules.UserfaultNullBitmap;
 import kvmuf.conform.rules.UserfaultResolve;
+import kvmuf.conform.rules.UserfaultShortBitmapEfault;
+import kvmuf.conform.rules.UserfaultUnalignedBitmap;
+import kvmuf.conform.rules.UserfaultUnreadableBitmapEfault;
 import kvmuf.spec.UnknownNameException;
 
 /** The catalogue of named rules, in the order {@code kvmuf conform} runs them. */
@@ -45,7 +49,11 @@ public final class Rules {
         UserfaultBadBitmapEinval.RULE,
         UserfaultDirtyLogNoWarn.RULE,
         MemslotUndefinedFlagsEinval.RULE,
-        MemslotReadonlyToggleEinval.RULE);
+        MemslotReadonlyToggleEinval.RULE,
+        UserfaultNullBitmap.RULE,
+        UserfaultUnreadableBitmapEfault.RULE,
+        UserfaultShortBitmapEfault.RULE,
+        UserfaultUnalignedBitmap.RULE);
   }
 
   public static List<String> names() {

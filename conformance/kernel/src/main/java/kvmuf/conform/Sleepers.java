@@ -87,7 +87,7 @@ final class Sleepers {
       r = f.join();
     } catch (RuntimeException e) {
       w.completed();
-      return new Observation.OtherExit("KVM_RUN failed: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+      return AgentObservation.failed(e);
     }
     if (r instanceof AgentResult.Value) w.completed();
     return AgentObservation.of(w.gfn(), w.kvmRead(), r);

@@ -188,7 +188,7 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     try {
       r = kvm ? agents.get(v).kvmRead(KernelVm.gpa(g)) : agents.get(v).read(KernelVm.gpa(g));
     } catch (RuntimeException e) {
-      return new Observation.OtherExit("KVM_RUN failed: " + e.getMessage());
+      return AgentObservation.failed(e);
     }
     return AgentObservation.of(g, kvm, r);
   }
@@ -202,7 +202,7 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     try {
       r = agents.get(v).resume();
     } catch (RuntimeException e) {
-      return new Observation.OtherExit("KVM_RUN failed: " + e.getMessage());
+      return AgentObservation.failed(e);
     }
     return AgentObservation.of(g, false, r);
   }
