@@ -120,6 +120,11 @@ public final class Generator {
 
   /** Visible actions enabled in every state of the set (so any target state can take them). */
   private List<Integer> candidates(List<State> states) {
+    return enabledInEvery(model, states);
+  }
+
+  /** The codes of the visible actions enabled in every state of {@code states} (so any target state can take them). */
+  static List<Integer> enabledInEvery(Model model, List<State> states) {
     List<Integer> codes = ApiStep.enabled(model, states.getFirst());
     if (states.size() > 1) {
       codes.removeIf(c -> {

@@ -16,9 +16,10 @@ public final class ReplayReport {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("file", r.trace().source());
     r.divergence().ifPresent(d -> {
-      TraceStep s = r.trace().steps().get(d.step());
+      TraceStep s = step(r, d.step());
       f.put("step", d.step());
       f.put("line", d.line());
+      if (drawn(r, d.step())) f.put("continuedAt", r.continuedAt());
       f.put("actor", s.actor());
       f.put("action", s.action().name());
       f.put("reason", d.reason());
@@ -33,12 +34,29 @@ public final class ReplayReport {
     return f;
   }
 
+  /** Whether step {@code i} was drawn on the target's branch rather than read from the trace ({@link Continuation}). */
+  static boolean drawn(Replayer.Result r, int i) {
+    return r.continuedAt() >= 0 && i >= r.continuedAt();
+  }
+
+  /** Step {@code i} as it was run: the trace's, or the drawn one the recorded run holds. */
+  static TraceStep step(Replayer.Result r, int i) {
+    if (drawn(r, i)) {
+      for (TraceStep s : r.recorded().steps()) {
+        if (s.i() == i) return s;
+      }
+    }
+    return r.trace().steps().get(i);
+  }
+
   public static List<String> text(Replayer.Result r) {
     List<String> out = new ArrayList<>();
     r.divergence().ifPresent(d -> {
-      TraceStep s = r.trace().steps().get(d.step());
-      out.add(String.format("%s:%d: DIVERGENCE at step %d (%s): %s", r.trace().source(), d.line(), d.step(),
-          TraceCodec.describe(s), d.reason()));
+      TraceStep s = step(r, d.step());
+      out.add(drawn(r, d.step())
+          ? String.format("%s: DIVERGENCE at step %d (%s, drawn on the target's branch after step %d): %s", r.trace().source(), d.step(),
+              TraceCodec.describe(s), r.continuedAt(), d.reason())
+          : String.format("%s:%d: DIVERGENCE at step %d (%s): %s", r.trace().source(), d.line(), d.step(), TraceCodec.describe(s), d.reason()));
       out.add("  expected one of: " + String.join(" ", d.expected().stream().map(TraceCodec::text).toList()));
       out.add("  observed:        " + d.observed().map(TraceCodec::text).orElse("(nothing: the step could not be performed)"));
     });

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import kvmuf.model.Action;
 import kvmuf.model.Config;
 import kvmuf.model.State;
 import kvmuf.model.StepObservation;
@@ -25,8 +26,21 @@ public final class Replayer {
   private final Target target;
   private final Map<Config, ApiModel> models = new ConcurrentHashMap<>();
 
+  /** Whether a trace whose target left its branch goes on with steps drawn on the target's branch ({@link Continuation}). */
+  private boolean continueOffBranch;
+
   public Replayer(Target target) {
     this.target = target;
+  }
+
+  /**
+   * From now on, a trace whose target took another allowed branch and meets a step the model does not enable on it
+   * goes on with steps drawn on that branch ({@link Continuation}) up to the trace's length, instead of stopping
+   * there unsupported. Its {@link Result#continuedAt} names the step; the recorded run holds the drawn steps.
+   */
+  public Replayer continuingOffBranch() {
+    this.continueOffBranch = true;
+    return this;
   }
 
   public record Divergence(int step, int line, String reason, List<StepObservation> expected, Optional<StepObservation> observed) {}
@@ -42,10 +56,10 @@ public final class Replayer {
    * @param recorded the run as a logged trace (observed lines, up to the first divergence)
    */
   public record Result(Trace trace, int stepsReplayed, Optional<Divergence> divergence, Optional<Violation> violation,
-      boolean boundHit, int leftBranchAt, Trace recorded, Optional<Unsupported> unsupported, int pagesUnchecked) {
+      boolean boundHit, int leftBranchAt, Trace recorded, Optional<Unsupported> unsupported, int pagesUnchecked, int continuedAt) {
     public Result(Trace trace, int stepsReplayed, Optional<Divergence> divergence, Optional<Violation> violation,
         boolean boundHit, int leftBranchAt, Trace recorded) {
-      this(trace, stepsReplayed, divergence, violation, boundHit, leftBranchAt, recorded, Optional.empty(), 0);
+      this(trace, stepsReplayed, divergence, violation, boundHit, leftBranchAt, recorded, Optional.empty(), 0, -1);
     }
 
     /** No divergence and no violation (an unsupported step is not a divergence, but see {@link #unsupported}). */
@@ -73,9 +87,24 @@ public final class Replayer {
     int done = 0;
     int pagesUnchecked = 0;
     Optional<Unsupported> unsupported = Optional.empty();
-    for (TraceStep s : t.steps()) {
+    Continuation continuation = null;
+    int continuedAt = -1;
+    for (int k = 0; k < t.steps().size(); k++) {
+      TraceStep s = continuation == null ? t.steps().get(k) : null;
+      AllowedObservations allowed = s == null ? null : states.allowed(s.action());
+      if (s != null && allowed.enabledIn() == 0 && !onBranch && continueOffBranch) {
+        continuation = new Continuation(model, t.header(), t.source(), k);
+        continuedAt = s.i();
+        s = null;
+      }
+      if (s == null) {
+        // Off the trace's branch: the next step is drawn on the states the target reached (only "observed is allowed").
+        Optional<Action> next = continuation.next(states);
+        if (next.isEmpty()) break; // every vCPU finished and the VMM has nothing left to do
+        allowed = states.allowed(next.get());
+        s = TraceStep.expect(k, next.get(), allowed.sorted());
+      }
       done++;
-      AllowedObservations allowed = states.allowed(s.action());
       hit |= allowed.boundHit();
       if (allowed.enabledIn() == 0 && !onBranch) {
         // The target took another allowed branch of step leftAt (e.g. a woken fault read where the trace's branch
@@ -96,7 +125,7 @@ public final class Replayer {
           break;
         }
       }
-      got.ifPresent(o -> log.add(TraceStep.observed(s.i(), s.action(), o)));
+      if (got.isPresent()) log.add(TraceStep.observed(s.i(), s.action(), got.get()));
       if (allowed.enabledIn() == 0) {
         div = Optional.of(new Divergence(s.i(), s.line(), "the model does not enable " + s.action().name() + " here", List.of(), got));
         break;
@@ -156,7 +185,7 @@ public final class Replayer {
     }
     TraceHeader h = t.header();
     Trace recorded = new Trace(t.source(), new TraceHeader(h.format(), h.config(), h.seed(), h.profile(), "observed"), log);
-    return new Result(t, done, div, vio, hit, leftAt, recorded, unsupported, pagesUnchecked);
+    return new Result(t, done, div, vio, hit, leftAt, recorded, unsupported, pagesUnchecked, continuedAt);
   }
 
   private static boolean sameSet(List<StepObservation> file, java.util.Set<StepObservation> model) {

@@ -70,6 +70,41 @@ class TraceReplayTest {
     assertThat(left).as("traces where the random target left the generated branch").isPositive();
   }
 
+  /**
+   * A target on another branch meets a file step the model does not enable there: replayed exactly, the trace stops
+   * unsupported; continuing off the branch, it runs to its length with steps drawn on the target's branch, each
+   * observation still checked against the model, the drawn run re-checks on its own, and it is deterministic.
+   */
+  @Test
+  void aTraceLeftByItsTargetGoesOnAlongTheTargetsBranchWhenAsked() {
+    List<Trace> corpus = TraceTestSupport.corpus("small", Generator.Strategy.RANDOM, 1, 400, 40);
+    int stopped = 0;
+    int continued = 0;
+    for (Trace t : corpus) {
+      Replayer.Result exact = new Replayer(new ModelTarget(ModelTarget.Choice.RANDOM)).replay(t, null);
+      Replayer.Result on = new Replayer(new ModelTarget(ModelTarget.Choice.RANDOM)).continuingOffBranch().replay(t, null);
+      assertThat(on.ok()).as(t.source()).isTrue();
+      assertThat(on.unsupported()).as(t.source()).isEmpty();
+      if (exact.unsupported().isEmpty()) {
+        assertThat(on.continuedAt()).as("%s: nothing to continue", t.source()).isEqualTo(-1);
+        assertThat(on.stepsReplayed()).isEqualTo(exact.stepsReplayed());
+        continue;
+      }
+      stopped++;
+      assertThat(exact.unsupported().get().reason()).contains("the target took another allowed branch");
+      assertThat(on.continuedAt()).as(t.source()).isEqualTo(exact.unsupported().get().step()).isGreaterThan(on.leftBranchAt());
+      assertThat(on.stepsReplayed()).isGreaterThan(exact.stepsReplayed());
+      if (on.stepsReplayed() > on.continuedAt()) continued++;
+      Trace log = TraceTestSupport.roundTrip(on.recorded());
+      assertThat(log.steps()).hasSize(on.stepsReplayed());
+      assertThat(new Validator().validate(log).accepted()).as("the drawn run is a behaviour of the model").isTrue();
+      Replayer.Result again = new Replayer(new ModelTarget(ModelTarget.Choice.RANDOM)).continuingOffBranch().replay(t, null);
+      assertThat(again.recorded().steps()).as("the same trace continues the same way").isEqualTo(on.recorded().steps());
+    }
+    assertThat(stopped).as("traces whose target left their branch onto a step it does not enable").isPositive();
+    assertThat(continued).as("traces that ran drawn steps").isPositive();
+  }
+
   /** An alteration that makes the step's expect set differ from the model's. */
   static List<StepObservation> alter(List<StepObservation> expect, SplittableRandom rnd) {
     List<StepObservation> out = new ArrayList<>(expect);

@@ -39,7 +39,12 @@ public final class KernelTraces {
    */
   public record Outcome(int traces, int passed, int diverged, int unsupportedTraces, long stepsRun, long stepsUnsupported,
       long stepsNotRun, long pagesUnchecked, List<Replayer.Result> results, List<String> names, Map<String, Long> actions,
-      Map<String, String> unsupportedActions) {}
+      Map<String, String> unsupportedActions) {
+    /** Traces the target left the branch of and that went on with steps drawn on the target's branch. */
+    public long continued() {
+      return results.stream().filter(r -> r.continuedAt() >= 0).count();
+    }
+  }
 
   /**
    * The configs {@code conform} generates traces of when none is named. On a kernel with KVM_CAP_USERFAULT
@@ -73,10 +78,20 @@ public final class KernelTraces {
   }
 
   /**
-   * Replays {@code traces} on this machine's /dev/kvm; with {@code out} (an existing folder) each trace and its
+   * Replays {@code traces} on this machine's /dev/kvm exactly as written (a step the model does not enable on the
+   * branch the target took stops the trace, unsupported); with {@code out} (an existing folder) each trace and its
    * observed run are written there; with {@code progress} each trace's lines go there as it ends.
    */
   public static Outcome run(List<Named> traces, Optional<UapiProfile> profile, Path out, PrintWriter progress) {
+    return run(traces, profile, out, progress, false);
+  }
+
+  /**
+   * As {@link #run(List, Optional, Path, PrintWriter)}; with {@code continueOffBranch} a trace whose target took
+   * another allowed branch goes on with steps drawn on that branch when the file's next step is not enabled on it
+   * ({@link Replayer#continuingOffBranch}), so that such traces are run to their length instead of stopping.
+   */
+  public static Outcome run(List<Named> traces, Optional<UapiProfile> profile, Path out, PrintWriter progress, boolean continueOffBranch) {
     List<Replayer.Result> results = new ArrayList<>();
     List<String> names = new ArrayList<>();
     int passed = 0;
@@ -91,6 +106,7 @@ public final class KernelTraces {
     Map<String, String> unsupportedActions = new java.util.TreeMap<>();
     try (KernelTarget target = new KernelTarget(profile)) {
       Replayer replayer = new Replayer(target);
+      if (continueOffBranch) replayer.continuingOffBranch();
       for (Named n : traces) {
         Replayer.Result r = replayer.replay(n.trace(), null);
         results.add(r);
@@ -135,6 +151,9 @@ public final class KernelTraces {
       Replayer.Unsupported u = r.unsupported().get();
       out.add(String.format("%s: unsupported at step %d (%s): %s; %d steps before it ran and matched", name, u.step(), u.action(),
           u.reason(), r.stepsReplayed()));
+    } else if (r.continuedAt() >= 0) {
+      out.add(String.format("%s: pass (%d steps; the target took another allowed branch at step %d, and steps %d on were drawn on it)",
+          name, r.stepsReplayed(), r.leftBranchAt(), r.continuedAt()));
     } else {
       out.add(String.format("%s: pass (%d steps)", name, r.stepsReplayed()));
     }
@@ -152,6 +171,7 @@ public final class KernelTraces {
     c.put("stepsUnsupported", o.stepsUnsupported());
     c.put("stepsNotRun", o.stepsNotRun());
     c.put("stepsPagesUnchecked", o.pagesUnchecked());
+    c.put("continuedOnTargetBranch", o.continued());
     c.put("divergences", o.diverged());
     m.put("counts", c);
     m.put("actions", o.actions());
@@ -188,9 +208,10 @@ public final class KernelTraces {
   }
 
   public static String summary(Outcome o) {
-    return String.format("traces: %d (%d passed, %d diverged, %d stopped at an unsupported step); steps: %d run and matched or diverged, "
+    return String.format("traces: %d (%d passed, %d diverged, %d stopped at an unsupported step%s); steps: %d run and matched or diverged, "
             + "%d unsupported, %d not run after one; mapping counts not compared on %d steps (this target does not observe them); "
-            + "divergences: %d", o.traces(), o.passed(), o.diverged(), o.unsupportedTraces(), o.stepsRun(), o.stepsUnsupported(),
+            + "divergences: %d", o.traces(), o.passed(), o.diverged(), o.unsupportedTraces(),
+        o.continued() == 0 ? "" : "; " + o.continued() + " went on along the target's own branch", o.stepsRun(), o.stepsUnsupported(),
         o.stepsNotRun(), o.pagesUnchecked(), o.diverged());
   }
 }
