@@ -9,7 +9,7 @@ import kvmuf.model.Config.SlotKind;
 import kvmuf.sys.Mapping;
 
 /**
- * The host memory behind the target's memslot, built by the adapter's {@link SlotMemory}. {@code guestView}
+ * The host memory behind the target's memslot (the deterministic target's and the concurrent mode's), built by the adapter's {@link SlotMemory}. {@code guestView}
  * is what the memslot (and userfaultfd) covers; {@code vmmView} is where the VMM writes contents before
  * UFFDIO_CONTINUE (a second mapping of the same memfd for shmem; the same mapping otherwise).
  *
@@ -23,7 +23,7 @@ import kvmuf.sys.Mapping;
  *       unsupported with the reason.
  * </ul>
  */
-final class GuestMemory implements AutoCloseable {
+public final class GuestMemory implements AutoCloseable {
   static final long PAGE = SlotMemory.PAGE;
 
   private final SlotKind kind;
@@ -38,7 +38,7 @@ final class GuestMemory implements AutoCloseable {
     this.vmmView = memory.vmmView();
   }
 
-  static GuestMemory create(Vm vm, SlotKind kind, long pages) {
+  public static GuestMemory create(Vm vm, SlotKind kind, long pages) {
     long size = pages * PAGE;
     return new GuestMemory(
         kind,
@@ -53,7 +53,7 @@ final class GuestMemory implements AutoCloseable {
    * Creates the memslot over this memory (bound to the guest_memfd for gmem); with {@code userfault}
    * (non-null) created with KVM_MEM_USERFAULT and that bitmap (UserfaultUse = start).
    */
-  Memslot addMemslot(Vm vm, int slot, long gpa, UserfaultBitmap userfault) {
+  public Memslot addMemslot(Vm vm, int slot, long gpa, UserfaultBitmap userfault) {
     return memory.addMemslot(vm, slot, gpa, userfault);
   }
 
@@ -61,16 +61,16 @@ final class GuestMemory implements AutoCloseable {
     return kind;
   }
 
-  Mapping guestView() {
+  public Mapping guestView() {
     return guestView;
   }
 
-  long hva(int gfn) {
+  public long hva(int gfn) {
     return guestView.address() + gfn * PAGE;
   }
 
   /** Whether a host address lies in the guest's view; the gfn it belongs to. */
-  int gfnOf(long hva) {
+  public int gfnOf(long hva) {
     long off = hva - guestView.address();
     return off < 0 || off >= guestView.length() ? -1 : (int) (off / PAGE);
   }
@@ -81,7 +81,7 @@ final class GuestMemory implements AutoCloseable {
   }
 
   /** Writes gfn's fetched contents through the VMM's view (shmem: into the page cache, not mapped for the guest). */
-  void writeFetched(int gfn) {
+  public void writeFetched(int gfn) {
     var page = vmmView.segment().asSlice(gfn * PAGE, PAGE);
     for (long off = 0; off < PAGE; off += 4) page.set(ValueLayout.JAVA_INT, off, Contents.fetched(gfn));
   }
@@ -90,7 +90,7 @@ final class GuestMemory implements AutoCloseable {
    * The model's Invalidate: MADV_DONTNEED over gfn's page of the guest's view (guest_memfd: a punch hole);
    * the mmu notifier (guest_memfd: its invalidation) zaps KVM's mapping of it. Returns the call's name.
    */
-  String invalidate(int gfn) {
+  public String invalidate(int gfn) {
     if (memory.guestMemfd().isPresent()) {
       memory.guestMemfd().get().punchHole(gfn * PAGE, PAGE);
       return "fallocate(PUNCH_HOLE)";

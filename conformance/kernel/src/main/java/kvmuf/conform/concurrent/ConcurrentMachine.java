@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import kvmuf.conform.AgentObservation;
 import kvmuf.conform.Contents;
+import kvmuf.conform.GuestMemory;
 import kvmuf.conform.KernelTarget;
 import kvmuf.conform.KernelVm;
 import kvmuf.conform.TargetSetup;
@@ -33,9 +34,10 @@ import kvmuf.x86.guest.GuestAgent;
 
 /**
  * The kernel side of one concurrent run: a VM with one vCPU per model vCPU running the guest agent, one memslot
- * of {@link TargetSetup#PAGES_2M} anonymous pages at {@link KernelTarget#BASE_GPA} (the same layout as the
- * deterministic {@link KernelTarget}; the first NumGfns pages are the model's gfns), registered with userfaultfd
- * MISSING when the config says so, and a source page per gfn holding its fetched contents ({@link Contents}).
+ * of {@link TargetSetup#PAGES_2M} pages at {@link KernelTarget#BASE_GPA} over the config's memory ({@link
+ * GuestMemory}: anonymous, or a guest_memfd with MMAP and INIT_SHARED; the same layout as the deterministic {@link
+ * KernelTarget}; the first NumGfns pages are the model's gfns), registered with userfaultfd MISSING when the config
+ * says so, and a source page per gfn holding its fetched contents ({@link Contents}).
  *
  * <p>KVM Userfault configs get the slot's userfault bitmap (every bit set and the slot created with
  * KVM_MEM_USERFAULT for UserfaultUse = start; clear and USERFAULT off for late), and SlotZap = memslot gets
@@ -48,8 +50,12 @@ import kvmuf.x86.guest.GuestAgent;
  * {@link #closeUffd}; {@link #memslotUpdate} and {@link #setBit} from the VMM thread. The bitmap's stores are
  * atomic per bit (UserfaultBitmap), so a vCPU's ClearBit and the VMM's SetBit on one word do not lose each other.
  *
+ * <p>Who installed each gfn's contents ({@link #claim}) is decided under the log lock, as every install is a short
+ * call: the background fetch only fetches a gfn still marked and not installed, as the model's FetchInstall does.
+ *
  * <p>What it cannot build is unsupported, never run: KVM Userfault configs on a kernel without
- * KVM_CAP_USERFAULT, kernel async PF, another architecture, shmem or guest_memfd slots, userfaultfd MINOR.
+ * KVM_CAP_USERFAULT, guest_memfd without MMAP and INIT_SHARED, kernel async PF, another architecture, shmem slots,
+ * userfaultfd MINOR.
  */
 public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
   private static final long PAGE = Observation.PAGE_SIZE;
@@ -59,7 +65,9 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
   private final Kvm kvm;
   private final Vm vm;
   private final Memslot slot;
-  private final Mapping memory;
+  private final GuestMemory memory;
+  /** Per gfn: its contents were installed (by an exit handler, the uffd handler or the background fetch). */
+  private final java.util.concurrent.atomic.AtomicIntegerArray installed;
   private final List<GuestAgent> agents = new ArrayList<>();
   private final Optional<Userfaultfd> uffd;
   private final Optional<Mapping> source;
@@ -71,9 +79,8 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
   public static String unsupportedConfig(Config c) {
     String deterministic = KernelTarget.unsupportedConfig(c);
     if (deterministic != null) return deterministic;
-    if (c.slotKind() != Config.SlotKind.ANON) {
-      return "config " + c.name() + " has SlotKind = " + c.slotKind().name().toLowerCase()
-          + ": concurrent runs use anonymous memory only";
+    if (c.slotKind() == Config.SlotKind.SHMEM) {
+      return "config " + c.name() + " has SlotKind = shmem: concurrent runs use anonymous memory or guest_memfd";
     }
     if (c.uffdMode() == Config.UffdMode.MINOR) {
       return "config " + c.name() + " has UffdMode = minor: concurrent runs resolve MISSING faults (UFFDIO_COPY) only";
@@ -89,26 +96,21 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     Userfaultfd u = null;
     Mapping src = null;
     UserfaultBitmap bits = null;
+    GuestMemory mem = null;
     try {
       boolean userfault = config.userfaultUse() != Config.UserfaultUse.NONE;
       if (userfault) requireUserfault(config, vm);
       // Only an enable of USERFAULT zaps: SlotZap matters where USERFAULT is used (as KernelTarget sets it up).
       if (userfault && config.slotZap() == Config.SlotZap.MEMSLOT) KernelVm.zapMemslotOnly(kvm, vm);
       GuestAgent.Program program = GuestAgent.load(vm, GuestAgent.defaultSlot(vm), GuestAgent.DEFAULT_CODE_GPA);
-      this.memory = vm.mapAnonymousAligned(TargetSetup.PAGES_2M * PAGE, MIB2);
-      if (userfault) {
-        bits = new UserfaultBitmap(TargetSetup.PAGES_2M);
-        boolean atStart = config.userfaultUse() == Config.UserfaultUse.START;
-        if (atStart) bits.setAll();
-        MemoryRegion2 r = MemoryRegion2.of(KernelVm.SLOT, 0, KernelVm.BASE_GPA, memory.length(), memory.address());
-        if (atStart) r = r.withFlags(r.flags() | UapiProfile.KVM_MEM_USERFAULT).withUserfaultBitmap(bits.address());
-        this.slot = vm.addMemslot(r, memory, atStart ? bits : null);
-      } else {
-        this.slot = vm.addMemslot(KernelVm.SLOT, KernelVm.BASE_GPA, memory);
-      }
+      mem = GuestMemory.create(vm, config.slotKind(), TargetSetup.PAGES_2M); // guest_memfd: unsupported without MMAP
+      boolean atStart = config.userfaultUse() == Config.UserfaultUse.START;
+      if (userfault) bits = new UserfaultBitmap(TargetSetup.PAGES_2M);
+      if (atStart) bits.setAll();
+      this.slot = mem.addMemslot(vm, KernelVm.SLOT, KernelVm.BASE_GPA, atStart ? bits : null);
       if (config.uffdMode() == Config.UffdMode.MISSING) {
         u = Userfaultfd.open(0);
-        u.register(memory.address(), memory.length(), Userfaultfd.REGISTER_MODE_MISSING);
+        u.register(mem.guestView().address(), mem.guestView().length(), Userfaultfd.REGISTER_MODE_MISSING);
       }
       // The fetched contents of each gfn: what UFFDIO_COPY copies, and what an exit handler without uffd writes.
       src = Mapping.anonymous(config.numGfns() * PAGE, false);
@@ -119,10 +121,13 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     } catch (RuntimeException e) {
       if (u != null) u.close();
       vm.close();
+      if (mem != null) mem.close();
       if (src != null) src.close();
       if (bits != null) bits.close();
       throw e;
     }
+    this.memory = mem;
+    this.installed = new java.util.concurrent.atomic.AtomicIntegerArray(config.numGfns());
     this.uffd = Optional.ofNullable(u);
     this.source = Optional.of(src);
     this.bitmap = Optional.ofNullable(bits);
@@ -213,9 +218,32 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
    * contents ({@code done}), as the model's Install says.
    */
   public Observation install(int g) {
+    claim(g);
     if (uffd.isPresent()) return new Observation.Ioctl(copy(g, true));
-    java.lang.foreign.MemorySegment.copy(source.orElseThrow().segment(), g * PAGE, memory.segment(), g * PAGE, PAGE);
+    memory.writeFetched(g);
     return new Observation.Done();
+  }
+
+  /**
+   * Notes that gfn {@code g}'s contents are being installed, and says whether they were already: called by every
+   * install under the log lock, so that the answer is the model's {@code fetched[g]} at that line.
+   */
+  boolean claim(int g) {
+    return installed.getAndSet(g, 1) != 0;
+  }
+
+  /**
+   * The background fetch of gfn {@code g} (the migration stream's FetchInstall), made only while {@code g} is still
+   * marked and nobody installed it, as the model's FetchInstall: UFFDIO_COPY, which wakes, where userfaultfd covers
+   * the slot, else a plain write of the fetched contents ({@code done}). Empty when it is not made. Call under the log
+   * lock.
+   */
+  public Optional<Observation> fetchInstall(int g) {
+    if (!bitmap.orElseThrow().test(g) || installed.get(g) != 0) return Optional.empty();
+    claim(g);
+    if (uffd.isPresent()) return Optional.of(new Observation.Ioctl(copy(g, false)));
+    memory.writeFetched(g);
+    return Optional.of(new Observation.Done());
   }
 
   /** The exit handler's ClearBit of gfn {@code g} (a store-release of the bit): {@code done}. */
@@ -265,14 +293,15 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
 
   @Override
   public int gfnOf(long address) {
-    long off = address - memory.address();
-    return off < 0 || off >= config.numGfns() * PAGE ? -1 : (int) (off / PAGE);
+    int g = memory.gfnOf(address);
+    return g >= config.numGfns() ? -1 : g;
   }
 
   @Override
   public String copy(int gfn, boolean dontWake) {
+    claim(gfn);
     try {
-      return switch (uffd.orElseThrow().copy(memory.address() + gfn * PAGE, source.orElseThrow().address() + gfn * PAGE, PAGE, dontWake)) {
+      return switch (uffd.orElseThrow().copy(memory.hva(gfn), source.orElseThrow().address() + gfn * PAGE, PAGE, dontWake)) {
         case MfillResult.Done d -> "ok";
         case MfillResult.Exists e -> "EEXIST";
         case MfillResult.Retry r -> "EAGAIN";
@@ -285,7 +314,7 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
   @Override
   public String wake(int gfn) {
     try {
-      uffd.orElseThrow().wake(memory.address() + gfn * PAGE, PAGE);
+      uffd.orElseThrow().wake(memory.hva(gfn), PAGE);
       return "ok";
     } catch (SyscallException e) {
       return e.errnoName().name();
@@ -310,6 +339,7 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
   public void close() {
     closeUffd();
     vm.close();
+    memory.close();
     source.ifPresent(Mapping::close);
     bitmap.ifPresent(UserfaultBitmap::close);
     kvm.close();

@@ -17,7 +17,8 @@ import kvmuf.sys.TaskState;
 
 /**
  * Runs one {@link Workload} on a {@link ConcurrentMachine}: one platform thread per vCPU, one uffd handler thread
- * (when the config registers userfaultfd) and one VMM thread (when the workload has memslot updates), all released
+ * (when the config registers userfaultfd), one VMM thread (when the workload has memslot updates) and one
+ * background fetch thread (when the config has the migration stream: FetchInstall, then FetchClearBit), all released
  * together and then left alone; each logs its calls into the run's {@link ConcurrentLog} as that class says.
  *
  * <p>vCPU threads: for each gfn of the workload, a guest read (KVM_RUN through the guest agent; a long call) and
@@ -84,13 +85,32 @@ final class ConcurrentRun {
         log.append(a, o);
       }
     });
+    Thread fetch = w.fetches().isEmpty() ? null : thread("fetch", start, w.fetchSpin(), problems, tids, () -> {
+      for (int g : w.fetches()) {
+        // FetchInstall and FetchClearBit are short calls, each under the log lock; a gfn already installed or no
+        // longer marked is skipped (no line), as a VMM's migration stream skips pages it no longer needs.
+        boolean fetched = log.holding(() -> {
+          Optional<Observation> o = machine.fetchInstall(g);
+          o.ifPresent(x -> log.append(new Action.FetchInstall(g), x));
+          return o.isPresent();
+        });
+        if (!fetched) continue;
+        log.holding(() -> {
+          log.append(new Action.FetchClearBit(g), machine.clearBit(g));
+          return null;
+        });
+      }
+    });
     start.countDown();
 
     List<String> stuck = new ArrayList<>();
     String why;
     try {
       why = new SleepEvidence(patience).until("the run's threads", () -> {
-        if (vcpus.stream().noneMatch(Thread::isAlive) && (vmm == null || !vmm.isAlive())) return Optional.of("");
+        if (vcpus.stream().noneMatch(Thread::isAlive) && (vmm == null || !vmm.isAlive()) && (fetch == null || !fetch.isAlive())) {
+          return Optional.of("");
+        }
+        if (fetch != null && fetch.isAlive()) return Optional.empty(); // the fetch may still wake a sleeper
         try {
           return nobodyCanWake(machine, vcpus, uffd, tids) ? Optional.of("left asleep in userfaultfd with nobody to wake it") : Optional.empty();
         } catch (TaskState.NoSuchThreadException e) {
@@ -104,6 +124,7 @@ final class ConcurrentRun {
       if (vcpus.get(v).isAlive()) stuck.add("vcpu" + v + " still in KVM_RUN");
     }
     if (vmm != null && vmm.isAlive()) stuck.add("vmm still in KVM_SET_USER_MEMORY_REGION2");
+    if (fetch != null && fetch.isAlive()) stuck.add("fetch still running");
     if (handler != null) {
       handler.stop();
       join(uffd, System.nanoTime() + Duration.ofSeconds(5).toNanos());
@@ -115,11 +136,13 @@ final class ConcurrentRun {
       long grace = System.nanoTime() + Duration.ofSeconds(5).toNanos();
       vcpus.forEach(t -> join(t, grace));
       if (vmm != null) join(vmm, grace);
+      if (fetch != null) join(fetch, grace);
       problems.add("the run did not finish: " + why + ": " + String.join(", ", stuck));
     }
     List<Thread> all = new ArrayList<>(vcpus);
     if (uffd != null) all.add(uffd);
     if (vmm != null) all.add(vmm);
+    if (fetch != null) all.add(fetch);
     boolean stopped = all.stream().noneMatch(Thread::isAlive);
     return new Finished(problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems)), stopped);
   }

@@ -17,14 +17,16 @@ import kvmuf.model.Config;
  *   <li>the VMM thread, where the config has {@code DirtyLog}: nothing, EnableDirtyLog, or EnableDirtyLog then
  *       DisableDirtyLog (the model enables dirty logging at most once); where it uses KVM Userfault, also
  *       its marks and USERFAULT toggles ({@link #userfaultOps}), interleaved with those as the seed says;</li>
- *   <li>per thread (vCPUs, then the VMM) a head start in busy-wait iterations, so that the seeds spread the
+ *   <li>the background fetch thread, where the config has {@code BackgroundFetch}: every gfn once, in an order the
+ *       seed picks (each fetched only while still marked and not installed, as the model's FetchInstall);</li>
+ *   <li>per thread (vCPUs, then the VMM, then the fetch) a head start in busy-wait iterations, so that the seeds spread the
  *       threads' start over a few microseconds and the interleavings vary.</li>
  * </ul>
  * What the threads then do to each other is up to the kernel and the scheduler: the seed fixes the workload,
  * not the interleaving.
  */
 public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, List<Resolution> resolutions, List<Action> vmm,
-    List<Integer> spins) {
+    List<Integer> spins, List<Integer> fetches) {
   /** Busy-wait iterations of the longest head start. */
   static final int MAX_SPIN = 50_000;
 
@@ -34,6 +36,13 @@ public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, 
     resolutions = List.copyOf(resolutions);
     vmm = List.copyOf(vmm);
     spins = List.copyOf(spins);
+    fetches = List.copyOf(fetches);
+  }
+
+  /** A workload without a background fetch. */
+  public Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, List<Resolution> resolutions, List<Action> vmm,
+      List<Integer> spins) {
+    this(reads, kvmReads, resolutions, vmm, spins, List.of());
   }
 
   /** A workload of guest reads only (no KVM reads). */
@@ -69,7 +78,14 @@ public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, 
     if (c.userfaultUse() != Config.UserfaultUse.NONE) vmm = interleave(vmm, userfaultOps(c, rnd), rnd);
     List<Integer> spins = new ArrayList<>();
     for (int t = 0; t <= c.vcpus(); t++) spins.add(rnd.nextInt(MAX_SPIN + 1));
-    return new Workload(reads, kvm, res, vmm, spins);
+    // Drawn only for configs with the background fetch: every other config's workloads stay what they were.
+    List<Integer> fetches = new ArrayList<>();
+    if (c.backgroundFetch()) {
+      for (int g = 0; g < c.numGfns(); g++) fetches.add(g);
+      for (int i = fetches.size() - 1; i > 0; i--) java.util.Collections.swap(fetches, i, rnd.nextInt(i + 1));
+      spins.add(rnd.nextInt(MAX_SPIN + 1));
+    }
+    return new Workload(reads, kvm, res, vmm, spins, fetches);
   }
 
   /**
@@ -128,6 +144,11 @@ public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, 
     return spins.get(reads.size());
   }
 
+  /** Head start of the background fetch's thread (0 without one). */
+  int fetchSpin() {
+    return spins.size() > reads.size() + 1 ? spins.get(reads.size() + 1) : 0;
+  }
+
   /** The guest accesses of all vCPUs together. */
   public int accesses() {
     return reads.stream().mapToInt(List::size).sum();
@@ -142,6 +163,7 @@ public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, 
       parts.add("vcpu" + v + " reads " + String.join(" ", rs));
     }
     for (int g = 0; g < resolutions.size(); g++) parts.add("g" + g + " " + resolutions.get(g).calls);
+    if (!fetches.isEmpty()) parts.add("fetch " + String.join(" ", fetches.stream().map(g -> "g" + g).toList()));
     parts.add("vmm " + (vmm.isEmpty() ? "idle" : vmm.stream().map(a -> a instanceof Action.SetBit b ? "SetBit(g" + b.gfn() + ")" : a.name()).collect(Collectors.joining(" "))));
     return String.join("; ", parts);
   }

@@ -104,6 +104,27 @@ class ConcurrentConformHostTest {
     assertThat(o.userfaultExits()).as("USERFAULT exits logged in %d runs", RUNS).isGreaterThan(RUNS / 2);
   }
 
+  /**
+   * The migration stream under free-running threads (gmem-fetch: guest_memfd, every bit set from the start, a
+   * background fetch thread installing and clearing while two vCPUs exit and resolve): valid on a kernel with KVM
+   * Userfault and guest_memfd MMAP, with FetchInstall and USERFAULT exits logged; elsewhere unsupported, with why.
+   */
+  @Test
+  void theBackgroundFetchRacesExitHandlersValidlyWhereTheKernelHasKvmUserfault() {
+    Config c = Config.load("gmem-fetch");
+    ConcurrentConform.Outcome o = new ConcurrentConform(c, 3, Optional.empty(), Optional.empty(), ConcurrentConform.DEFAULT_PATIENCE)
+        .run(RUNS, r -> {});
+    if (o.count(ConcurrentConform.Verdict.UNSUPPORTED) == RUNS) {
+      assertThat(o.runs().getFirst().reason().orElseThrow()).containsAnyOf("KVM_CAP_USERFAULT", "guest_memfd", "GUEST_MEMFD");
+      return;
+    }
+    assertThat(o.runs()).allSatisfy(r -> assertThat(r.verdict()).as("%s (%s): %s", r.name(), r.workload().describe(),
+        r.reason().orElse("-")).isEqualTo(ConcurrentConform.Verdict.VALID));
+    assertThat(o.actions().get("FetchInstall")).as("background fetches logged").isPositive();
+    assertThat(o.actions().get("FetchClearBit")).isEqualTo(o.actions().get("FetchInstall"));
+    assertThat(o.userfaultExits()).as("USERFAULT exits logged").isPositive();
+  }
+
   @Test
   void conformUpstreamRunsLogWhatTheThreadsDidAndTheValidatorAcceptsIt(@TempDir Path dir) {
     Config c = Config.load("conform-upstream");

@@ -80,6 +80,24 @@ class WorkloadTest {
   }
 
   @Test
+  void theBackgroundFetchVisitsEveryGfnOnceInASeededOrderOnlyWhereTheConfigHasIt() {
+    Config c = Config.load("gmem-fetch");
+    Set<List<Integer>> orders = new HashSet<>();
+    for (int k = 0; k < 40; k++) {
+      Workload w = Workload.of(c, 1, k);
+      assertThat(w.fetches()).containsExactlyInAnyOrder(0, 1);
+      assertThat(w.spins()).hasSize(c.vcpus() + 2);
+      assertThat(w.describe()).contains("; fetch g");
+      orders.add(w.fetches());
+    }
+    assertThat(orders).as("both orders are drawn").hasSize(2);
+    Workload up = Workload.of(Config.load("conform-upstream"), 1, 0);
+    assertThat(up.fetches()).isEmpty();
+    assertThat(up.spins()).hasSize(Config.load("conform-upstream").vcpus() + 1);
+    assertThat(up.fetchSpin()).isZero();
+  }
+
+  @Test
   void userfaultStartConfigsBeginEnabledAndMayOnlyEndPostCopy() {
     Config c = Config.load("frames-gmem"); // UserfaultUse = start, guest_memfd without userfaultfd: no disable
     for (int k = 0; k < 50; k++) assertThat(Workload.of(c, 1, k).vmm()).isEmpty();
