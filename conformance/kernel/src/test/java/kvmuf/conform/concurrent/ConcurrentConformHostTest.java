@@ -101,7 +101,7 @@ class ConcurrentConformHostTest {
         }
       }
     }
-    assertThat(o.userfaultExits()).as("USERFAULT exits logged in %d runs", RUNS).isGreaterThan(RUNS / 2);
+    assertThat(o.userfaultExits()).as("USERFAULT exits logged in %d runs", RUNS).isPositive();
   }
 
   /**
