@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import kvmuf.conform.rules.DirtyLogHugeMappings;
 import kvmuf.conform.rules.DontneedRefaults;
+import kvmuf.conform.rules.MemslotGmemFlagsEinval;
 import kvmuf.conform.rules.MemslotOverlap;
 import kvmuf.conform.rules.MemslotUnknownFlagEinval;
 import kvmuf.conform.rules.MemslotUndefinedFlagsEinval;
@@ -50,6 +51,7 @@ public final class Rules {
         UserfaultDirtyLogNoWarn.RULE,
         MemslotUndefinedFlagsEinval.RULE,
         MemslotReadonlyToggleEinval.RULE,
+        MemslotGmemFlagsEinval.RULE,
         UserfaultNullBitmap.RULE,
         UserfaultUnreadableBitmapEfault.RULE,
         UserfaultShortBitmapEfault.RULE,
