@@ -166,6 +166,10 @@ public final class Coverage {
         case "EnableDirtyLog", "DisableDirtyLog" -> c.dirtyLog();
         case "Invalidate" -> c.maxInvalidate() > 0;
         case "FetchInstall", "FetchClearBit" -> c.backgroundFetch();
+        case "GuestWork" -> c.asyncPf() == Config.AsyncPf.KERNEL && uffd;
+        case "RemoteAccess" -> c.remoteAccessor() != Config.RemoteAccessor.NONE;
+        case "DeleteSlot", "MmioAccess" -> c.slotChanges() == Config.SlotChanges.DELETE;
+        case "MoveSlot" -> c.slotChanges() == Config.SlotChanges.MOVE;
         default -> true;
       };
       if (possible) {
