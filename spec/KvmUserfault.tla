@@ -898,9 +898,11 @@ NoUnfetchedKvmRead ==
 NoUnfetchedGuestRead ==
     \A v \in Vcpus : lastRead[v] \in {"none", "fetched"}
 
-\* Async PF's promise: while a vCPU's access waits for a page to be fetched, the vCPU is
-\* not stopped (it runs other guest work). With USERFAULT exits it is stopped: this is how
-\* the kit states "KVM Userfault is not compatible with async page faults".
+\* Async PF's promise: while a vCPU's stage-2 fault waits for a page to be fetched, the vCPU
+\* is not stopped (its guest runs other work: GuestWork). Without async PF the fault sleeps in
+\* userfaultfd; with USERFAULT it exits: both stop the vCPU, the latter is how the kit states
+\* "KVM Userfault is not compatible with async page faults". KVM's own accesses are synchronous
+\* (async PF is for guest faults only), so their sleep in userfaultfd is outside the promise.
 AsyncPfGuestProgress ==
     \A v \in Vcpus : pc[v] \notin ExitStages /\ ~(pc[v] = "uffd_waiting" /\ vkind[v] = "vcpu")
 
