@@ -308,6 +308,9 @@ Access(v, g) ==
     /\ pc[v] = "idle"
     /\ budget[v] > 0
     /\ ~SlotGone                       \* no memslot: MmioAccess
+    \* While a DELETE or MOVE runs, KVM retries a new fault on the INVALID slot until the change is
+    \* done: the access takes effect after it (a fault already in flight is handled at CheckBitmap).
+    /\ memslotOp \notin SlotChangeOps
     /\ IF spte[g] # "none"
        THEN /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
             /\ budget' = [budget EXCEPT ![v] = @ - 1]
