@@ -6,7 +6,6 @@ import kvmuf.check.TraceState;
 import kvmuf.model.Config;
 import kvmuf.model.Model;
 import kvmuf.model.State;
-import kvmuf.model.StateBits;
 import kvmuf.model.TlaRender;
 
 /**
@@ -28,13 +27,11 @@ final class Counterexample {
     State cur = model.init();
     trace.add(new TraceState(1, "Init", TlaRender.vars(c, cur)));
     for (int k = 1; k < chain.size(); k++) {
-      int idx = chain.get(k);
-      long wantG = store.g(idx);
-      long wantV = store.v(idx);
+      long[] want = store.get(chain.get(k));
       Model.Transition step = null;
       for (Model.Transition t : model.successors(cur)) {
-        long tv = c.symmetry() ? StateBits.canonicalVcpus(t.next().v(), c.vcpus()) : t.next().v();
-        if (t.next().g() == wantG && tv == wantV) {
+        State next = c.symmetry() ? t.next().canonical(c.vcpus()) : t.next();
+        if (java.util.Arrays.equals(next.view(), want)) {
           step = t;
           break;
         }

@@ -37,7 +37,9 @@ public final class Explorer {
   private final int workers;
   private final Consumer<String> progress;
   private final FingerprintSet seen;
-  private final StateStore store = new StateStore();
+  private final StateStore store;
+  /** Words per state. */
+  private final int width;
   /** levelStarts.get(d): the store index of the first state of depth d+1 (the initial state is depth 1). */
   private final List<Integer> levelStarts = new ArrayList<>();
   private long generated;
@@ -54,6 +56,8 @@ public final class Explorer {
     this.seen = new FingerprintSet(expectedStates);
     this.config = config;
     this.model = new Model(config);
+    this.width = StateBits.words(config);
+    this.store = new StateStore(width);
     this.workers = workers;
     this.progress = progress;
   }
@@ -67,12 +71,12 @@ public final class Explorer {
   public CheckResult run() {
     long t0 = System.nanoTime();
     State init = model.init();
-    long ig = init.g();
-    long iv = canon(init.v());
-    seen.add(State.fingerprint(ig, iv));
-    store.add(ig, iv, -1, -1);
+    long[] is = init.words();
+    canon(is);
+    seen.add(State.fingerprint(is));
+    store.add(is, 0, -1, -1);
     generated = 1;
-    int initBad = firstViolated(ig, iv);
+    int initBad = firstViolated(is);
     if (initBad >= 0) {
       return result(t0, Verdict.VIOLATION, config.invariants().get(initBad).name(), 0, 1);
     }
@@ -116,7 +120,7 @@ public final class Explorer {
           }
           int base = store.size();
           for (int i = 0; i < w.count; i++) {
-            store.add(w.g[i], w.v[i], w.parent[i], w.action[i]);
+            store.add(w.words, i * width, w.parent[i], w.action[i]);
           }
           for (Violation viol : w.violations) {
             Violation placed = new Violation(base + viol.index, viol.invariant, viol.fingerprint);
@@ -156,20 +160,24 @@ public final class Explorer {
     int level = levelOf(last);
     int[] chain = new int[level + 1];
     chain[level] = last;
+    long[] cur = new long[width];
+    long[] cn = new long[width];
     for (int d = level - 1; d >= 0; d--) {
-      long wantG = store.g(chain[d + 1]);
-      long wantV = store.v(chain[d + 1]);
+      long[] want = store.get(chain[d + 1]);
       int best = -1;
       long bestFp = 0;
       int end = levelStarts.get(d + 1);
       for (int i = levelStarts.get(d); i < end; i++) {
         boolean[] hit = {false};
-        model.successors(store.g(i), store.v(i), (a, ng, nv) -> {
-          if (ng == wantG && canon(nv) == wantV) {
+        store.get(i, cur);
+        model.successors(cur, (a, next) -> {
+          System.arraycopy(next, 0, cn, 0, width);
+          canon(cn);
+          if (Arrays.equals(cn, want)) {
             hit[0] = true;
           }
         });
-        long fp = State.fingerprint(store.g(i), store.v(i));
+        long fp = State.fingerprint(cur);
         if (hit[0] && (best < 0 || Long.compareUnsigned(fp, bestFp) < 0)) {
           best = i;
           bestFp = fp;
@@ -196,15 +204,18 @@ public final class Explorer {
     return d;
   }
 
-  private long canon(long v) {
-    return config.symmetry() ? StateBits.canonicalVcpus(v, config.vcpus()) : v;
+  /** The canonical form of s under the config's symmetry, in place. */
+  private void canon(long[] s) {
+    if (config.symmetry()) {
+      StateBits.canonicalVcpus(s, config.vcpus());
+    }
   }
 
   /** The index in the config's order of the first invariant the state breaks, or -1. */
-  private int firstViolated(long g, long v) {
+  private int firstViolated(long[] s) {
     List<Invariant> invariants = config.invariants();
     for (int k = 0; k < invariants.size(); k++) {
-      if (!invariants.get(k).holds(config, g, v)) {
+      if (!invariants.get(k).holds(config, s)) {
         return k;
       }
     }
@@ -244,8 +255,9 @@ public final class Explorer {
   private final class Worker implements Model.Sink {
     private final AtomicInteger next;
     private final int end;
-    long[] g = new long[1024];
-    long[] v = new long[1024];
+    /** The new states, {@code width} words each. */
+    long[] words = new long[1024 * width];
+    private final long[] cur = new long[width];
     int[] parent = new int[1024];
     int[] action = new int[1024];
     int count;
@@ -271,9 +283,10 @@ public final class Explorer {
         for (int i = from; i < to; i++) {
           current = i;
           successors = 0;
-          model.successors(store.g(i), store.v(i), this);
+          store.get(i, cur);
+          model.successors(cur, this);
           if (successors == 0) {
-            long fp = State.fingerprint(store.g(i), store.v(i));
+            long fp = State.fingerprint(cur);
             if (deadlock < 0 || Long.compareUnsigned(fp, deadlockFp) < 0) {
               deadlock = i;
               deadlockFp = fp;
@@ -284,26 +297,24 @@ public final class Explorer {
     }
 
     @Override
-    public void accept(int actionCode, long ng, long nv) {
+    public void accept(int actionCode, long[] next) {
       successors++;
       generated++;
-      long cv = canon(nv);
-      long fp = State.fingerprint(ng, cv);
+      canon(next); // the scratch array is the model's: canonical in place, then copied if new
+      long fp = State.fingerprint(next);
       if (!seen.add(fp)) {
         return;
       }
-      if (count == g.length) {
+      if (count == parent.length) {
         int n = count * 2;
-        g = Arrays.copyOf(g, n);
-        v = Arrays.copyOf(v, n);
+        words = Arrays.copyOf(words, n * width);
         parent = Arrays.copyOf(parent, n);
         action = Arrays.copyOf(action, n);
       }
-      g[count] = ng;
-      v[count] = cv;
+      System.arraycopy(next, 0, words, count * width, width);
       parent[count] = current;
       action[count] = actionCode;
-      int broken = firstViolated(ng, cv);
+      int broken = firstViolated(next);
       if (broken >= 0) {
         violations.add(new Violation(count, broken, fp));
       }

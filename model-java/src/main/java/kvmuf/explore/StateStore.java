@@ -2,35 +2,42 @@ package kvmuf.explore;
 
 /**
  * Every distinct state in discovery order with its parent and the action that found it, so
- * that a counterexample can be walked back to the initial state. Chunked so that growing never
- * copies what is already stored. Appended to by one thread at a time (the level merge).
+ * that a counterexample can be walked back to the initial state. A state is {@code width} words
+ * (the config's {@link kvmuf.model.StateBits#words}), stored side by side. Chunked so that growing
+ * never copies what is already stored. Appended to by one thread at a time (the level merge).
  */
 final class StateStore {
   private static final int CHUNK_BITS = 20;
   private static final int CHUNK = 1 << CHUNK_BITS;
-  private long[][] g = new long[16][];
-  private long[][] v = new long[16][];
+  private final int width;
+  private long[][] words = new long[16][];
   private int[][] parent = new int[16][];
   private int[][] action = new int[16][];
   private int size;
 
-  int add(long gw, long vw, int parentIndex, int actionCode) {
+  StateStore(int width) {
+    this.width = width;
+  }
+
+  int width() {
+    return width;
+  }
+
+  /** Appends the state in {@code src[from .. from + width)}. */
+  int add(long[] src, int from, int parentIndex, int actionCode) {
     int c = size >>> CHUNK_BITS;
-    if (c == g.length) {
-      g = java.util.Arrays.copyOf(g, c * 2);
-      v = java.util.Arrays.copyOf(v, c * 2);
+    if (c == words.length) {
+      words = java.util.Arrays.copyOf(words, c * 2);
       parent = java.util.Arrays.copyOf(parent, c * 2);
       action = java.util.Arrays.copyOf(action, c * 2);
     }
-    if (g[c] == null) {
-      g[c] = new long[CHUNK];
-      v[c] = new long[CHUNK];
+    if (words[c] == null) {
+      words[c] = new long[CHUNK * width];
       parent[c] = new int[CHUNK];
       action[c] = new int[CHUNK];
     }
     int o = size & (CHUNK - 1);
-    g[c][o] = gw;
-    v[c][o] = vw;
+    System.arraycopy(src, from, words[c], o * width, width);
     parent[c][o] = parentIndex;
     action[c][o] = actionCode;
     return size++;
@@ -40,12 +47,27 @@ final class StateStore {
     return size;
   }
 
-  long g(int i) {
-    return g[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+  /** Copies state i into {@code into} (length {@code width}). */
+  void get(int i, long[] into) {
+    System.arraycopy(words[i >>> CHUNK_BITS], (i & (CHUNK - 1)) * width, into, 0, width);
   }
 
-  long v(int i) {
-    return v[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+  long[] get(int i) {
+    long[] s = new long[width];
+    get(i, s);
+    return s;
+  }
+
+  /** Whether state i is the state in {@code s}. */
+  boolean is(int i, long[] s) {
+    long[] chunk = words[i >>> CHUNK_BITS];
+    int base = (i & (CHUNK - 1)) * width;
+    for (int k = 0; k < width; k++) {
+      if (chunk[base + k] != s[k]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   int parent(int i) {

@@ -26,25 +26,25 @@ public enum Invariant {
   /** While a vCPU's access waits for a page fetch, the vCPU is not stopped. */
   AsyncPfGuestProgress;
 
-  public boolean holds(Config c, long g, long v) {
+  public boolean holds(Config c, long[] s) {
     int gfns = c.numGfns();
     int vcpus = c.vcpus();
     switch (this) {
       case TypeOK -> {
-        if (op(g) > MemslotOp.values().length - 1 || mmuSeq(g) > c.maxInvalidate()) {
+        if (op(s) > MemslotOp.values().length - 1 || mmuSeq(s) > c.maxInvalidate()) {
           return false;
         }
         for (int x = 0; x < gfns; x++) {
-          if (spte(g, x) > 2 || handling(g, x) > 2) {
+          if (spte(s, x) > 2 || handling(s, x) > 2) {
             return false;
           }
         }
-        if (c.backgroundFetch() && (bgGfn(g, gfns) >= gfns || bgStage(g, gfns) > 2)) {
+        if (c.backgroundFetch() && (bgGfn(s) >= gfns || bgStage(s) > 2)) {
           return false;
         }
         for (int p = 0; p < vcpus; p++) {
-          if (pc(v, p) > Pc.values().length - 1 || vgfn(v, p) >= gfns || vseq(v, p) > c.maxInvalidate()
-              || budget(v, p) > c.accesses()) {
+          if (pc(s, p) > Pc.values().length - 1 || vgfn(s, p) >= gfns || vseq(s, p) > c.maxInvalidate()
+              || budget(s, p) > c.accesses()) {
             return false;
           }
         }
@@ -52,7 +52,7 @@ public enum Invariant {
       }
       case ExitWellFormed -> {
         for (int p = 0; p < vcpus; p++) {
-          if (Pc.exitStage(pc(v, p)) && !exitFlags(v, p)) {
+          if (Pc.exitStage(pc(s, p)) && !exitFlags(s, p)) {
             return false;
           }
         }
@@ -60,24 +60,24 @@ public enum Invariant {
       }
       case NoStaleMapping -> {
         for (int x = 0; x < gfns; x++) {
-          if (spte(g, x) != 0 && !present(g, x)) {
+          if (spte(s, x) != 0 && !present(s, x)) {
             return false;
           }
         }
         return true;
       }
       case SmallOnlyWhileUserfault -> {
-        return !(op(g) == 0 && uf(g)) || noHuge(g, gfns);
+        return !(op(s) == 0 && uf(s)) || noHuge(s, gfns);
       }
       case NoRecoverWhileDirtyLog -> {
-        return !(op(g) == 0 && dl(g)) || noHuge(g, gfns);
+        return !(op(s) == 0 && dl(s)) || noHuge(s, gfns);
       }
       case ArmedNotMapped -> {
-        if (!(op(g) == 0 && uf(g))) {
+        if (!(op(s) == 0 && uf(s))) {
           return true;
         }
         for (int x = 0; x < gfns; x++) {
-          if (bitmap(g, x) && armed(g, x) && spte(g, x) != 0) {
+          if (bitmap(s, x) && armed(s, x) && spte(s, x) != 0) {
             return false;
           }
         }
@@ -85,7 +85,7 @@ public enum Invariant {
       }
       case NoUnfetchedKvmRead -> {
         for (int p = 0; p < vcpus; p++) {
-          if (lastKvmRead(v, p) > ValueClass.FETCHED.ordinal()) {
+          if (lastKvmRead(s, p) > ValueClass.FETCHED.ordinal()) {
             return false;
           }
         }
@@ -93,7 +93,7 @@ public enum Invariant {
       }
       case NoUnfetchedGuestRead -> {
         for (int p = 0; p < vcpus; p++) {
-          if (lastRead(v, p) > ValueClass.FETCHED.ordinal()) {
+          if (lastRead(s, p) > ValueClass.FETCHED.ordinal()) {
             return false;
           }
         }
@@ -101,7 +101,7 @@ public enum Invariant {
       }
       case AsyncPfGuestProgress -> {
         for (int p = 0; p < vcpus; p++) {
-          int pc = pc(v, p);
+          int pc = pc(s, p);
           if (Pc.exitStage(pc) || pc == Pc.UFFD_WAITING.ordinal()) {
             return false;
           }
@@ -112,9 +112,9 @@ public enum Invariant {
     }
   }
 
-  private static boolean noHuge(long g, int gfns) {
+  private static boolean noHuge(long[] s, int gfns) {
     for (int x = 0; x < gfns; x++) {
-      if (spte(g, x) == 2) {
+      if (spte(s, x) == 2) {
         return false;
       }
     }

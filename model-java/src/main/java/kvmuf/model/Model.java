@@ -12,15 +12,18 @@ import kvmuf.model.Config.UserfaultUse;
 
 /**
  * The spec's Init and Next over packed states: each method below is the TLA+ action of the same
- * name in spec/KvmUserfault.tla, guard for guard and update for update. Successors are pushed to
- * a {@link Sink} as (action code, g, v) so that the explorer's inner loop allocates nothing.
+ * name in spec/KvmUserfault.tla, guard for guard and update for update. An action reads the state
+ * {@code s} and builds its successor in {@code n} (a copy of s it changes in place, see
+ * {@link #begin}); successors are pushed to a {@link Sink} as (action code, words) so that the
+ * explorer's inner loop allocates nothing but one scratch array per expanded state.
  */
 public final class Model {
 
   /** Receives one successor of the state being expanded. */
   @FunctionalInterface
   public interface Sink {
-    void accept(int action, long g, long v);
+    /** {@code next} is a scratch array, valid only during the call: copy it to keep it. */
+    void accept(int action, long[] next);
   }
 
   /** One transition, for callers that prefer objects to codes. */
@@ -80,7 +83,8 @@ public final class Model {
   private final boolean fetch;
   private final boolean mFetchClearFirst;
   private final boolean mNoZapRearm;
-  private final int bg;
+  /** The length of a state of this config. */
+  private final int words;
 
   public Model(Config config) {
     this.config = config;
@@ -110,8 +114,9 @@ public final class Model {
     this.fetch = config.backgroundFetch();
     this.mFetchClearFirst = config.mutant(MutantId.BackgroundClearBeforeInstall);
     this.mNoZapRearm = config.mutant(MutantId.NoZapOnReenable);
-    this.bg = StateBits.bgShift(gfns);
+    this.words = StateBits.words(config);
   }
+
 
   public Config config() {
     return config;
@@ -121,77 +126,84 @@ public final class Model {
 
   public State init() {
     boolean start = config.userfaultUse() == UserfaultUse.START;
-    long g = start ? UF : 0;
+    long[] n = new long[words];
+    set(n, UF_F, start ? 1 : 0);
     for (int x = 0; x < gfns; x++) {
-      g = setGfn(g, x, BITMAP, 1, start ? 1 : 0);
-      g = setGfn(g, x, PRESENT, 1, gmem ? 1 : 0);
-      g = setGfn(g, x, ARMED, 1, start ? 1 : 0);
+      setGfn(n, x, BITMAP, start ? 1 : 0);
+      setGfn(n, x, PRESENT, gmem ? 1 : 0);
+      setGfn(n, x, ARMED, start ? 1 : 0);
     }
-    long v = 0;
     for (int c = 0; c < vcpus; c++) {
-      v = setV(v, c, BUDGET, 3, config.accesses());
+      setV(n, c, BUDGET, config.accesses());
     }
-    return new State(g, v);
+    return new State(n);
   }
 
   // ------------------------------------------------------------------ Next
 
-  public void successors(long g, long v, Sink out) {
+  public void successors(long[] s, Sink out) {
+    long[] n = new long[s.length];
     for (int c = 0; c < vcpus; c++) {
       for (int x = 0; x < gfns; x++) {
-        access(g, v, c, x, out);
-        kvmAccess(g, v, c, x, out);
+        access(s, n, c, x, out);
+        kvmAccess(s, n, c, x, out);
       }
     }
     for (int c = 0; c < vcpus; c++) {
-      checkBitmap(g, v, c, out);
-      lookup(g, v, c, out);
-      installSpte(g, v, c, out);
-      reenterGuest(g, v, c, out);
+      checkBitmap(s, n, c, out);
+      lookup(s, n, c, out);
+      installSpte(s, n, c, out);
+      reenterGuest(s, n, c, out);
     }
     for (int c = 0; c < vcpus; c++) {
-      install(g, v, c, out);
-      clearBit(g, v, c, out);
-      resumeVcpu(g, v, c, out);
+      install(s, n, c, out);
+      clearBit(s, n, c, out);
+      resumeVcpu(s, n, c, out);
     }
     for (int x = 0; x < gfns; x++) {
-      uffdRead(g, v, x, out);
-      uffdInstall(g, v, x, out);
-      uffdWake(g, v, x, out);
+      uffdRead(s, n, x, out);
+      uffdInstall(s, n, x, out);
+      uffdWake(s, n, x, out);
     }
     for (int x = 0; x < gfns; x++) {
-      setBit(g, v, x, out);
-      invalidate(g, v, x, out);
+      setBit(s, n, x, out);
+      invalidate(s, n, x, out);
     }
     if (fetch) {
       for (int x = 0; x < gfns; x++) {
-        fetchInstall(g, v, x, out);
-        fetchClearBit(g, v, x, out);
+        fetchInstall(s, n, x, out);
+        fetchClearBit(s, n, x, out);
       }
     }
-    enableUserfault(g, v, out);
-    disableUserfault(g, v, out);
-    enableDirtyLog(g, v, out);
-    disableDirtyLog(g, v, out);
-    commitMemslot(g, v, out);
-    finished(g, v, out);
+    enableUserfault(s, n, out);
+    disableUserfault(s, n, out);
+    enableDirtyLog(s, n, out);
+    disableDirtyLog(s, n, out);
+    commitMemslot(s, n, out);
+    finished(s, n, out);
   }
 
   public List<Transition> successors(State s) {
     List<Transition> list = new ArrayList<>();
-    successors(s.g(), s.v(), (a, ng, nv) -> list.add(new Transition(Action.decode(a), new State(ng, nv))));
+    successors(s.view(), (a, next) -> list.add(new Transition(Action.decode(a), new State(next))));
     return list;
+  }
+
+  /** n := s: the successor starts as a copy of the state (an action then changes what it updates). */
+  private static long[] begin(long[] s, long[] n) {
+    System.arraycopy(s, 0, n, 0, s.length);
+    return n;
   }
 
   // ------------------------------------------------------------------ helpers
 
   /** SnapFlags(v): the flags of the slot generation the in-flight access of c uses. */
-  private int snapFlags(long g, long v, int c) {
-    int flags = StateBits.flags(g);
-    if (vgen(v, c) == slotGen(g)) {
+  private int snapFlags(long[] s, int c) {
+    int flags = StateBits.flags(s);
+    if (vgen(s, c) == slotGen(s)) {
       return flags;
     }
-    return switch (op(g)) {
+    return switch (op(s)) {
       case OP_ENABLE -> flags & ~(int) UF;
       case OP_DISABLE -> flags | (int) UF;
       case OP_DIRTY_ON -> flags & ~(int) DL;
@@ -200,104 +212,101 @@ public final class Model {
     };
   }
 
-  private static int valueOf(long g, int x) {
-    if (!present(g, x)) {
+  private static int valueOf(long[] s, int x) {
+    if (!present(s, x)) {
       return V_STALE;
     }
-    return fetched(g, x) ? V_FETCHED : V_ZERO;
+    return fetched(s, x) ? V_FETCHED : V_ZERO;
   }
 
   /** MayStillMap(g): a fault past the bitmap check whose root is not obsolete may still map g. */
-  private boolean mayStillMap(long v, int x) {
+  private boolean mayStillMap(long[] s, int x) {
     for (int c = 0; c < vcpus; c++) {
-      int pc = pc(v, c);
-      if ((pc == CHECKED || pc == UFFD_WAITING || pc == PFN_READY) && vkind(v, c) == KIND_VCPU && vgfn(v, c) == x
-          && !stale(v, c)) {
+      int pc = pc(s, c);
+      if ((pc == CHECKED || pc == UFFD_WAITING || pc == PFN_READY) && vkind(s, c) == KIND_VCPU && vgfn(s, c) == x
+          && !stale(s, c)) {
         return true;
       }
     }
     return false;
   }
 
-  private boolean eexist(long g, int x) {
-    return uffd && present(g, x);
+  private boolean eexist(long[] s, int x) {
+    return uffd && present(s, x);
   }
 
-  private long installPage(long g, int x) {
-    if (!(missing && present(g, x))) {
-      g = setGfn(g, x, FETCHED, 1, 1);
+  /** The page lands in n (reads n's own present bit: call before anything else changes gfn x in n). */
+  private void installPage(long[] n, int x) {
+    if (!(missing && present(n, x))) {
+      setGfn(n, x, FETCHED, 1);
     }
-    return setGfn(g, x, PRESENT, 1, 1);
+    setGfn(n, x, PRESENT, 1);
   }
 
-  /** WakeWaiters(g): pc only (the spec leaves the woken vCPU's other fields as they were). */
-  private long wokenVcpus(long v, int x) {
+  /** WakeWaiters(g) in n: pc only (the spec leaves the woken vCPU's other fields as they were). */
+  private void wakeVcpus(long[] n, int x) {
     for (int c = 0; c < vcpus; c++) {
-      if (vgfn(v, c) == x) {
-        int pc = pc(v, c);
+      if (vgfn(n, c) == x) {
+        int pc = pc(n, c);
         if (pc == UFFD_WAITING) {
-          v = setV(v, c, PC, 4, CHECKED);
+          setV(n, c, PC, CHECKED);
         } else if (pc == APF_PENDING) {
-          v = setV(v, c, PC, 4, IDLE);
+          setV(n, c, PC, IDLE);
         }
       }
     }
-    return v;
   }
 
-  /** ApfBypassSpte(g), evaluated on the state before the wake. */
-  private long apfBypassSpte(long g, long v, int x) {
+  /** spte[x] after ApfBypassSpte(g), evaluated on the state s before the wake. */
+  private int apfBypassSpte(long[] s, int x) {
     if (!mApfBypass) {
-      return g;
+      return spte(s, x);
     }
     for (int c = 0; c < vcpus; c++) {
-      if (pc(v, c) == APF_PENDING && vgfn(v, c) == x) {
-        return spte(g, x) == SPTE_NONE ? setGfn(g, x, SPTE, 2, SPTE_SMALL) : g;
+      if (pc(s, c) == APF_PENDING && vgfn(s, c) == x) {
+        return spte(s, x) == SPTE_NONE ? SPTE_SMALL : spte(s, x);
       }
     }
-    return g;
+    return spte(s, x);
   }
 
   private int frameStart(int x) {
     return (x / span) * span;
   }
 
-  private long recovered(long g) {
-    long out = g;
+  /** Recovery of huge mappings in n, frame by frame (each frame reads only itself). */
+  private void recover(long[] n) {
     for (int f = 0; f < gfns; f += span) {
       boolean anySmall = false;
       boolean allPresent = true;
       for (int h = f; h < f + span; h++) {
-        anySmall |= spte(g, h) == SPTE_SMALL;
-        allPresent &= present(g, h);
+        anySmall |= spte(n, h) == SPTE_SMALL;
+        allPresent &= present(n, h);
       }
       if (anySmall && allPresent) {
         for (int h = f; h < f + span; h++) {
-          out = setGfn(out, h, SPTE, 2, SPTE_HUGE);
+          setGfn(n, h, SPTE, SPTE_HUGE);
         }
       }
     }
-    return out;
   }
 
-  private long split(long g) {
+  private void split(long[] n) {
     for (int x = 0; x < gfns; x++) {
-      if (spte(g, x) == SPTE_HUGE) {
-        g = setGfn(g, x, SPTE, 2, SPTE_SMALL);
+      if (spte(n, x) == SPTE_HUGE) {
+        setGfn(n, x, SPTE, SPTE_SMALL);
       }
     }
-    return g;
   }
 
-  private long noSpte(long g) {
+  private void noSpte(long[] n) {
     for (int x = 0; x < gfns; x++) {
-      g = setGfn(g, x, SPTE, 2, SPTE_NONE);
+      setGfn(n, x, SPTE, SPTE_NONE);
     }
-    return g;
   }
 
-  private boolean hugeOk(long g, long v, int c, int x) {
-    int snap = snapFlags(g, v, c);
+  private boolean hugeOk(long[] s, int c, int x) {
+    int snap = snapFlags(s, c);
     if ((snap & UF) != 0 && !mHuge) {
       return false;
     }
@@ -306,171 +315,176 @@ public final class Model {
     }
     int f = frameStart(x);
     for (int h = f; h < f + span; h++) {
-      if (!present(g, h) || spte(g, h) == SPTE_SMALL) {
+      if (!present(s, h) || spte(s, h) == SPTE_SMALL) {
         return false;
       }
     }
     return true;
   }
 
-  private long mapFault(long g, long v, int c, int x) {
-    if (hugeOk(g, v, c, x)) {
+  private void mapFault(long[] s, long[] n, int c, int x) {
+    if (hugeOk(s, c, x)) {
       int f = frameStart(x);
       for (int h = f; h < f + span; h++) {
-        g = setGfn(g, h, SPTE, 2, SPTE_HUGE);
+        setGfn(n, h, SPTE, SPTE_HUGE);
       }
-      return g;
+      return;
     }
-    return setGfn(g, x, SPTE, 2, SPTE_SMALL);
+    setGfn(n, x, SPTE, SPTE_SMALL);
   }
 
-  private static long resetVcpu(long v, int c) {
-    v = setV(v, c, VGFN, 3, 0);
-    v = setV(v, c, VKIND, 1, KIND_VCPU);
-    v = setV(v, c, VSEQ, 3, 0);
-    v = setV(v, c, STALE, 1, 0);
-    return setV(v, c, VGEN, 1, 0);
+  private static void resetVcpu(long[] n, int c) {
+    setV(n, c, VGFN, 0);
+    setV(n, c, VKIND, KIND_VCPU);
+    setV(n, c, VSEQ, 0);
+    setV(n, c, STALE, 0);
+    setV(n, c, VGEN, 0);
   }
 
   // ------------------------------------------------------------------ vCPU actions
 
-  void access(long g, long v, int c, int x, Sink out) {
-    if (pc(v, c) != IDLE || budget(v, c) == 0) {
+  void access(long[] s, long[] n, int c, int x, Sink out) {
+    if (pc(s, c) != IDLE || budget(s, c) == 0) {
       return;
     }
-    long nv;
-    if (spte(g, x) != SPTE_NONE) {
-      nv = setV(v, c, LAST_READ, 2, valueOf(g, x));
-      nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
+    begin(s, n);
+    if (spte(s, x) != SPTE_NONE) {
+      setV(n, c, LAST_READ, valueOf(s, x));
+      setV(n, c, BUDGET, budget(s, c) - 1);
     } else {
-      nv = setV(v, c, PC, 4, FAULTED);
-      nv = setV(nv, c, VGFN, 3, x);
-      nv = setV(nv, c, VKIND, 1, KIND_VCPU);
-      nv = setV(nv, c, VSEQ, 3, mmuSeq(g));
-      nv = setV(nv, c, VGEN, 1, slotGen(g));
+      setV(n, c, PC, FAULTED);
+      setV(n, c, VGFN, x);
+      setV(n, c, VKIND, KIND_VCPU);
+      setV(n, c, VSEQ, mmuSeq(s));
+      setV(n, c, VGEN, slotGen(s));
     }
-    out.accept(Action.code(Action.ACCESS, c, x), g, nv);
+    out.accept(Action.code(Action.ACCESS, c, x), n);
   }
 
-  void kvmAccess(long g, long v, int c, int x, Sink out) {
-    if (!config.kvmAccesses() || pc(v, c) != IDLE || budget(v, c) == 0) {
+  void kvmAccess(long[] s, long[] n, int c, int x, Sink out) {
+    if (!config.kvmAccesses() || pc(s, c) != IDLE || budget(s, c) == 0) {
       return;
     }
-    long nv = setV(v, c, PC, 4, CHECKED);
-    nv = setV(nv, c, VGFN, 3, x);
-    nv = setV(nv, c, VKIND, 1, KIND_KVM);
-    nv = setV(nv, c, VGEN, 1, slotGen(g));
-    out.accept(Action.code(Action.KVM_ACCESS, c, x), g, nv);
+    begin(s, n);
+    setV(n, c, PC, CHECKED);
+    setV(n, c, VGFN, x);
+    setV(n, c, VKIND, KIND_KVM);
+    setV(n, c, VGEN, slotGen(s));
+    out.accept(Action.code(Action.KVM_ACCESS, c, x), n);
   }
 
-  void checkBitmap(long g, long v, int c, Sink out) {
-    if (pc(v, c) != FAULTED) {
+  void checkBitmap(long[] s, long[] n, int c, Sink out) {
+    if (pc(s, c) != FAULTED) {
       return;
     }
-    int x = vgfn(v, c);
-    long ng = g;
-    long nv;
-    if (mApfBypass && apfKernel && uffd && !present(g, x)) {
-      nv = setV(v, c, PC, 4, APF_PENDING);
-      nv = setV(nv, c, STALE, 1, 0);
-      ng = setGfn(g, x, QUEUED, 1, 1);
-    } else if ((snapFlags(g, v, c) & UF) != 0 && bitmap(g, x)) {
-      nv = setV(v, c, PC, 4, EXITED);
-      nv = setV(nv, c, EXIT_FLAGS, 1, mWrongFlags ? 0 : 1);
-      nv = setV(nv, c, STALE, 1, 0);
+    int x = vgfn(s, c);
+    begin(s, n);
+    if (mApfBypass && apfKernel && uffd && !present(s, x)) {
+      setV(n, c, PC, APF_PENDING);
+      setV(n, c, STALE, 0);
+      setGfn(n, x, QUEUED, 1);
+    } else if ((snapFlags(s, c) & UF) != 0 && bitmap(s, x)) {
+      setV(n, c, PC, EXITED);
+      setV(n, c, EXIT_FLAGS, mWrongFlags ? 0 : 1);
+      setV(n, c, STALE, 0);
     } else {
-      nv = setV(v, c, PC, 4, CHECKED);
+      setV(n, c, PC, CHECKED);
     }
-    out.accept(Action.code(Action.CHECK_BITMAP, c, 0), ng, nv);
+    out.accept(Action.code(Action.CHECK_BITMAP, c, 0), n);
   }
 
-  void lookup(long g, long v, int c, Sink out) {
-    if (pc(v, c) != CHECKED) {
+  void lookup(long[] s, long[] n, int c, Sink out) {
+    if (pc(s, c) != CHECKED) {
       return;
     }
-    int x = vgfn(v, c);
-    boolean kvm = vkind(v, c) == KIND_KVM;
+    int x = vgfn(s, c);
+    boolean kvm = vkind(s, c) == KIND_KVM;
     boolean uffdCatches = uffd && !gmem && !(kvm && mNoUffdKvm);
-    long ng;
-    long nv;
-    if (!present(g, x) && uffdCatches) {
-      nv = setV(v, c, PC, 4, (!kvm && apfKernel) ? APF_PENDING : UFFD_WAITING);
+    begin(s, n);
+    if (!present(s, x) && uffdCatches) {
+      setV(n, c, PC, (!kvm && apfKernel) ? APF_PENDING : UFFD_WAITING);
       if (!kvm && apfKernel) {
-        nv = setV(nv, c, STALE, 1, 0);
+        setV(n, c, STALE, 0);
       }
-      ng = setGfn(g, x, QUEUED, 1, 1);
+      setGfn(n, x, QUEUED, 1);
     } else {
-      ng = setGfn(g, x, PRESENT, 1, 1);
+      setGfn(n, x, PRESENT, 1);
       if (kvm) {
-        nv = setV(v, c, LAST_KVM_READ, 2, valueOf(ng, x));
-        nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
-        nv = setV(nv, c, PC, 4, IDLE);
-        nv = resetVcpu(nv, c);
+        setV(n, c, LAST_KVM_READ, valueOf(n, x));
+        setV(n, c, BUDGET, budget(s, c) - 1);
+        setV(n, c, PC, IDLE);
+        resetVcpu(n, c);
       } else {
-        nv = setV(v, c, PC, 4, PFN_READY);
+        setV(n, c, PC, PFN_READY);
       }
     }
-    out.accept(Action.code(Action.LOOKUP, c, 0), ng, nv);
+    out.accept(Action.code(Action.LOOKUP, c, 0), n);
   }
 
   /**
    * InstallSpte(v): is_page_fault_stale() under mmu_lock. A retry (RET_PF_RETRY) stays inside KVM_RUN: the
    * guest faults again at once on the same gfn (the spec's Refault), in this same hidden step.
    */
-  void installSpte(long g, long v, int c, Sink out) {
-    if (pc(v, c) != PFN_READY) {
+  void installSpte(long[] s, long[] n, int c, Sink out) {
+    if (pc(s, c) != PFN_READY) {
       return;
     }
-    int x = vgfn(v, c);
-    boolean retry = (vseq(v, c) != mmuSeq(g) && !mNoSeq) || (stale(v, c) && !mNoStaleRetry);
+    int x = vgfn(s, c);
+    boolean retry = (vseq(s, c) != mmuSeq(s) && !mNoSeq) || (stale(s, c) && !mNoStaleRetry);
+    begin(s, n);
     if (retry) {
-      out.accept(Action.code(Action.INSTALL_SPTE, c, 0), g, refault(g, v, c, x));
+      refault(s, n, c, x);
+      out.accept(Action.code(Action.INSTALL_SPTE, c, 0), n);
       return;
     }
-    long ng = mapFault(g, v, c, x);
-    long nv;
-    if (op(g) == OP_ENABLE) {
+    mapFault(s, n, c, x);
+    if (op(s) == OP_ENABLE) {
       // the read is not part of the install while an enable waits: the commit's zap may come first
-      nv = setV(v, c, PC, 4, SPTE_INSTALLED);
-      nv = setV(nv, c, VSEQ, 3, 0);
-      nv = setV(nv, c, VGEN, 1, 0);
-      nv = setV(nv, c, STALE, 1, 0);
+      setV(n, c, PC, SPTE_INSTALLED);
+      setV(n, c, VSEQ, 0);
+      setV(n, c, VGEN, 0);
+      setV(n, c, STALE, 0);
     } else {
-      nv = setV(v, c, PC, 4, IDLE);
-      nv = setV(nv, c, LAST_READ, 2, valueOf(g, x));
-      nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
-      nv = resetVcpu(nv, c);
+      setV(n, c, PC, IDLE);
+      setV(n, c, LAST_READ, valueOf(s, x));
+      setV(n, c, BUDGET, budget(s, c) - 1);
+      resetVcpu(n, c);
     }
-    out.accept(Action.code(Action.INSTALL_SPTE, c, 0), ng, nv);
+    out.accept(Action.code(Action.INSTALL_SPTE, c, 0), n);
   }
 
   /** ReenterGuest(v): the guest re-executes the access whose SPTE was installed (Refault). */
-  void reenterGuest(long g, long v, int c, Sink out) {
-    if (pc(v, c) != SPTE_INSTALLED) {
+  void reenterGuest(long[] s, long[] n, int c, Sink out) {
+    if (pc(s, c) != SPTE_INSTALLED) {
       return;
     }
-    out.accept(Action.code(Action.REENTER_GUEST, c, 0), g, refault(g, v, c, vgfn(v, c)));
+    begin(s, n);
+    refault(s, n, c, vgfn(s, c));
+    out.accept(Action.code(Action.REENTER_GUEST, c, 0), n);
   }
 
-  /** Refault(v, g): the guest re-executes the retried access; Access(v, g) from idle, budget > 0 by construction. */
-  private long refault(long g, long v, int c, int x) {
-    long nv;
-    if (spte(g, x) != SPTE_NONE) {
-      nv = setV(v, c, LAST_READ, 2, valueOf(g, x));
-      nv = setV(nv, c, BUDGET, 3, budget(v, c) - 1);
-      nv = setV(nv, c, PC, 4, IDLE);
-      return resetVcpu(nv, c);
+  /**
+   * Refault(v, g) into n (a copy of s): the guest re-executes the retried access; Access(v, g) from idle,
+   * budget > 0 by construction.
+   */
+  private void refault(long[] s, long[] n, int c, int x) {
+    if (spte(s, x) != SPTE_NONE) {
+      setV(n, c, LAST_READ, valueOf(s, x));
+      setV(n, c, BUDGET, budget(s, c) - 1);
+      setV(n, c, PC, IDLE);
+      resetVcpu(n, c);
+      return;
     }
-    nv = setV(v, c, PC, 4, FAULTED);
-    nv = setV(nv, c, VSEQ, 3, mmuSeq(g));
-    nv = setV(nv, c, VGEN, 1, slotGen(g));
-    return setV(nv, c, STALE, 1, 0);
+    setV(n, c, PC, FAULTED);
+    setV(n, c, VSEQ, mmuSeq(s));
+    setV(n, c, VGEN, slotGen(s));
+    setV(n, c, STALE, 0);
   }
 
   // ------------------------------------------------------------------ the exit handler
 
-  void install(long g, long v, int c, Sink out) {
-    int pc = pc(v, c);
+  void install(long[] s, long[] n, int c, Sink out) {
+    int pc = pc(s, c);
     int next;
     if (pc == EXITED && !mClearFirst) {
       next = PAGE_INSTALLED;
@@ -479,11 +493,14 @@ public final class Model {
     } else {
       return;
     }
-    out.accept(Action.code(Action.INSTALL, c, 0), installPage(g, vgfn(v, c)), setV(v, c, PC, 4, next));
+    begin(s, n);
+    installPage(n, vgfn(s, c));
+    setV(n, c, PC, next);
+    out.accept(Action.code(Action.INSTALL, c, 0), n);
   }
 
-  void clearBit(long g, long v, int c, Sink out) {
-    int pc = pc(v, c);
+  void clearBit(long[] s, long[] n, int c, Sink out) {
+    int pc = pc(s, c);
     int next;
     if (pc == PAGE_INSTALLED) {
       next = RESOLVED;
@@ -492,202 +509,217 @@ public final class Model {
     } else {
       return;
     }
-    int x = vgfn(v, c);
-    long ng = setGfn(g, x, BITMAP, 1, 0);
-    ng = setGfn(ng, x, ARMED, 1, 0);
-    out.accept(Action.code(Action.CLEAR_BIT, c, 0), ng, setV(v, c, PC, 4, next));
+    int x = vgfn(s, c);
+    begin(s, n);
+    setGfn(n, x, BITMAP, 0);
+    setGfn(n, x, ARMED, 0);
+    setV(n, c, PC, next);
+    out.accept(Action.code(Action.CLEAR_BIT, c, 0), n);
   }
 
-  void resumeVcpu(long g, long v, int c, Sink out) {
-    if (pc(v, c) != RESOLVED) {
+  void resumeVcpu(long[] s, long[] n, int c, Sink out) {
+    if (pc(s, c) != RESOLVED) {
       return;
     }
-    long nv = setV(v, c, PC, 4, IDLE);
-    nv = resetVcpu(nv, c);
-    nv = setV(nv, c, EXIT_FLAGS, 1, 0);
-    out.accept(Action.code(Action.RESUME_VCPU, c, 0), g, nv);
+    begin(s, n);
+    setV(n, c, PC, IDLE);
+    resetVcpu(n, c);
+    setV(n, c, EXIT_FLAGS, 0);
+    out.accept(Action.code(Action.RESUME_VCPU, c, 0), n);
   }
 
   // ------------------------------------------------------------------ the uffd reader
 
-  void uffdRead(long g, long v, int x, Sink out) {
-    if (!queued(g, x) || handling(g, x) != H_NONE) {
+  void uffdRead(long[] s, long[] n, int x, Sink out) {
+    if (!queued(s, x) || handling(s, x) != H_NONE) {
       return;
     }
-    long ng = setGfn(g, x, QUEUED, 1, 0);
-    ng = setGfn(ng, x, HANDLING, 2, H_READ);
-    out.accept(Action.code(Action.UFFD_READ, 0, x), ng, v);
+    begin(s, n);
+    setGfn(n, x, QUEUED, 0);
+    setGfn(n, x, HANDLING, H_READ);
+    out.accept(Action.code(Action.UFFD_READ, 0, x), n);
   }
 
-  void uffdInstall(long g, long v, int x, Sink out) {
-    if (handling(g, x) != H_READ) {
+  void uffdInstall(long[] s, long[] n, int x, Sink out) {
+    if (handling(s, x) != H_READ) {
       return;
     }
-    long ng = installPage(g, x);
-    long nv = v;
-    if (eexist(g, x)) {
-      ng = setGfn(ng, x, HANDLING, 2, mNoWake ? H_NONE : H_WAKE);
+    begin(s, n);
+    installPage(n, x);
+    if (eexist(s, x)) {
+      setGfn(n, x, HANDLING, mNoWake ? H_NONE : H_WAKE);
     } else {
-      ng = setGfn(ng, x, HANDLING, 2, H_NONE);
-      nv = wokenVcpus(v, x);
-      ng = setGfn(ng, x, QUEUED, 1, 0);
-      ng = setGfn(ng, x, SPTE, 2, spte(apfBypassSpte(g, v, x), x));
+      setGfn(n, x, HANDLING, H_NONE);
+      wakeVcpus(n, x);
+      setGfn(n, x, QUEUED, 0);
+      setGfn(n, x, SPTE, apfBypassSpte(s, x));
     }
-    out.accept(Action.code(Action.UFFD_INSTALL, 0, x), ng, nv);
+    out.accept(Action.code(Action.UFFD_INSTALL, 0, x), n);
   }
 
-  void uffdWake(long g, long v, int x, Sink out) {
-    if (handling(g, x) != H_WAKE) {
+  void uffdWake(long[] s, long[] n, int x, Sink out) {
+    if (handling(s, x) != H_WAKE) {
       return;
     }
-    long ng = setGfn(g, x, HANDLING, 2, H_NONE);
-    ng = setGfn(ng, x, QUEUED, 1, 0);
-    ng = setGfn(ng, x, SPTE, 2, spte(apfBypassSpte(g, v, x), x));
-    out.accept(Action.code(Action.UFFD_WAKE, 0, x), ng, wokenVcpus(v, x));
+    begin(s, n);
+    setGfn(n, x, HANDLING, H_NONE);
+    setGfn(n, x, QUEUED, 0);
+    setGfn(n, x, SPTE, apfBypassSpte(s, x));
+    wakeVcpus(n, x);
+    out.accept(Action.code(Action.UFFD_WAKE, 0, x), n);
   }
 
   // ------------------------------------------------------------------ other VMM requests
 
-  void setBit(long g, long v, int x, Sink out) {
-    if (!late || bitmap(g, x)) {
+  void setBit(long[] s, long[] n, int x, Sink out) {
+    if (!late || bitmap(s, x)) {
       return;
     }
-    long ng = setGfn(g, x, BITMAP, 1, 1);
-    ng = setGfn(ng, x, ARMED, 1, (spte(g, x) == SPTE_NONE && !mayStillMap(v, x)) ? 1 : 0);
-    out.accept(Action.code(Action.SET_BIT, 0, x), ng, v);
+    begin(s, n);
+    setGfn(n, x, BITMAP, 1);
+    setGfn(n, x, ARMED, (spte(s, x) == SPTE_NONE && !mayStillMap(s, x)) ? 1 : 0);
+    out.accept(Action.code(Action.SET_BIT, 0, x), n);
   }
 
-  private static long swap(long g, long newFlags, int op) {
-    long ng = (g & ~3L) | newFlags;
-    ng = set(ng, GEN, 1, 1 - slotGen(g));
-    return set(ng, OP, 3, op);
+  /** The memslot update into n: the new flags, the other slot generation, the pending op. */
+  private static void swap(long[] s, long[] n, long newFlags, int op) {
+    n[0] = (n[0] & ~(UF | DL)) | newFlags;
+    set(n, GEN, 1 - slotGen(s));
+    set(n, OP, op);
   }
 
-  void enableUserfault(long g, long v, Sink out) {
-    if (!late || op(g) != OP_IDLE || uf(g)) {
+  void enableUserfault(long[] s, long[] n, Sink out) {
+    if (!late || op(s) != OP_IDLE || uf(s)) {
       return;
     }
     boolean anyMarked = false;
     for (int x = 0; x < gfns; x++) {
-      anyMarked |= bitmap(g, x);
+      anyMarked |= bitmap(s, x);
     }
     if (!anyMarked) {
       return;
     }
-    long ng = swap(g, flags(g) | UF, OP_ENABLE);
+    begin(s, n);
+    swap(s, n, flags(s) | UF, OP_ENABLE);
     if (mZapEarly) {
-      ng = noSpte(ng);
+      noSpte(n);
     }
-    out.accept(Action.code(Action.ENABLE_USERFAULT, 0, 0), ng, v);
+    out.accept(Action.code(Action.ENABLE_USERFAULT, 0, 0), n);
   }
 
-  void disableUserfault(long g, long v, Sink out) {
-    if (useNone || op(g) != OP_IDLE || !uf(g)) {
+  void disableUserfault(long[] s, long[] n, Sink out) {
+    if (useNone || op(s) != OP_IDLE || !uf(s)) {
       return;
     }
     if (!uffd) {
       for (int x = 0; x < gfns; x++) {
-        if (bitmap(g, x)) {
+        if (bitmap(s, x)) {
           return; // without userfaultfd nothing would catch the marked gfns until a re-enable commits
         }
       }
     }
     // bits may still be set: an abort of post-copy; the next enable re-arms (R5's fix)
-    long ng = set(swap(g, flags(g) & ~UF, OP_DISABLE), REARM, 1, 1);
-    out.accept(Action.code(Action.DISABLE_USERFAULT, 0, 0), ng, v);
+    begin(s, n);
+    swap(s, n, flags(s) & ~UF, OP_DISABLE);
+    set(n, REARM, 1);
+    out.accept(Action.code(Action.DISABLE_USERFAULT, 0, 0), n);
   }
 
-  void enableDirtyLog(long g, long v, Sink out) {
-    if (!config.dirtyLog() || dirtyDone(g) || op(g) != OP_IDLE || dl(g)) {
+  void enableDirtyLog(long[] s, long[] n, Sink out) {
+    if (!config.dirtyLog() || dirtyDone(s) || op(s) != OP_IDLE || dl(s)) {
       return;
     }
-    out.accept(Action.code(Action.ENABLE_DIRTY_LOG, 0, 0), swap(g, flags(g) | DL, OP_DIRTY_ON), v);
+    begin(s, n);
+    swap(s, n, flags(s) | DL, OP_DIRTY_ON);
+    out.accept(Action.code(Action.ENABLE_DIRTY_LOG, 0, 0), n);
   }
 
-  void disableDirtyLog(long g, long v, Sink out) {
-    if (op(g) != OP_IDLE || !dl(g)) {
+  void disableDirtyLog(long[] s, long[] n, Sink out) {
+    if (op(s) != OP_IDLE || !dl(s)) {
       return;
     }
-    long ng = swap(g, flags(g) & ~DL, OP_DIRTY_OFF);
-    ng = set(ng, DIRTY_DONE, 1, 1);
-    out.accept(Action.code(Action.DISABLE_DIRTY_LOG, 0, 0), ng, v);
+    begin(s, n);
+    swap(s, n, flags(s) & ~DL, OP_DIRTY_OFF);
+    set(n, DIRTY_DONE, 1);
+    out.accept(Action.code(Action.DISABLE_DIRTY_LOG, 0, 0), n);
   }
 
-  void commitMemslot(long g, long v, Sink out) {
-    int op = op(g);
+  void commitMemslot(long[] s, long[] n, Sink out) {
+    int op = op(s);
     if (op == OP_IDLE) {
       return;
     }
     for (int c = 0; c < vcpus; c++) {
-      if (Pc.srcuStage(pc(v, c)) && vgen(v, c) != slotGen(g)) {
+      if (Pc.srcuStage(pc(s, c)) && vgen(s, c) != slotGen(s)) {
         return;
       }
     }
-    long ng = set(g, OP, 3, OP_IDLE);
-    long nv = v;
+    begin(s, n);
+    set(n, OP, OP_IDLE);
     switch (op) {
       case OP_ENABLE -> {
-        if (!(mNoZap || mZapEarly || (rearm(g) && mNoZapRearm))) {
-          ng = noSpte(ng);
+        if (!(mNoZap || mZapEarly || (rearm(s) && mNoZapRearm))) {
+          noSpte(n);
         }
         if (zapAll) {
           for (int c = 0; c < vcpus; c++) {
-            if (Pc.srcuStage(pc(v, c)) && vkind(v, c) == KIND_VCPU) {
-              nv = setV(nv, c, STALE, 1, 1);
+            if (Pc.srcuStage(pc(s, c)) && vkind(s, c) == KIND_VCPU) {
+              setV(n, c, STALE, 1);
             }
           }
         }
         for (int x = 0; x < gfns; x++) {
-          ng = setGfn(ng, x, ARMED, 1, (bitmap(g, x) && !mayStillMap(nv, x)) ? 1 : 0);
+          setGfn(n, x, ARMED, (bitmap(s, x) && !mayStillMap(n, x)) ? 1 : 0);
         }
       }
       case OP_DISABLE -> {
-        if (x86 && (!dl(g) || mRecoverDirty)) {
-          ng = recovered(ng);
+        if (x86 && (!dl(s) || mRecoverDirty)) {
+          recover(n);
         }
       }
-      case OP_DIRTY_ON -> ng = split(ng);
+      case OP_DIRTY_ON -> split(n);
       case OP_DIRTY_OFF -> {
-        if (x86 && !uf(g)) {
-          ng = recovered(ng);
+        if (x86 && !uf(s)) {
+          recover(n);
         }
       }
       default -> throw new IllegalStateException("memslotOp " + op);
     }
-    out.accept(Action.code(Action.COMMIT_MEMSLOT, 0, 0), ng, nv);
+    out.accept(Action.code(Action.COMMIT_MEMSLOT, 0, 0), n);
   }
 
-  void invalidate(long g, long v, int x, Sink out) {
-    if (mmuSeq(g) >= config.maxInvalidate() || !present(g, x)) {
+  void invalidate(long[] s, long[] n, int x, Sink out) {
+    if (mmuSeq(s) >= config.maxInvalidate() || !present(s, x)) {
       return;
     }
     if (!uffd) {
-      if (!bitmap(g, x)) {
+      if (!bitmap(s, x)) {
         return;
       }
-      if (bgStage(g) != BG_IDLE && bgGfn(g) == x) {
+      if (bgStage(s) != BG_IDLE && bgGfn(s) == x) {
         return;
       }
       for (int c = 0; c < vcpus; c++) {
-        if (Pc.exitStage(pc(v, c)) && vgfn(v, c) == x) {
+        if (Pc.exitStage(pc(s, c)) && vgfn(s, c) == x) {
           return;
         }
       }
     }
-    long ng = set(g, SEQ, 3, mmuSeq(g) + 1);
-    if (spte(g, x) == SPTE_HUGE) {
+    begin(s, n);
+    set(n, SEQ, mmuSeq(s) + 1);
+    if (spte(s, x) == SPTE_HUGE) {
       int f = frameStart(x);
       for (int h = f; h < f + span; h++) {
-        ng = setGfn(ng, h, SPTE, 2, SPTE_NONE);
+        setGfn(n, h, SPTE, SPTE_NONE);
       }
     } else {
-      ng = setGfn(ng, x, SPTE, 2, SPTE_NONE);
+      setGfn(n, x, SPTE, SPTE_NONE);
     }
-    ng = setGfn(ng, x, PRESENT, 1, 0);
+    setGfn(n, x, PRESENT, 0);
     if (!shmem) {
-      ng = setGfn(ng, x, FETCHED, 1, 0);
+      setGfn(n, x, FETCHED, 0);
     }
-    out.accept(Action.code(Action.INVALIDATE, 0, x), ng, v);
+    out.accept(Action.code(Action.INVALIDATE, 0, x), n);
   }
 
   // ------------------------------------------------------------------ the background fetch
@@ -696,59 +728,57 @@ public final class Model {
   private static final int BG_INSTALLED = 1;
   private static final int BG_CLEARED = 2;
 
-  private int bgGfn(long g) {
-    return get(g, bg, 3);
+  private static void setBg(long[] n, int gfn, int stage) {
+    set(n, BG_GFN, gfn);
+    set(n, BG_STAGE, stage);
   }
 
-  private int bgStage(long g) {
-    return get(g, bg + 3, 2);
-  }
-
-  private long setBg(long g, int gfn, int stage) {
-    return set(set(g, bg, 3, gfn), bg + 3, 2, stage);
-  }
-
-  void fetchInstall(long g, long v, int x, Sink out) {
-    long ng;
-    int stage = bgStage(g);
-    if (stage == BG_IDLE && !mFetchClearFirst && bitmap(g, x) && !fetched(g, x)) {
-      ng = setBg(g, x, BG_INSTALLED);
-    } else if (stage == BG_CLEARED && bgGfn(g) == x) {
-      ng = setBg(g, 0, BG_IDLE);
-    } else {
+  void fetchInstall(long[] s, long[] n, int x, Sink out) {
+    int stage = bgStage(s);
+    boolean start = stage == BG_IDLE && !mFetchClearFirst && bitmap(s, x) && !fetched(s, x);
+    boolean finish = stage == BG_CLEARED && bgGfn(s) == x;
+    if (!start && !finish) {
       return;
     }
-    ng = installPage(ng, x);
-    long nv = v;
-    if (!eexist(g, x)) {
-      nv = wokenVcpus(v, x);
-      ng = setGfn(ng, x, QUEUED, 1, 0);
-      ng = setGfn(ng, x, SPTE, 2, spte(apfBypassSpte(g, v, x), x));
+    begin(s, n);
+    if (start) {
+      setBg(n, x, BG_INSTALLED);
+    } else {
+      setBg(n, 0, BG_IDLE);
     }
-    out.accept(Action.code(Action.FETCH_INSTALL, 0, x), ng, nv);
+    installPage(n, x);
+    if (!eexist(s, x)) {
+      wakeVcpus(n, x);
+      setGfn(n, x, QUEUED, 0);
+      setGfn(n, x, SPTE, apfBypassSpte(s, x));
+    }
+    out.accept(Action.code(Action.FETCH_INSTALL, 0, x), n);
   }
 
-  void fetchClearBit(long g, long v, int x, Sink out) {
-    long ng;
-    int stage = bgStage(g);
-    if (stage == BG_INSTALLED && bgGfn(g) == x) {
-      ng = setBg(g, 0, BG_IDLE);
-    } else if (stage == BG_IDLE && mFetchClearFirst && bitmap(g, x) && !fetched(g, x)) {
-      ng = setBg(g, x, BG_CLEARED);
-    } else {
+  void fetchClearBit(long[] s, long[] n, int x, Sink out) {
+    int stage = bgStage(s);
+    boolean finish = stage == BG_INSTALLED && bgGfn(s) == x;
+    boolean start = stage == BG_IDLE && mFetchClearFirst && bitmap(s, x) && !fetched(s, x);
+    if (!finish && !start) {
       return;
     }
-    ng = setGfn(ng, x, BITMAP, 1, 0);
-    ng = setGfn(ng, x, ARMED, 1, 0);
-    out.accept(Action.code(Action.FETCH_CLEAR_BIT, 0, x), ng, v);
+    begin(s, n);
+    if (finish) {
+      setBg(n, 0, BG_IDLE);
+    } else {
+      setBg(n, x, BG_CLEARED);
+    }
+    setGfn(n, x, BITMAP, 0);
+    setGfn(n, x, ARMED, 0);
+    out.accept(Action.code(Action.FETCH_CLEAR_BIT, 0, x), n);
   }
 
-  void finished(long g, long v, Sink out) {
+  void finished(long[] s, long[] n, Sink out) {
     for (int c = 0; c < vcpus; c++) {
-      if (pc(v, c) != IDLE || budget(v, c) != 0) {
+      if (pc(s, c) != IDLE || budget(s, c) != 0) {
         return;
       }
     }
-    out.accept(Action.code(Action.FINISHED, 0, 0), g, v);
+    out.accept(Action.code(Action.FINISHED, 0, 0), begin(s, n));
   }
 }

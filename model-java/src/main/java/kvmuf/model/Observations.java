@@ -73,23 +73,23 @@ public final class Observations {
   }
 
   /**
-   * The actor's observation of the visible action {@code code} taken in (bg, bv), read in a later
-   * state (ag, av); empty when the actor's call has not returned yet in that state.
+   * The actor's observation of the visible action {@code code} taken in (b, bv), read in a later
+   * state (a, av); empty when the actor's call has not returned yet in that state.
    */
-  public static Optional<Observation> result(Config c, int code, long bg, long bv, long ag, long av) {
+  public static Optional<Observation> result(Config c, int code, long[] b, long[] a) {
     int kind = code >>> 6;
     int vcpu = (code >>> 3) & 7;
     int gfn = code & 7;
     return Optional.ofNullable(switch (kind) {
       case Action.ACCESS -> {
-        if (spte(bg, gfn) != 0) {
-          yield new Observation.Read(ValueClass.of(lastRead(av, vcpu)));
+        if (spte(b, gfn) != 0) {
+          yield new Observation.Read(ValueClass.of(lastRead(a, vcpu)));
         }
-        int pc = pc(av, vcpu);
+        int pc = pc(a, vcpu);
         if (pc == IDLE) {
-          yield budget(av, vcpu) < budget(bv, vcpu) ? new Observation.Read(ValueClass.of(lastRead(av, vcpu))) : RETRY;
+          yield budget(a, vcpu) < budget(b, vcpu) ? new Observation.Read(ValueClass.of(lastRead(a, vcpu))) : RETRY;
         } else if (Pc.exitStage(pc)) {
-          yield new Observation.MemoryFaultExit(gfn * PAGE(), PAGE(), exitFlags(av, vcpu) ? USERFAULT : List.of());
+          yield new Observation.MemoryFaultExit(gfn * PAGE(), PAGE(), exitFlags(a, vcpu) ? USERFAULT : List.of());
         } else if (pc == UFFD_WAIT) {
           yield new Observation.UffdBlocked(gfn * PAGE());
         } else if (pc == APF) {
@@ -98,25 +98,25 @@ public final class Observations {
         yield null;
       }
       case Action.KVM_ACCESS -> {
-        int pc = pc(av, vcpu);
+        int pc = pc(a, vcpu);
         if (pc == IDLE) {
-          yield new Observation.KvmRead(ValueClass.of(lastKvmRead(av, vcpu)));
+          yield new Observation.KvmRead(ValueClass.of(lastKvmRead(a, vcpu)));
         } else if (pc == UFFD_WAIT) {
           yield new Observation.UffdBlocked(gfn * PAGE());
         }
         yield null;
       }
       case Action.INSTALL -> c.uffdMode() == Config.UffdMode.NONE ? DONE
-          : present(bg, vgfn(bv, vcpu)) ? EEXIST : OK;
+          : present(b, vgfn(b, vcpu)) ? EEXIST : OK;
       case Action.CLEAR_BIT, Action.RESUME_VCPU, Action.SET_BIT -> DONE;
       case Action.UFFD_READ -> new Observation.UffdEvent(gfn * PAGE(),
           c.uffdMode() == Config.UffdMode.MINOR ? MINOR : List.of());
-      case Action.UFFD_INSTALL -> present(bg, gfn) ? EEXIST : OK;
-      case Action.FETCH_INSTALL -> c.uffdMode() == Config.UffdMode.NONE ? DONE : present(bg, gfn) ? EEXIST : OK;
+      case Action.UFFD_INSTALL -> present(b, gfn) ? EEXIST : OK;
+      case Action.FETCH_INSTALL -> c.uffdMode() == Config.UffdMode.NONE ? DONE : present(b, gfn) ? EEXIST : OK;
       case Action.FETCH_CLEAR_BIT -> DONE;
       case Action.UFFD_WAKE, Action.INVALIDATE -> OK;
       case Action.ENABLE_USERFAULT, Action.DISABLE_USERFAULT, Action.ENABLE_DIRTY_LOG, Action.DISABLE_DIRTY_LOG ->
-          op(ag) == 0 ? OK : SRCU_WAIT;
+          op(a) == 0 ? OK : SRCU_WAIT;
       default -> throw new IllegalArgumentException("not an API-level action: " + Action.decode(code));
     });
   }
@@ -125,17 +125,17 @@ public final class Observations {
     return Observation.PAGE_SIZE;
   }
 
-  /** The full observation of a step, or empty when the actor's call has not returned in (ag, av). */
-  public static Optional<StepObservation> step(Config c, int code, long bg, long bv, long ag, long av) {
-    Optional<Observation> r = result(c, code, bg, bv, ag, av);
+  /** The full observation of a step, or empty when the actor's call has not returned in a. */
+  public static Optional<StepObservation> step(Config c, int code, long[] b, long[] a) {
+    Optional<Observation> r = result(c, code, b, a);
     if (r.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new StepObservation(r.get(), unblocked(c, code, bg, bv, ag, av), pages4k(c, ag), pages2m(c, ag)));
+    return Optional.of(new StepObservation(r.get(), unblocked(c, code, b, a), pages4k(c, a), pages2m(c, a)));
   }
 
-  /** The calls of other actors that returned between (bg, bv) and (ag, av). */
-  public static Map<String, Observation> unblocked(Config c, int code, long bg, long bv, long ag, long av) {
+  /** The calls of other actors that returned between b and a. */
+  public static Map<String, Observation> unblocked(Config c, int code, long[] b, long[] a) {
     Map<String, Observation> out = null;
     int kind = code >>> 6;
     int actorVcpu = Action.actor(code).onVcpuThread() ? (code >>> 3) & 7 : -1;
@@ -143,23 +143,23 @@ public final class Observations {
       if (u == actorVcpu) {
         continue;
       }
-      int before = pc(bv, u);
-      int after = pc(av, u);
+      int before = pc(b, u);
+      int after = pc(a, u);
       if (before == UFFD_WAIT && Pc.exitStage(after)) {
         // the woken fault was retried inside KVM_RUN (its root obsoleted by the zap on enable, or an
         // invalidation since its snapshot), faulted again and exited on its bit
         if (out == null) {
           out = new TreeMap<>();
         }
-        out.put(vcpuActor(u), new Observation.MemoryFaultExit(vgfn(av, u) * PAGE(), PAGE(),
-            exitFlags(av, u) ? USERFAULT : List.of()));
+        out.put(vcpuActor(u), new Observation.MemoryFaultExit(vgfn(a, u) * PAGE(), PAGE(),
+            exitFlags(a, u) ? USERFAULT : List.of()));
         continue;
       }
       if ((before == UFFD_WAIT || before == APF) && after == IDLE) {
         Observation o;
-        if (budget(av, u) < budget(bv, u)) {
-          o = vkind(bv, u) == KIND_KVM ? new Observation.KvmRead(ValueClass.of(lastKvmRead(av, u)))
-              : new Observation.Read(ValueClass.of(lastRead(av, u)));
+        if (budget(a, u) < budget(b, u)) {
+          o = vkind(b, u) == KIND_KVM ? new Observation.KvmRead(ValueClass.of(lastKvmRead(a, u)))
+              : new Observation.Read(ValueClass.of(lastRead(a, u)));
         } else {
           o = RETRY;
         }
@@ -170,7 +170,7 @@ public final class Observations {
       }
     }
     boolean memslotAction = kind >= Action.ENABLE_USERFAULT && kind <= Action.DISABLE_DIRTY_LOG;
-    if (!memslotAction && op(bg) != 0 && op(ag) == 0) {
+    if (!memslotAction && op(b) != 0 && op(a) == 0) {
       if (out == null) {
         out = new TreeMap<>();
       }
@@ -179,20 +179,20 @@ public final class Observations {
     return out == null ? Map.of() : out;
   }
 
-  public static int pages4k(Config c, long g) {
+  public static int pages4k(Config c, long[] s) {
     int n = 0;
     for (int x = 0; x < c.numGfns(); x++) {
-      if (spte(g, x) == Spte.SMALL.ordinal()) {
+      if (spte(s, x) == Spte.SMALL.ordinal()) {
         n++;
       }
     }
     return n;
   }
 
-  public static int pages2m(Config c, long g) {
+  public static int pages2m(Config c, long[] s) {
     int n = 0;
     for (int x = 0; x < c.numGfns(); x++) {
-      if (spte(g, x) == Spte.HUGE.ordinal()) {
+      if (spte(s, x) == Spte.HUGE.ordinal()) {
         n++;
       }
     }

@@ -1,137 +1,346 @@
 package kvmuf.model;
 
 /**
- * The packed encoding of a state: two longs. {@code g} holds the memslot, the memory of every
- * gfn, userfaultfd and history; {@code v} holds one 20-bit slot per vCPU. Nothing in {@code g}
- * names a vCPU, so vCPU symmetry is a sort of the slots in {@code v}.
+ * The packed encoding of a state: a {@code long[]} whose length depends on the config
+ * ({@link #words(Config)}). Three regions, each a whole number of words:
  *
  * <pre>
- * g: bit 0 USERFAULT, 1 DIRTY_LOG, 2 slotGen, 3-5 memslotOp, 6-8 mmuSeq, 9 dirtyDone, 10 rearm,
- *    then per gfn (9 bits from 11 + 9*gfn): bitmap, fetched, present, spte(2), uffdHandling(2),
- *    in uffdQueue, armed; then, after the config's last gfn, bgGfn(3) and bgStage(2) (so a config
- *    holds at most 5 gfns, with or without BackgroundFetch)
- * v: per vCPU (21 bits from 21*vcpu): pc(4), vgfn(3), vkind, vseq(3), vgen, budget(3),
- *    exitFlags, lastRead(2), lastKvmRead(2), vstale
+ *   [ global words | gfn words: GFNS_PER_WORD gfn records each | vCPU words: VCPUS_PER_WORD slots each ]
+ *   word 0 ...                                                     ... counted from the END of the array
  * </pre>
+ *
+ * The fields are declared once, below, each with its width; the offsets are handed out in the
+ * order of the declarations. A global field never straddles two words; a gfn record and a vCPU slot
+ * never straddle two words either, so every read is one load, one shift and one mask, with the
+ * offsets constants to the JIT. Nothing outside the vCPU words names a vCPU, so vCPU symmetry is a
+ * sort of the slots ({@link #canonicalVcpus}).
+ *
+ * <h2>How to add a field (one line)</h2>
+ * Add a declaration to the matching list below (in your own marked block, so that two branches
+ * adding fields at the same time merge without a conflict):
+ * <pre>
+ *   public static final int MY_FLAG = global(1);      // a global field, 1 bit
+ *   public static final int WP = gfnField(1);         // a per-gfn field, 1 bit (one per gfn)
+ *   public static final int WRITE = vcpuField(2);     // a per-vCPU field, 2 bits (one per vCPU)
+ * </pre>
+ * and read/write it with the generic accessors ({@code s} is the state, {@code n} the successor
+ * being built, a copy of {@code s} the action changes in place):
+ * <pre>
+ *   get(s, MY_FLAG)            set(n, MY_FLAG, 1)
+ *   getGfn(s, x, WP)           setGfn(n, x, WP, 1)
+ *   getV(s, c, WRITE)          setV(n, c, WRITE, 2)
+ * </pre>
+ * The width is part of the field's handle (no width at the call sites); a value is masked to it.
+ * Every layout bound is checked when this class loads (a global region over 64 bits grows a word, a
+ * gfn record or vCPU slot over 64 bits fails), the word count of a config follows by itself, and
+ * an initial value of 0 needs no code in Init. A new per-vCPU field joins the symmetry sort by being
+ * in the slot. Then print it in {@link TlaRender} (its TLA+ variable) and bound it in
+ * {@link Invariant#TypeOK} as the spec does.
+ *
+ * <p>A field handle is an int: bits 0-11 the bit offset (in the region: absolute for a global,
+ * inside the record for a gfn or vCPU field), bits 12-17 the width.
  */
 public final class StateBits {
-  public static final int MAX_VCPUS = 3;
-  public static final int MAX_GFNS = 5;
-  public static final int MAX_GFNS_WITH_FETCH = 5;
-  public static final int MAX_SEQ = 7;
-  public static final int MAX_BUDGET = 7;
+  // The running offsets: no initialisers, so the field declarations below (run in textual order
+  // when the class loads) see them counting, not reset after.
+  private static int globalBits;
+  private static int gfnBits;
+  private static int vcpuBits;
 
-  static final long UF = 1L;
-  static final long DL = 2L;
-  static final int GEN = 2;
-  static final int OP = 3;
-  static final int SEQ = 6;
-  static final int DIRTY_DONE = 9;
-  static final int REARM = 10;
-  static final int GFN0 = 11;
-  static final int GFN_BITS = 9;
-  // offsets inside a gfn's field
-  static final int BITMAP = 0;
-  static final int FETCHED = 1;
-  static final int PRESENT = 2;
-  static final int SPTE = 3;
-  static final int HANDLING = 5;
-  static final int QUEUED = 7;
-  static final int ARMED = 8;
+  // ---- global fields (memslot, history, the background fetch)
+  public static final int UF_F = global(1);
+  public static final int DL_F = global(1);
+  public static final int GEN = global(1);
+  public static final int OP = global(3);
+  public static final int SEQ = global(3);
+  public static final int DIRTY_DONE = global(1);
+  public static final int REARM = global(1);
+  public static final int BG_GFN = global(3);
+  public static final int BG_STAGE = global(2);
+  // model-a: global fields here
+  // model-b: global fields here
 
-  static final int SLOT_BITS = 21;
-  static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
-  // offsets inside a vCPU's slot
-  static final int PC = 0;
-  static final int VGFN = 4;
-  static final int VKIND = 7;
-  static final int VSEQ = 8;
-  static final int VGEN = 11;
-  static final int BUDGET = 12;
-  static final int EXIT_FLAGS = 15;
-  static final int LAST_READ = 16;
-  static final int LAST_KVM_READ = 18;
-  static final int STALE = 20;
+  // ---- per-gfn fields (one record per gfn)
+  public static final int BITMAP = gfnField(1);
+  public static final int FETCHED = gfnField(1);
+  public static final int PRESENT = gfnField(1);
+  public static final int SPTE = gfnField(2);
+  public static final int HANDLING = gfnField(2);
+  public static final int QUEUED = gfnField(1);
+  public static final int ARMED = gfnField(1);
+  // model-a: per-gfn fields here
+  // model-b: per-gfn fields here
+
+  // ---- per-vCPU fields (one slot per vCPU)
+  public static final int PC = vcpuField(4);
+  public static final int VGFN = vcpuField(3);
+  public static final int VKIND = vcpuField(1);
+  public static final int VSEQ = vcpuField(3);
+  public static final int VGEN = vcpuField(1);
+  public static final int BUDGET = vcpuField(3);
+  public static final int EXIT_FLAGS = vcpuField(1);
+  public static final int LAST_READ = vcpuField(2);
+  public static final int LAST_KVM_READ = vcpuField(2);
+  public static final int STALE = vcpuField(1);
+  // model-a: per-vCPU fields here
+  // model-b: per-vCPU fields here
+
+  // ---- the layout that follows from the declarations
+  /** Words of the global region. */
+  public static final int GLOBAL_WORDS = (globalBits + 63) / 64;
+  /** Bits of one gfn record and one vCPU slot. */
+  public static final int GFN_BITS = gfnBits;
+  public static final int SLOT_BITS = vcpuBits;
+  public static final int GFNS_PER_WORD = 64 / checkedRecord("gfn record", gfnBits);
+  public static final int VCPUS_PER_WORD = 64 / checkedRecord("vCPU slot", vcpuBits);
+  static final long SLOT_MASK = vcpuBits == 64 ? -1L : (1L << vcpuBits) - 1;
+
+  /** The bounds the field widths (and the action codes' 3-bit vCPU and gfn numbers) give. */
+  public static final int MAX_VCPUS = 8;
+  public static final int MAX_GFNS = Math.min(8, 1 << width(VGFN));
+  public static final int MAX_GFNS_WITH_FETCH = Math.min(MAX_GFNS, 1 << width(BG_GFN));
+  public static final int MAX_SEQ = (1 << width(SEQ)) - 1;
+  public static final int MAX_BUDGET = (1 << width(BUDGET)) - 1;
+
+  // the two flag bits as a mask of word 0 (flags(s) and the memslot swap work on both at once)
+  static final long UF = 1L << (UF_F & 0xFFF);
+  static final long DL = 1L << (DL_F & 0xFFF);
 
   public static final int KIND_VCPU = 0;
   public static final int KIND_KVM = 1;
 
   private StateBits() {}
 
-  static int get(long word, int shift, int width) {
-    return (int) ((word >>> shift) & ((1L << width) - 1));
-  }
-
-  static long set(long word, int shift, int width, long value) {
-    long mask = ((1L << width) - 1) << shift;
-    return (word & ~mask) | ((value << shift) & mask);
-  }
-
-  // ---- global fields
-  public static boolean uf(long g) { return (g & UF) != 0; }
-  public static boolean dl(long g) { return (g & DL) != 0; }
-  public static int flags(long g) { return (int) (g & 3); }
-  public static int slotGen(long g) { return get(g, GEN, 1); }
-  public static int op(long g) { return get(g, OP, 3); }
-  public static int mmuSeq(long g) { return get(g, SEQ, 3); }
-  public static boolean dirtyDone(long g) { return get(g, DIRTY_DONE, 1) != 0; }
-  public static boolean rearm(long g) { return get(g, REARM, 1) != 0; }
-
-  static int gfnShift(int gfn, int field) { return GFN0 + GFN_BITS * gfn + field; }
-  public static boolean bitmap(long g, int gfn) { return get(g, gfnShift(gfn, BITMAP), 1) != 0; }
-  public static boolean fetched(long g, int gfn) { return get(g, gfnShift(gfn, FETCHED), 1) != 0; }
-  public static boolean present(long g, int gfn) { return get(g, gfnShift(gfn, PRESENT), 1) != 0; }
-  public static int spte(long g, int gfn) { return get(g, gfnShift(gfn, SPTE), 2); }
-  public static int handling(long g, int gfn) { return get(g, gfnShift(gfn, HANDLING), 2); }
-  public static boolean queued(long g, int gfn) { return get(g, gfnShift(gfn, QUEUED), 1) != 0; }
-  public static boolean armed(long g, int gfn) { return get(g, gfnShift(gfn, ARMED), 1) != 0; }
-
-  /** The background fetch's fields sit after the config's last gfn. */
-  static int bgShift(int numGfns) { return GFN0 + GFN_BITS * numGfns; }
-  public static int bgGfn(long g, int numGfns) { return get(g, bgShift(numGfns), 3); }
-  public static int bgStage(long g, int numGfns) { return get(g, bgShift(numGfns) + 3, 2); }
-
-  static long setGfn(long g, int gfn, int field, int width, long value) {
-    return set(g, gfnShift(gfn, field), width, value);
-  }
-
-  // ---- per-vCPU fields
-  static int vshift(int vcpu, int field) { return SLOT_BITS * vcpu + field; }
-  public static int pc(long v, int vcpu) { return get(v, vshift(vcpu, PC), 4); }
-  public static int vgfn(long v, int vcpu) { return get(v, vshift(vcpu, VGFN), 3); }
-  public static int vkind(long v, int vcpu) { return get(v, vshift(vcpu, VKIND), 1); }
-  public static int vseq(long v, int vcpu) { return get(v, vshift(vcpu, VSEQ), 3); }
-  public static int vgen(long v, int vcpu) { return get(v, vshift(vcpu, VGEN), 1); }
-  public static int budget(long v, int vcpu) { return get(v, vshift(vcpu, BUDGET), 3); }
-  public static boolean exitFlags(long v, int vcpu) { return get(v, vshift(vcpu, EXIT_FLAGS), 1) != 0; }
-  public static int lastRead(long v, int vcpu) { return get(v, vshift(vcpu, LAST_READ), 2); }
-  public static int lastKvmRead(long v, int vcpu) { return get(v, vshift(vcpu, LAST_KVM_READ), 2); }
-  public static boolean stale(long v, int vcpu) { return get(v, vshift(vcpu, STALE), 1) != 0; }
-
-  static long setV(long v, int vcpu, int field, int width, long value) {
-    return set(v, vshift(vcpu, field), width, value);
-  }
-
-  /** The canonical representative under vCPU symmetry: the slots sorted ascending. */
-  public static long canonicalVcpus(long v, int vcpus) {
-    switch (vcpus) {
-      case 1:
-        return v;
-      case 2: {
-        long a = v & SLOT_MASK;
-        long b = (v >>> SLOT_BITS) & SLOT_MASK;
-        return a <= b ? v : (b | (a << SLOT_BITS));
-      }
-      default: {
-        long a = v & SLOT_MASK;
-        long b = (v >>> SLOT_BITS) & SLOT_MASK;
-        long c = (v >>> (2 * SLOT_BITS)) & SLOT_MASK;
-        long t;
-        if (a > b) { t = a; a = b; b = t; }
-        if (b > c) { t = b; b = c; c = t; }
-        if (a > b) { t = a; a = b; b = t; }
-        return a | (b << SLOT_BITS) | (c << (2 * SLOT_BITS));
-      }
+  static {
+    if ((UF_F & 0xFFF) != 0 || (DL_F & 0xFFF) != 1) {
+      throw new ExceptionInInitializerError("USERFAULT and DIRTY_LOG must be bits 0 and 1 of word 0 (flags)");
     }
+  }
+
+  private static int global(int width) {
+    if (globalBits % 64 + width > 64) {
+      globalBits += 64 - globalBits % 64; // never straddle a word
+    }
+    int off = globalBits;
+    globalBits += width;
+    return handle(off, width);
+  }
+
+  private static int gfnField(int width) {
+    int off = gfnBits;
+    gfnBits += width;
+    return handle(off, width);
+  }
+
+  private static int vcpuField(int width) {
+    int off = vcpuBits;
+    vcpuBits += width;
+    return handle(off, width);
+  }
+
+  private static int handle(int off, int width) {
+    if (width < 1 || width > 32) {
+      throw new ExceptionInInitializerError("field width 1..32, not " + width);
+    }
+    return off | (width << 12);
+  }
+
+  private static int checkedRecord(String what, int bits) {
+    if (bits > 64) {
+      throw new ExceptionInInitializerError("a " + what + " holds at most 64 bits, not " + bits);
+    }
+    return bits;
+  }
+
+  static int offset(int field) {
+    return field & 0xFFF;
+  }
+
+  static int width(int field) {
+    return field >>> 12;
+  }
+
+  private static long mask(int field) {
+    return (1L << (field >>> 12)) - 1;
+  }
+
+  // ---- sizes
+
+  public static int gfnWords(int numGfns) {
+    return (numGfns + GFNS_PER_WORD - 1) / GFNS_PER_WORD;
+  }
+
+  public static int vcpuWords(int vcpus) {
+    return (vcpus + VCPUS_PER_WORD - 1) / VCPUS_PER_WORD;
+  }
+
+  /** The length of a state of config {@code c}. */
+  public static int words(Config c) {
+    return words(c.numGfns(), c.vcpus());
+  }
+
+  public static int words(int numGfns, int vcpus) {
+    return GLOBAL_WORDS + gfnWords(numGfns) + vcpuWords(vcpus);
+  }
+
+  // ---- generic accessors: read from s, write into n in place
+
+  public static int get(long[] s, int field) {
+    int off = field & 0xFFF;
+    return (int) ((s[off >>> 6] >>> (off & 63)) & mask(field));
+  }
+
+  public static void set(long[] n, int field, long value) {
+    int off = field & 0xFFF;
+    int w = off >>> 6;
+    long m = mask(field) << (off & 63);
+    n[w] = (n[w] & ~m) | ((value << (off & 63)) & m);
+  }
+
+  static int gfnWord(int gfn) {
+    return GLOBAL_WORDS + gfn / GFNS_PER_WORD;
+  }
+
+  static int gfnShift(int gfn, int field) {
+    return (gfn % GFNS_PER_WORD) * GFN_BITS + (field & 0xFFF);
+  }
+
+  public static int getGfn(long[] s, int gfn, int field) {
+    return (int) ((s[gfnWord(gfn)] >>> gfnShift(gfn, field)) & mask(field));
+  }
+
+  public static void setGfn(long[] n, int gfn, int field, long value) {
+    int w = gfnWord(gfn);
+    int sh = gfnShift(gfn, field);
+    long m = mask(field) << sh;
+    n[w] = (n[w] & ~m) | ((value << sh) & m);
+  }
+
+  /** vCPU words are counted from the end of the array, so that no accessor needs the gfn count. */
+  static int vcpuWord(long[] s, int vcpu) {
+    return s.length - 1 - vcpu / VCPUS_PER_WORD;
+  }
+
+  static int vcpuShift(int vcpu, int field) {
+    return (vcpu % VCPUS_PER_WORD) * SLOT_BITS + (field & 0xFFF);
+  }
+
+  public static int getV(long[] s, int vcpu, int field) {
+    return (int) ((s[vcpuWord(s, vcpu)] >>> vcpuShift(vcpu, field)) & mask(field));
+  }
+
+  public static void setV(long[] n, int vcpu, int field, long value) {
+    int w = vcpuWord(n, vcpu);
+    int sh = vcpuShift(vcpu, field);
+    long m = mask(field) << sh;
+    n[w] = (n[w] & ~m) | ((value << sh) & m);
+  }
+
+  // ---- named accessors of the fields above (what Model, Invariant, Observations and TlaRender read)
+  public static boolean uf(long[] s) { return (s[0] & UF) != 0; }
+  public static boolean dl(long[] s) { return (s[0] & DL) != 0; }
+  public static int flags(long[] s) { return (int) (s[0] & (UF | DL)); }
+  public static int slotGen(long[] s) { return get(s, GEN); }
+  public static int op(long[] s) { return get(s, OP); }
+  public static int mmuSeq(long[] s) { return get(s, SEQ); }
+  public static boolean dirtyDone(long[] s) { return get(s, DIRTY_DONE) != 0; }
+  public static boolean rearm(long[] s) { return get(s, REARM) != 0; }
+  public static int bgGfn(long[] s) { return get(s, BG_GFN); }
+  public static int bgStage(long[] s) { return get(s, BG_STAGE); }
+
+  public static boolean bitmap(long[] s, int gfn) { return getGfn(s, gfn, BITMAP) != 0; }
+  public static boolean fetched(long[] s, int gfn) { return getGfn(s, gfn, FETCHED) != 0; }
+  public static boolean present(long[] s, int gfn) { return getGfn(s, gfn, PRESENT) != 0; }
+  public static int spte(long[] s, int gfn) { return getGfn(s, gfn, SPTE); }
+  public static int handling(long[] s, int gfn) { return getGfn(s, gfn, HANDLING); }
+  public static boolean queued(long[] s, int gfn) { return getGfn(s, gfn, QUEUED) != 0; }
+  public static boolean armed(long[] s, int gfn) { return getGfn(s, gfn, ARMED) != 0; }
+
+  public static int pc(long[] s, int vcpu) { return getV(s, vcpu, PC); }
+  public static int vgfn(long[] s, int vcpu) { return getV(s, vcpu, VGFN); }
+  public static int vkind(long[] s, int vcpu) { return getV(s, vcpu, VKIND); }
+  public static int vseq(long[] s, int vcpu) { return getV(s, vcpu, VSEQ); }
+  public static int vgen(long[] s, int vcpu) { return getV(s, vcpu, VGEN); }
+  public static int budget(long[] s, int vcpu) { return getV(s, vcpu, BUDGET); }
+  public static boolean exitFlags(long[] s, int vcpu) { return getV(s, vcpu, EXIT_FLAGS) != 0; }
+  public static int lastRead(long[] s, int vcpu) { return getV(s, vcpu, LAST_READ); }
+  public static int lastKvmRead(long[] s, int vcpu) { return getV(s, vcpu, LAST_KVM_READ); }
+  public static boolean stale(long[] s, int vcpu) { return getV(s, vcpu, STALE) != 0; }
+
+  // ---- vCPU symmetry
+
+  /** Slot {@code vcpu} of s as one number (the order the symmetry sort uses). */
+  static long slot(long[] s, int vcpu) {
+    return (s[vcpuWord(s, vcpu)] >>> ((vcpu % VCPUS_PER_WORD) * SLOT_BITS)) & SLOT_MASK;
+  }
+
+  /**
+   * Puts s in its canonical form under vCPU symmetry, in place: the first {@code vcpus} slots
+   * sorted ascending (unsigned). Two states that differ only by a renaming of vCPUs get the same
+   * form, since every vCPU's variables are in its slot and nothing else names a vCPU.
+   */
+  public static void canonicalVcpus(long[] s, int vcpus) {
+    if (vcpus < 2) {
+      return;
+    }
+    int last = s.length - 1;
+    if (VCPUS_PER_WORD >= 2 && vcpus == 2) {
+      long w = s[last];
+      long a = w & SLOT_MASK;
+      long b = (w >>> SLOT_BITS) & SLOT_MASK;
+      if (Long.compareUnsigned(a, b) > 0) {
+        long keep = w & ~((SLOT_MASK << SLOT_BITS) | SLOT_MASK);
+        s[last] = keep | b | (a << SLOT_BITS);
+      }
+      return;
+    }
+    if (vcpus <= 4) {
+      // up to four slots in locals: a sorting network, no allocation
+      long a = slot(s, 0);
+      long b = slot(s, 1);
+      long c = slot(s, 2);
+      long d = vcpus == 4 ? slot(s, 3) : -1L;
+      long t;
+      if (Long.compareUnsigned(a, b) > 0) { t = a; a = b; b = t; }
+      if (Long.compareUnsigned(c, d) > 0) { t = c; c = d; d = t; }
+      if (Long.compareUnsigned(a, c) > 0) { t = a; a = c; c = t; }
+      if (Long.compareUnsigned(b, d) > 0) { t = b; b = d; d = t; }
+      if (Long.compareUnsigned(b, c) > 0) { t = b; b = c; c = t; }
+      putSlot(s, 0, a);
+      putSlot(s, 1, b);
+      putSlot(s, 2, c);
+      if (vcpus == 4) {
+        putSlot(s, 3, d);
+      }
+      return;
+    }
+    long[] slots = new long[vcpus];
+    for (int c = 0; c < vcpus; c++) {
+      slots[c] = slot(s, c);
+    }
+    for (int i = 1; i < vcpus; i++) {
+      long x = slots[i];
+      int j = i - 1;
+      while (j >= 0 && Long.compareUnsigned(slots[j], x) > 0) {
+        slots[j + 1] = slots[j];
+        j--;
+      }
+      slots[j + 1] = x;
+    }
+    for (int c = 0; c < vcpus; c++) {
+      putSlot(s, c, slots[c]);
+    }
+  }
+
+  private static void putSlot(long[] s, int vcpu, long value) {
+    int w = vcpuWord(s, vcpu);
+    int sh = (vcpu % VCPUS_PER_WORD) * SLOT_BITS;
+    long m = SLOT_MASK << sh;
+    s[w] = (s[w] & ~m) | (value << sh);
+  }
+
+  /** A 64-bit fingerprint of the words (see {@link State#fingerprint(long[])}). */
+  public static long fingerprint(long[] s) {
+    return State.fingerprint(s);
   }
 }

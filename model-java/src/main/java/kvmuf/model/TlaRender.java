@@ -17,51 +17,50 @@ public final class TlaRender {
   private TlaRender() {}
 
   public static Map<String, String> vars(Config c, State s) {
-    long g = s.g();
-    long v = s.v();
+    long[] w = s.view();
     Map<String, String> m = new TreeMap<>();
     List<String> flags = new ArrayList<>();
-    if (dl(g)) {
+    if (dl(w)) {
       flags.add("\"DIRTY_LOG\"");
     }
-    if (uf(g)) {
+    if (uf(w)) {
       flags.add("\"USERFAULT\"");
     }
     m.put("flags", "{" + String.join(", ", flags) + "}");
-    m.put("slotGen", Integer.toString(slotGen(g)));
-    m.put("memslotOp", q(MemslotOp.of(op(g)).tla));
-    m.put("rearm", bool(rearm(g)));
-    m.put("bitmap", gfnFn(c, x -> bool(bitmap(g, x))));
-    m.put("fetched", gfnFn(c, x -> bool(fetched(g, x))));
-    m.put("present", gfnFn(c, x -> bool(present(g, x))));
-    m.put("spte", gfnFn(c, x -> q(Spte.of(spte(g, x)).tla)));
-    m.put("mmuSeq", Integer.toString(mmuSeq(g)));
-    m.put("pc", vcpuFn(c, p -> q(Pc.of(pc(v, p)).tla)));
-    m.put("vgfn", vcpuFn(c, p -> Integer.toString(vgfn(v, p))));
-    m.put("vkind", vcpuFn(c, p -> q(vkind(v, p) == KIND_KVM ? "kvm" : "vcpu")));
-    m.put("vseq", vcpuFn(c, p -> Integer.toString(vseq(v, p))));
-    m.put("vgen", vcpuFn(c, p -> Integer.toString(vgen(v, p))));
-    m.put("budget", vcpuFn(c, p -> Integer.toString(budget(v, p))));
-    m.put("exitFlags", vcpuFn(c, p -> exitFlags(v, p) ? "{\"USERFAULT\"}" : "{}"));
-    m.put("vstale", vcpuFn(c, p -> bool(stale(v, p))));
+    m.put("slotGen", Integer.toString(slotGen(w)));
+    m.put("memslotOp", q(MemslotOp.of(op(w)).tla));
+    m.put("rearm", bool(rearm(w)));
+    m.put("bitmap", gfnFn(c, x -> bool(bitmap(w, x))));
+    m.put("fetched", gfnFn(c, x -> bool(fetched(w, x))));
+    m.put("present", gfnFn(c, x -> bool(present(w, x))));
+    m.put("spte", gfnFn(c, x -> q(Spte.of(spte(w, x)).tla)));
+    m.put("mmuSeq", Integer.toString(mmuSeq(w)));
+    m.put("pc", vcpuFn(c, p -> q(Pc.of(pc(w, p)).tla)));
+    m.put("vgfn", vcpuFn(c, p -> Integer.toString(vgfn(w, p))));
+    m.put("vkind", vcpuFn(c, p -> q(vkind(w, p) == KIND_KVM ? "kvm" : "vcpu")));
+    m.put("vseq", vcpuFn(c, p -> Integer.toString(vseq(w, p))));
+    m.put("vgen", vcpuFn(c, p -> Integer.toString(vgen(w, p))));
+    m.put("budget", vcpuFn(c, p -> Integer.toString(budget(w, p))));
+    m.put("exitFlags", vcpuFn(c, p -> exitFlags(w, p) ? "{\"USERFAULT\"}" : "{}"));
+    m.put("vstale", vcpuFn(c, p -> bool(stale(w, p))));
     List<String> queue = new ArrayList<>();
     for (int x = 0; x < c.numGfns(); x++) {
-      if (queued(g, x)) {
+      if (queued(w, x)) {
         queue.add(Integer.toString(x));
       }
     }
     m.put("uffdQueue", "{" + String.join(", ", queue) + "}");
-    m.put("uffdHandling", gfnFn(c, x -> q(switch (handling(g, x)) {
+    m.put("uffdHandling", gfnFn(c, x -> q(switch (handling(w, x)) {
       case 0 -> "none";
       case 1 -> "read";
       default -> "wake";
     })));
-    m.put("dirtyDone", bool(dirtyDone(g)));
-    m.put("armed", gfnFn(c, x -> bool(armed(g, x))));
-    m.put("lastRead", vcpuFn(c, p -> q(ValueClass.of(lastRead(v, p)).tla)));
-    m.put("lastKvmRead", vcpuFn(c, p -> q(ValueClass.of(lastKvmRead(v, p)).tla)));
-    m.put("bgGfn", Integer.toString(bgGfn(g, c.numGfns())));
-    m.put("bgStage", q(switch (bgStage(g, c.numGfns())) {
+    m.put("dirtyDone", bool(dirtyDone(w)));
+    m.put("armed", gfnFn(c, x -> bool(armed(w, x))));
+    m.put("lastRead", vcpuFn(c, p -> q(ValueClass.of(lastRead(w, p)).tla)));
+    m.put("lastKvmRead", vcpuFn(c, p -> q(ValueClass.of(lastKvmRead(w, p)).tla)));
+    m.put("bgGfn", Integer.toString(bgGfn(w)));
+    m.put("bgStage", q(switch (bgStage(w)) {
       case 0 -> "idle";
       case 1 -> "installed";
       default -> "cleared";

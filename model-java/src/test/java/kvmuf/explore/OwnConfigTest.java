@@ -15,6 +15,8 @@ import kvmuf.spec.ExpectedVerdicts;
 import kvmuf.spec.SpecBundle;
 import kvmuf.tlc.TlcRunner;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Both engines check a config the kit does not record, given as a path, and agree on it. */
@@ -46,6 +48,25 @@ class OwnConfigTest {
     assertThat(java.verdict()).isEqualTo(Verdict.OK).isEqualTo(tlc.verdict());
     assertThat(java.distinctStates()).isEqualTo(tlc.distinctStates())
         .isNotEqualTo(ExpectedVerdicts.load().find("small-gmem").orElseThrow().distinctStates());
+  }
+
+  /**
+   * Past the old two-long encoding's cap (3 vCPUs, 5 gfns): 8 gfns take two gfn words (a gfn record
+   * in each), 4 vCPUs two vCPU words (the symmetry sort moves slots between words). TLC, which has
+   * no encoding, must find the same number of distinct states.
+   */
+  @ParameterizedTest
+  @CsvSource({"'{v1}', 8", "'{v1, v2, v3, v4}', 2"})
+  void configsBeyondTheOldEncodingCapAgreeWithTlc(String vcpus, int gfns) throws IOException {
+    Path p = dir.resolve("wide.cfg");
+    Files.writeString(p, SpecBundle.config("small-gmem").text()
+        .replace("Vcpus = {v1, v2}", "Vcpus = " + vcpus).replace("NumGfns = 2", "NumGfns = " + gfns));
+    Config c = Config.load(p.toString());
+    assertThat(c.vcpus() > 3 || c.numGfns() > 5).as("beyond the old cap").isTrue();
+    CheckResult java = new Explorer(c, 2, s -> {}).run();
+    CheckResult tlc = TlcRunner.locate().run(p.toString(), Optional.empty(), 2, s -> {});
+    assertThat(java.verdict()).isEqualTo(Verdict.OK).isEqualTo(tlc.verdict());
+    assertThat(java.distinctStates()).isEqualTo(tlc.distinctStates()).isGreaterThan(50_000);
   }
 
   @Test

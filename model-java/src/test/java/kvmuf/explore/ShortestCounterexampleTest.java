@@ -45,7 +45,7 @@ class ShortestCounterexampleTest {
       List<State> next = new ArrayList<>();
       for (State s : level) {
         for (Invariant inv : c.invariants()) {
-          if (!inv.holds(c, s.g(), s.v())) {
+          if (!inv.holds(c, s.view())) {
             return states;
           }
         }

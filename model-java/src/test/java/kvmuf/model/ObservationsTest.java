@@ -13,7 +13,7 @@ class ObservationsTest {
   }
 
   static Optional<Observation> result(Model m, State before, Action a, State after) {
-    return Observations.result(m.config(), a.code(), before.g(), before.v(), after.g(), after.v());
+    return Observations.result(m.config(), a.code(), before.view(), after.view());
   }
 
   @Test
@@ -48,20 +48,20 @@ class ObservationsTest {
     State resumed = step(m, step(m, installed, new Action.ClearBit(1)), new Action.ResumeVcpu(1));
     State lookup = step(m, step(m, resumed, access), new Action.CheckBitmap(1));
     State done = step(m, step(m, lookup, new Action.Lookup(1)), new Action.InstallSpte(1));
-    Optional<StepObservation> o = Observations.step(m.config(), access.code(), resumed.g(), resumed.v(), done.g(), done.v());
+    Optional<StepObservation> o = Observations.step(m.config(), access.code(), resumed.view(), done.view());
     assertThat(o).contains(new StepObservation(new Observation.Read(ValueClass.FETCHED), java.util.Map.of(), 1, 0));
   }
 
   @Test
   void mappingSizesCountSmallGfnsAndHugeFrames() {
     Config c = Config.load("default");
-    long g = 0;
-    g = StateBits.setGfn(g, 0, StateBits.SPTE, 2, Spte.HUGE.ordinal());
-    g = StateBits.setGfn(g, 1, StateBits.SPTE, 2, Spte.HUGE.ordinal());
+    long[] g = new long[StateBits.words(c)];
+    StateBits.setGfn(g, 0, StateBits.SPTE, Spte.HUGE.ordinal());
+    StateBits.setGfn(g, 1, StateBits.SPTE, Spte.HUGE.ordinal());
     assertThat(Observations.pages2m(c, g)).isEqualTo(1);
     assertThat(Observations.pages4k(c, g)).isZero();
-    g = StateBits.setGfn(g, 1, StateBits.SPTE, 2, Spte.SMALL.ordinal());
-    g = StateBits.setGfn(g, 0, StateBits.SPTE, 2, Spte.SMALL.ordinal());
+    StateBits.setGfn(g, 1, StateBits.SPTE, Spte.SMALL.ordinal());
+    StateBits.setGfn(g, 0, StateBits.SPTE, Spte.SMALL.ordinal());
     assertThat(Observations.pages4k(c, g)).isEqualTo(2);
     assertThat(Observations.pages2m(c, g)).isZero();
   }

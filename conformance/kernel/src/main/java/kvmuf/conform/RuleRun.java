@@ -119,7 +119,7 @@ public final class RuleRun {
    */
   public StepObservation expectHugeFrames(long base2m) {
     List<StepObservation> allowed = model().states().stream()
-        .map(s -> hugeOnly((int) base2m + Observations.pages2m(model().config(), s.g()))).distinct().toList();
+        .map(s -> hugeOnly((int) base2m + Observations.pages2m(model().config(), s.view()))).distinct().toList();
     return check(new ApiCall.ReadMappings().show(), () -> target.call(new ApiCall.ReadMappings()), Expectation.model(allowed),
         o -> hugeOnly(o.pages2m()));
   }

@@ -67,7 +67,7 @@ class ConformModelExpectationsTest {
     }
 
     Spte spte(int g) {
-      return Spte.of(StateBits.spte(model.states().getFirst().g(), g));
+      return Spte.of(StateBits.spte(model.states().getFirst().view(), g));
     }
   }
 

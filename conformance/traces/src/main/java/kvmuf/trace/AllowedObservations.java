@@ -49,7 +49,7 @@ public record AllowedObservations(
       hit |= r.boundHit();
       most = Math.max(most, r.all().size());
       for (State q : r.quiescent()) {
-        StepObservation o = Observations.step(c, code, s.g(), s.v(), q.g(), q.v())
+        StepObservation o = Observations.step(c, code, s.view(), q.view())
             .orElseThrow(() -> new IllegalStateException("no observation in a quiescent state after " + a));
         by.computeIfAbsent(o, k -> new LinkedHashSet<>(2)).add(q);
       }

@@ -27,7 +27,7 @@ public final class ApiModel {
   private final Map<Key, AllowedObservations> cache = new HashMap<>();
   private final Map<State, String> violations = new HashMap<>();
 
-  private record Key(long g, long v, int code) {}
+  private record Key(State s, int code) {}
 
   public ApiModel(Config config) {
     this.model = new Model(config);
@@ -52,7 +52,7 @@ public final class ApiModel {
 
   /** The allowed observations of {@code a} from one state. */
   public AllowedObservations allowed(State s, Action a) {
-    Key k = new Key(s.g(), s.v(), a.code());
+    Key k = new Key(s, a.code());
     AllowedObservations r = cache.get(k);
     if (r == null) {
       r = AllowedObservations.of(model, hidden, List.of(s), a);
@@ -70,7 +70,7 @@ public final class ApiModel {
     if (r == null) {
       r = "";
       for (Invariant inv : model.config().invariants()) {
-        if (!inv.holds(model.config(), s.g(), s.v())) {
+        if (!inv.holds(model.config(), s.view())) {
           r = inv.name();
           break;
         }

@@ -20,9 +20,9 @@ public final class ApiStep {
   public static State apply(Model model, State s, Action a) {
     int code = a.code();
     State[] out = new State[1];
-    model.successors(s.g(), s.v(), (c, g, v) -> {
+    model.successors(s.view(), (c, next) -> {
       if (c == code) {
-        out[0] = new State(g, v);
+        out[0] = new State(next);
       }
     });
     return out[0];
@@ -31,7 +31,7 @@ public final class ApiStep {
   /** The distinct visible actions enabled in s, in the model's action order (as codes). */
   public static List<Integer> enabled(Model model, State s) {
     List<Integer> out = new ArrayList<>();
-    model.successors(s.g(), s.v(), (c, g, v) -> {
+    model.successors(s.view(), (c, next) -> {
       if (Action.visible(c) && !out.contains(c)) {
         out.add(c);
       }

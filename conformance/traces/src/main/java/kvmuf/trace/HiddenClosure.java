@@ -40,9 +40,9 @@ public final class HiddenClosure {
   /** Hidden successors of one state, in the model's action order. */
   public List<State> hiddenSuccessors(State s) {
     List<State> out = new ArrayList<>(2);
-    model.successors(s.g(), s.v(), (a, g, v) -> {
+    model.successors(s.view(), (a, next) -> {
       if (Action.hidden(a)) {
-        out.add(new State(g, v));
+        out.add(new State(next));
       }
     });
     return out;

@@ -130,7 +130,7 @@ public final class ModelStates {
     }
     for (Invariant inv : model.config().invariants()) {
       for (State s : states) {
-        if (!inv.holds(model.config(), s.g(), s.v())) {
+        if (!inv.holds(model.config(), s.view())) {
           return Optional.of(inv.name());
         }
       }

@@ -91,7 +91,7 @@ public final class Validator {
         Node n = work.poll();
         Pending mine = pendingOf(n, k);
         if (mine != null) {
-          Optional<StepObservation> o = Observations.step(c, step.action().code(), mine.before().g(), mine.before().v(), n.s().g(), n.s().v());
+          Optional<StepObservation> o = Observations.step(c, step.action().code(), mine.before().view(), n.s().view());
           if (o.isPresent()) {
             StepObservation seenObs = o.get();
             if (possible.size() < 64) {

@@ -122,7 +122,7 @@ class ApiStepTest {
     // mode only after a DisableUserfault with bits still set (an abort); read the rule off a state directly.
     Config arm = Config.load("small-arm64");
     State init = new ApiModel(arm).init();
-    assertThat(kvmuf.model.Observations.result(arm, new Action.UffdRead(1).code(), init.g(), init.v(), init.g(), init.v()))
+    assertThat(kvmuf.model.Observations.result(arm, new Action.UffdRead(1).code(), init.view(), init.view()))
         .contains(new Observation.UffdEvent(4096, List.of("MINOR")));
     assertThat(Observation.possibleKinds(arm)).contains(Observation.Kind.UFFD_EVENT);
     int events = 0;
