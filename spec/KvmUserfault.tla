@@ -15,7 +15,8 @@
 (*                                                                         *)
 (* Not modelled: page contents beyond a value class (fetched | zero |      *)
 (* stale), writes and permission faults (so arm64's bitmap check on        *)
-(* permission faults is absent), more than one memslot, MOVE/DELETE,       *)
+(* permission faults is absent), more than one memslot (one DELETE or    *)
+(* MOVE of it is modelled: SlotChanges),                                   *)
 (* private/shared conversion, the memory ordering of the bitmap load (R6   *)
 (* is modelled by its effect, ClearBeforeInstall), THP collapse (a frame   *)
 (* may be mapped huge once all of its gfns are present).                   *)
@@ -40,6 +41,8 @@ CONSTANTS
     MaxInvalidate,  \* MADV_DONTNEED / punch-hole events (bounds mmu_invalidate_seq)
     SlotZap,        \* "memslot" | "all": what the zap on enable does to a fault in flight (see CommitMemslot)
     BackgroundFetch, \* BOOLEAN: the VMM's migration stream installs marked pages and clears their bits
+    SlotChanges,    \* "none" | "delete" | "move": the VMM deletes or moves the memslot once during the run
+    RemoteAccessor, \* "none" | "uffd" | "unregistered": another process's (vhost-user, a device backend) reads
     Mutants         \* set of mutant ids switched on (see spec/mutants.tsv)
 
 ASSUME /\ NumGfns \in Nat \ {0}
@@ -60,12 +63,17 @@ ASSUME /\ NumGfns \in Nat \ {0}
        /\ SlotZap \in {"memslot", "all"}
        /\ (SlotZap = "all" => Arch = "x86")
        /\ BackgroundFetch \in BOOLEAN
+       /\ SlotChanges \in {"none", "delete", "move"}
+       /\ (SlotChanges = "move" => SlotKind # "gmem")       \* guest_memfd slots cannot MOVE (R15)
+       /\ RemoteAccessor \in {"none", "uffd", "unregistered"}
+       /\ (RemoteAccessor = "uffd" => UffdMode # "none")
+       /\ (RemoteAccessor = "unregistered" => SlotKind \in {"shmem", "gmem"})  \* shared memory only
 
 MutantIds == {"HugeWhileUserfault", "NoZapOnEnable", "ClearBeforeInstall",
               "NoWakeOnEexist", "RecoverWithDirtyLog", "NoUffdForKvmAccess",
               "ZapBeforeSrcuWait", "NoSeqRetry", "AsyncPfBypassesBitmap",
               "WrongExitFlags", "NoRetryOnObsoleteRoot", "BackgroundClearBeforeInstall",
-              "NoZapOnReenable"}
+              "NoZapOnReenable", "DeleteBeforeSrcuWait"}
 ASSUME Mutants \subseteq MutantIds
 
 Mutant(id) == id \in Mutants
@@ -98,7 +106,9 @@ Pcs == {"idle", "faulted", "checked", "uffd_waiting", "pfn_ready", "spte_install
 ExitStages == {"exited", "bit_cleared", "page_installed", "resolved"}
 \* Stages that hold kvm->srcu: a flags-only memslot update waits for them (synchronize_srcu).
 SrcuStages == {"faulted", "checked", "uffd_waiting", "pfn_ready"}
-MemslotOps == {"idle", "enable", "disable", "dirtyOn", "dirtyOff"}
+MemslotOps == {"idle", "enable", "disable", "dirtyOn", "dirtyOff", "delete", "move"}
+\* A DELETE or MOVE in progress: the INVALID copy of the slot is active (kvm_invalidate_memslot()).
+SlotChangeOps == {"delete", "move"}
 
 -----------------------------------------------------------------------------
 (* Variables *)
@@ -140,7 +150,18 @@ VARIABLE bgGfn          \* the gfn the VMM's background fetch is resolving (0 wh
 VARIABLE bgStage        \* "idle" | "installed" (page in, bit still set) | "cleared" (bit clear, page not in)
 fetchVars == <<bgGfn, bgStage>>
 
-vars == <<memslotVars, memVars, vcpuVars, uffdVars, historyVars, fetchVars>>
+VARIABLE apfWork        \* apfWork[v]: v's guest ran other work while an async PF of v waited for its page
+apfVars == <<apfWork>>
+
+VARIABLE remotePc       \* the remote accessor: "idle" | "uffd_waiting" | "woken" | "done" (one read per run)
+VARIABLE remoteGfn      \* the gfn of its read (0 while idle or done)
+VARIABLE lastRemoteRead \* the value class its read saw
+remoteVars == <<remotePc, remoteGfn, lastRemoteRead>>
+
+VARIABLE slotChanged    \* the VMM has issued its one DELETE or MOVE (SlotChanges)
+slotVars == <<slotChanged>>
+
+vars == <<memslotVars, memVars, vcpuVars, uffdVars, historyVars, fetchVars, apfVars, remoteVars, slotVars>>
 
 -----------------------------------------------------------------------------
 (* Helpers *)
@@ -154,6 +175,12 @@ OldFlags ==
       [] memslotOp = "dirtyOff" -> flags \cup {"DIRTY_LOG"}
       [] OTHER                  -> flags
 SnapFlags(v) == IF vgen[v] = slotGen THEN flags ELSE OldFlags
+
+\* The VMM's DELETE has completed: the memslot is gone.
+SlotGone == SlotChanges = "delete" /\ slotChanged /\ memslotOp # "delete"
+\* v's fault started on the INVALID copy a DELETE or MOVE swapped in: KVM retries it
+\* (RET_PF_RETRY for a KVM_MEMSLOT_INVALID slot in kvm_mmu_faultin_pfn()) until the change is done.
+OnInvalidSlot(v) == memslotOp \in SlotChangeOps /\ vgen[v] = slotGen
 
 ValueOf(g, pres, fet) ==
     IF ~pres[g] THEN "stale" ELSE IF fet[g] THEN "fetched" ELSE "zero"
@@ -179,6 +206,7 @@ WokenPc(v, g) ==
 WakeWaiters(g) ==
     /\ pc' = [v \in Vcpus |-> WokenPc(v, g)]
     /\ uffdQueue' = uffdQueue \ {g}
+    /\ remotePc' = IF remotePc = "uffd_waiting" /\ remoteGfn = g THEN "woken" ELSE remotePc
 
 \* The mapping a page-ready async PF installs under AsyncPfBypassesBitmap.
 ApfBypassSpte(g) ==
@@ -261,8 +289,15 @@ InitFetchVars ==
     /\ bgGfn = 0
     /\ bgStage = "idle"
 
+InitModelBVars ==
+    /\ apfWork = [v \in Vcpus |-> FALSE]
+    /\ remotePc = "idle"
+    /\ remoteGfn = 0
+    /\ lastRemoteRead = "none"
+    /\ slotChanged = FALSE
+
 Init == InitMemslotVars /\ InitMemVars /\ InitVcpuVars /\ InitUffdVars /\ InitHistoryVars
-        /\ InitFetchVars
+        /\ InitFetchVars /\ InitModelBVars
 
 -----------------------------------------------------------------------------
 (* vCPU actions *)
@@ -272,6 +307,10 @@ Init == InitMemslotVars /\ InitMemVars /\ InitVcpuVars /\ InitUffdVars /\ InitHi
 Access(v, g) ==
     /\ pc[v] = "idle"
     /\ budget[v] > 0
+    /\ ~SlotGone                       \* no memslot: MmioAccess
+    \* While a DELETE or MOVE runs, KVM retries a new fault on the INVALID slot until the change is
+    \* done: the access takes effect after it (a fault already in flight is handled at CheckBitmap).
+    /\ memslotOp \notin SlotChangeOps
     /\ IF spte[g] # "none"
        THEN /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
             /\ budget' = [budget EXCEPT ![v] = @ - 1]
@@ -284,12 +323,14 @@ Access(v, g) ==
             /\ UNCHANGED <<budget, lastRead, vstale>>
     /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* KVM itself reads gfn g for v (emulation, PV clock, steal time): through the HVA, with
 \* no bitmap check (PUCK 2024-08-07: left to userfaultfd).
 KvmAccess(v, g) ==
     /\ KvmAccesses
     /\ pc[v] = "idle"
+    /\ memslotOp \notin SlotChangeOps /\ ~SlotGone   \* gfn_to_hva() of an INVALID or no slot: not modelled
     /\ budget[v] > 0
     /\ pc' = [pc EXCEPT ![v] = "checked"]
     /\ vgfn' = [vgfn EXCEPT ![v] = g]
@@ -297,12 +338,14 @@ KvmAccess(v, g) ==
     /\ vgen' = [vgen EXCEPT ![v] = slotGen]
     /\ UNCHANGED <<memslotVars, memVars, vseq, budget, exitFlags, vstale, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* kvm_do_userfault(): a set bit in a USERFAULT slot ends KVM_RUN with -EFAULT and a
 \* KVM_EXIT_MEMORY_FAULT (gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE, flags = USERFAULT).
 CheckBitmap(v) ==
     LET g == vgfn[v] IN
     /\ pc[v] = "faulted"
+    /\ ~OnInvalidSlot(v) /\ ~SlotGone   \* retried until a DELETE/MOVE is done (SlotChange), MmioExit
     /\ IF /\ Mutant("AsyncPfBypassesBitmap")
           /\ AsyncPf = "kernel" /\ UffdMode # "none" /\ ~present[g]
        THEN /\ pc' = [pc EXCEPT ![v] = "apf_pending"]
@@ -319,6 +362,7 @@ CheckBitmap(v) ==
             /\ UNCHANGED <<exitFlags, uffdQueue, vstale>>
     /\ UNCHANGED <<memslotVars, memVars, vgfn, vkind, vseq, vgen, budget, uffdHandling, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* GUP through the HVA, or the guest_memfd lookup. A missing page: guest_memfd and plain
 \* memory allocate a zero page; a userfaultfd-registered range queues a fault message and
@@ -349,6 +393,7 @@ Lookup(v) ==
     /\ UNCHANGED <<memslotVars, bitmap, fetched, spte, mmuSeq, exitFlags, uffdHandling,
                    dirtyDone, armed, lastRead>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* The guest re-executes the access of v that a retried fault returned to (RET_PF_RETRY): KVM
 \* re-enters the guest inside the same KVM_RUN and the guest faults again, so nothing returns to
@@ -395,6 +440,7 @@ InstallSpte(v) ==
     /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, exitFlags, uffdVars,
                    dirtyDone, armed, lastKvmRead>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* VM-entry after a fault installed its SPTE: the guest re-executes the access. Still mapped:
 \* the read completes; zapped meanwhile (the enable's commit, kvm_arch_flush_shadow_memslot()):
@@ -404,6 +450,7 @@ ReenterGuest(v) ==
     /\ Refault(v, vgfn[v])
     /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 -----------------------------------------------------------------------------
 (* The VMM's USERFAULT exit handler for vCPU v *)
@@ -420,6 +467,7 @@ Install(v) ==
     /\ UNCHANGED <<memslotVars, bitmap, spte, mmuSeq, vgfn, vkind, vseq, vgen, budget,
                    exitFlags, vstale, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* Clear the bit with a store-release (after the install, unless ClearBeforeInstall).
 ClearBit(v) ==
@@ -433,6 +481,7 @@ ClearBit(v) ==
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vgfn, vkind, vseq, vgen,
                    budget, exitFlags, vstale, uffdVars, dirtyDone, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* Re-enter KVM_RUN; the guest retries the access.
 ResumeVcpu(v) ==
@@ -442,6 +491,7 @@ ResumeVcpu(v) ==
     /\ exitFlags' = [exitFlags EXCEPT ![v] = {}]
     /\ UNCHANGED <<memslotVars, memVars, budget, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 -----------------------------------------------------------------------------
 (* The VMM's userfaultfd reader *)
@@ -454,6 +504,7 @@ UffdRead(g) ==
     /\ uffdHandling' = [uffdHandling EXCEPT ![g] = "read"]
     /\ UNCHANGED <<memslotVars, memVars, vcpuVars, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* UFFDIO_COPY / UFFDIO_CONTINUE with wake. It fails with EEXIST when the page is already
 \* there (the exit handler won the race, R2); then the reader must issue UFFDIO_WAKE.
@@ -463,13 +514,14 @@ UffdInstall(g) ==
     /\ IF Eexist(g)
        THEN /\ uffdHandling' = [uffdHandling EXCEPT ![g] =
                                    IF Mutant("NoWakeOnEexist") THEN "none" ELSE "wake"]
-            /\ UNCHANGED <<pc, uffdQueue, spte>>
+            /\ UNCHANGED <<pc, uffdQueue, spte, remotePc>>
        ELSE /\ uffdHandling' = [uffdHandling EXCEPT ![g] = "none"]
             /\ WakeWaiters(g)
             /\ spte' = ApfBypassSpte(g)
     /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vgfn, vkind, vseq, vgen, budget, exitFlags,
                    vstale, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteGfn, lastRemoteRead, slotVars>>
 
 \* UFFDIO_WAKE after EEXIST.
 UffdWake(g) ==
@@ -480,6 +532,7 @@ UffdWake(g) ==
     /\ UNCHANGED <<memslotVars, bitmap, fetched, present, mmuSeq, vgfn, vkind, vseq, vgen,
                    budget, exitFlags, vstale, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteGfn, lastRemoteRead, slotVars>>
 
 -----------------------------------------------------------------------------
 (* The VMM's other requests *)
@@ -494,11 +547,13 @@ SetBit(g) ==
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vcpuVars, uffdVars,
                    dirtyDone, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* KVM_SET_USER_MEMORY_REGION2, flags-only, USERFAULT 0 -> 1: the new slot is swapped in.
 \* The zap waits for SRCU readers of the old slot (CommitMemslot); ZapBeforeSrcuWait zaps now.
 EnableUserfault ==
     /\ UserfaultUse = "late"
+    /\ ~SlotGone
     /\ memslotOp = "idle"
     /\ "USERFAULT" \notin flags
     /\ \E g \in Gfns : bitmap[g]
@@ -508,6 +563,7 @@ EnableUserfault ==
     /\ spte' = IF Mutant("ZapBeforeSrcuWait") THEN NoSpte ELSE spte
     /\ UNCHANGED <<rearm, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* USERFAULT 1 -> 0: post-copy is over (nothing marked), or aborted with bits still set (the
 \* kernel has no rule against it: marked gfns are simply no longer trapped). Marks set on mapped
@@ -525,10 +581,12 @@ DisableUserfault ==
     /\ rearm' = TRUE
     /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* KVM_MEM_LOG_DIRTY_PAGES 0 -> 1.
 EnableDirtyLog ==
     /\ DirtyLog
+    /\ ~SlotGone
     /\ ~dirtyDone
     /\ memslotOp = "idle"
     /\ "DIRTY_LOG" \notin flags
@@ -537,6 +595,7 @@ EnableDirtyLog ==
     /\ memslotOp' = "dirtyOn"
     /\ UNCHANGED <<rearm, memVars, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* KVM_MEM_LOG_DIRTY_PAGES 1 -> 0.
 DisableDirtyLog ==
@@ -548,6 +607,7 @@ DisableDirtyLog ==
     /\ dirtyDone' = TRUE
     /\ UNCHANGED <<rearm, memVars, vcpuVars, uffdVars, armed, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* After synchronize_srcu() (no in-flight access uses the old slot) the arch commit runs:
 \* enable (the first or a re-arm): kvm_arch_userfault_enabled() drops every mapping of the slot
@@ -559,6 +619,7 @@ DisableDirtyLog ==
 \* "memslot": the fault may still map, and a bit set meanwhile has no effect (R5).
 CommitMemslot ==
     /\ memslotOp # "idle"
+    /\ memslotOp \notin SlotChangeOps   \* CommitSlotChange
     /\ \A v \in Vcpus : pc[v] \in SrcuStages => vgen[v] = slotGen
     /\ memslotOp' = "idle"
     /\ CASE memslotOp = "enable" ->
@@ -581,6 +642,7 @@ CommitMemslot ==
     /\ UNCHANGED <<flags, slotGen, rearm, bitmap, fetched, present, mmuSeq, pc, vgfn, vkind, vseq, vgen,
                    budget, exitFlags, uffdVars, dirtyDone, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* MADV_DONTNEED (anon, shmem) or a guest_memfd punch hole on g: the mmu notifier bumps
 \* mmu_invalidate_seq and zaps the SPTE covering g. anon and guest_memfd lose the content;
@@ -601,6 +663,7 @@ Invalidate(g) ==
     /\ fetched' = [fetched EXCEPT ![g] = IF SlotKind = "shmem" THEN @ ELSE FALSE]
     /\ UNCHANGED <<memslotVars, bitmap, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* The VMM's migration stream (background fetch, BackgroundFetch): it installs the content of a
 \* marked gfn that no fault asked for (UFFDIO_COPY with wake, UFFDIO_CONTINUE, or a guest_memfd
@@ -618,11 +681,12 @@ FetchInstall(g) ==
           /\ bgGfn' = 0
     /\ InstallPage(g)
     /\ IF Eexist(g)
-       THEN UNCHANGED <<pc, uffdQueue, spte>>
+       THEN UNCHANGED <<pc, uffdQueue, spte, remotePc>>
        ELSE /\ WakeWaiters(g)
             /\ spte' = ApfBypassSpte(g)
     /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vgfn, vkind, vseq, vgen, budget, exitFlags,
                    vstale, uffdHandling, historyVars>>
+    /\ UNCHANGED <<apfVars, remoteGfn, lastRemoteRead, slotVars>>
 
 FetchClearBit(g) ==
     /\ BackgroundFetch
@@ -637,10 +701,117 @@ FetchClearBit(g) ==
     /\ armed' = [armed EXCEPT ![g] = FALSE]
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vcpuVars, uffdVars,
                    dirtyDone, lastRead, lastKvmRead>>
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+
+-----------------------------------------------------------------------------
+(* Async page faults: the guest runs other work *)
+
+\* While v's stage-2 fault waits as an async PF (the guest got "page not present" and its
+\* scheduler switched tasks), the guest runs other work on v: what async PF is for. Once per
+\* wait is enough to show it (apfWork is history).
+GuestWork(v) ==
+    /\ pc[v] = "apf_pending"
+    /\ ~apfWork[v]
+    /\ apfWork' = [apfWork EXCEPT ![v] = TRUE]
+    /\ UNCHANGED <<memslotVars, memVars, vcpuVars, uffdVars, historyVars, fetchVars, remoteVars, slotVars>>
+
+-----------------------------------------------------------------------------
+(* The remote accessor: another process reads guest memory *)
+
+\* A vhost-user backend or an out-of-process device model (R16, R17) reads gfn g through its
+\* own mapping: neither a vCPU stage-2 fault nor KVM's own access, so the userfault bitmap never
+\* sees it. RemoteAccessor = "uffd": the mapping is registered with userfaultfd (a missing page
+\* queues a fault message and sleeps until the VMM's reader resolves or wakes it; a woken read
+\* runs again); "unregistered": the read goes to the backing as it is (shmem page cache or
+\* guest_memfd: unfetched content reads as zeroes).
+RemoteAccess(g) ==
+    /\ RemoteAccessor # "none"
+    /\ \/ remotePc = "idle"
+       \/ remotePc = "woken" /\ remoteGfn = g
+    /\ IF RemoteAccessor = "uffd" /\ ~present[g]
+       THEN /\ remotePc' = "uffd_waiting"
+            /\ remoteGfn' = g
+            /\ uffdQueue' = uffdQueue \cup {g}
+            /\ UNCHANGED lastRemoteRead
+       ELSE /\ lastRemoteRead' = IF RemoteAccessor = "uffd" THEN ValueOf(g, present, fetched)
+                                 ELSE IF fetched[g] THEN "fetched" ELSE "zero"
+            /\ remotePc' = "done"
+            /\ remoteGfn' = 0
+            /\ UNCHANGED uffdQueue
+    /\ UNCHANGED <<memslotVars, memVars, vcpuVars, uffdHandling, historyVars, fetchVars, apfVars,
+                   slotVars>>
+
+-----------------------------------------------------------------------------
+(* Memslot DELETE and MOVE (SlotChanges) *)
+
+\* KVM_SET_USER_MEMORY_REGION2 with memory_size 0 (DELETE) or a new guest_phys_addr (MOVE):
+\* kvm_invalidate_memslot() swaps in an INVALID copy of the slot; new faults on it retry. The
+\* zap (kvm_arch_flush_shadow_memslot()) waits for synchronize_srcu(): every access holding the
+\* old slot finishes first, vCPUs asleep in userfaultfd included, so the VMM's uffd reader must
+\* keep resolving (or waking) them or the ioctl never returns. DeleteBeforeSrcuWait zaps now.
+DeleteSlot ==
+    /\ SlotChanges = "delete"
+    /\ ~slotChanged
+    /\ memslotOp = "idle"
+    /\ slotGen' = 1 - slotGen
+    /\ memslotOp' = "delete"
+    /\ slotChanged' = TRUE
+    /\ spte' = IF Mutant("DeleteBeforeSrcuWait") THEN NoSpte ELSE spte
+    /\ UNCHANGED <<flags, rearm, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, historyVars,
+                   fetchVars, apfVars, remoteVars>>
+
+\* MOVE keeps the slot's contents, bitmap and flags (gfns here are relative to the slot, so the
+\* moved slot has the same gfns); its old translations are zapped. guest_memfd cannot MOVE (R15).
+MoveSlot ==
+    /\ SlotChanges = "move"
+    /\ ~slotChanged
+    /\ memslotOp = "idle"
+    /\ slotGen' = 1 - slotGen
+    /\ memslotOp' = "move"
+    /\ slotChanged' = TRUE
+    /\ UNCHANGED <<flags, rearm, memVars, vcpuVars, uffdVars, historyVars, fetchVars, apfVars,
+                   remoteVars>>
+
+\* After synchronize_srcu(): kvm_arch_flush_shadow_memslot() drops every mapping of the old slot,
+\* then the final swap removes it (DELETE) or activates it at its new address (MOVE). No fault
+\* past the bitmap check remains (they held SRCU) and new ones retried, so after a MOVE every
+\* marked gfn is one no fault can map any more.
+CommitSlotChange ==
+    /\ memslotOp \in SlotChangeOps
+    /\ \A v \in Vcpus : pc[v] \in SrcuStages => vgen[v] = slotGen
+    /\ memslotOp' = "idle"
+    /\ spte' = IF memslotOp = "delete" /\ Mutant("DeleteBeforeSrcuWait") THEN spte ELSE NoSpte
+    /\ flags' = IF memslotOp = "delete" THEN {} ELSE flags
+    /\ armed' = IF memslotOp = "move" THEN bitmap ELSE armed
+    /\ UNCHANGED <<slotGen, rearm, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, dirtyDone,
+                   lastRead, lastKvmRead, fetchVars, apfVars, remoteVars, slotVars>>
+
+\* A guest access to a gfn whose memslot is gone: no slot, so kvm_handle_noslot_fault() emulates
+\* it as MMIO and KVM_RUN returns KVM_EXIT_MMIO (x86; arm64 io_mem_abort()). The VMM's MMIO
+\* handler finds no device and completes the access.
+MmioAccess(v, g) ==
+    /\ pc[v] = "idle"
+    /\ budget[v] > 0
+    /\ SlotGone
+    /\ budget' = [budget EXCEPT ![v] = @ - 1]
+    /\ UNCHANGED <<memslotVars, memVars, pc, vgfn, vkind, vseq, vgen, exitFlags, vstale, uffdVars,
+                   historyVars, fetchVars, apfVars, remoteVars, slotVars>>
+
+\* A fault that KVM retried while the DELETE ran re-runs once it is done: no slot, the same
+\* KVM_EXIT_MMIO.
+MmioExit(v) ==
+    /\ pc[v] = "faulted"
+    /\ SlotGone
+    /\ budget' = [budget EXCEPT ![v] = @ - 1]
+    /\ pc' = [pc EXCEPT ![v] = "idle"]
+    /\ ResetVcpu(v)
+    /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, historyVars, fetchVars, apfVars,
+                   remoteVars, slotVars>>
 
 \* Every vCPU has completed its accesses: the run is over (not a deadlock).
 Finished ==
     /\ \A v \in Vcpus : pc[v] = "idle" /\ budget[v] = 0
+    /\ remotePc \in {"idle", "done"}
     /\ UNCHANGED vars
 
 -----------------------------------------------------------------------------
@@ -656,6 +827,11 @@ Next ==
     \/ EnableUserfault \/ DisableUserfault \/ EnableDirtyLog \/ DisableDirtyLog
     \/ CommitMemslot
     \/ Finished
+    \/ \E v \in Vcpus : GuestWork(v)
+    \/ \E g \in Gfns : RemoteAccess(g)
+    \/ DeleteSlot \/ MoveSlot \/ CommitSlotChange
+    \/ \E v \in Vcpus, g \in Gfns : MmioAccess(v, g)
+    \/ \E v \in Vcpus : MmioExit(v)
 
 Spec == Init /\ [][Next]_vars
 
@@ -688,6 +864,11 @@ TypeOK ==
     /\ lastKvmRead \in [Vcpus -> Values]
     /\ bgGfn \in Gfns
     /\ bgStage \in {"idle", "installed", "cleared"}
+    /\ apfWork \in [Vcpus -> BOOLEAN]
+    /\ remotePc \in {"idle", "uffd_waiting", "woken", "done"}
+    /\ remoteGfn \in Gfns
+    /\ lastRemoteRead \in Values
+    /\ slotChanged \in BOOLEAN
 
 \* A USERFAULT exit carries exactly the USERFAULT flag (no private memory modelled).
 ExitWellFormed ==
@@ -720,10 +901,25 @@ NoUnfetchedKvmRead ==
 NoUnfetchedGuestRead ==
     \A v \in Vcpus : lastRead[v] \in {"none", "fetched"}
 
-\* Async PF's promise: while a vCPU's access waits for a page to be fetched, the vCPU is
-\* not stopped (it runs other guest work). With USERFAULT exits it is stopped: this is how
-\* the kit states "KVM Userfault is not compatible with async page faults".
+\* Async PF's promise: while a vCPU's stage-2 fault waits for a page to be fetched, the vCPU
+\* is not stopped (its guest runs other work: GuestWork). Without async PF the fault sleeps in
+\* userfaultfd; with USERFAULT it exits: both stop the vCPU, the latter is how the kit states
+\* "KVM Userfault is not compatible with async page faults". KVM's own accesses are synchronous
+\* (async PF is for guest faults only), so their sleep in userfaultfd is outside the promise.
 AsyncPfGuestProgress ==
-    \A v \in Vcpus : pc[v] \notin (ExitStages \cup {"uffd_waiting"})
+    \A v \in Vcpus : pc[v] \notin ExitStages /\ ~(pc[v] = "uffd_waiting" /\ vkind[v] = "vcpu")
+
+\* The non-vacuity witness of AsyncPfGuestProgress: no guest work ever ran while a vCPU's page
+\* was fetched. A config lists it to show that it fails (apf-guest-work): the guest really runs.
+NoGuestWorkWhileFetching ==
+    \A v \in Vcpus : ~apfWork[v]
+
+\* A remote accessor (vhost-user, an out-of-process device) never reads unfetched content.
+NoUnfetchedRemoteRead ==
+    lastRemoteRead \in {"none", "fetched"}
+
+\* Once a DELETE has completed, nothing maps the deleted slot (no fault installed into it).
+NoMappingWithoutSlot ==
+    SlotGone => \A g \in Gfns : spte[g] = "none"
 
 =============================================================================

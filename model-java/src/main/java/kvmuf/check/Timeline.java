@@ -95,6 +95,7 @@ public final class Timeline {
       case EXIT_HANDLER -> "vmm:exit(" + vcpu.orElse("?") + ")";
       case UFFD_READER -> "vmm:uffd-reader";
       case FETCH -> "vmm:fetch";
+      case REMOTE -> "remote";
       case KERNEL -> "kvm";
       case VMM, NONE -> "vmm";
     };

@@ -17,7 +17,10 @@ public sealed interface Action {
       CLEAR_BIT = 6, RESUME_VCPU = 7, UFFD_READ = 8, UFFD_INSTALL = 9, UFFD_WAKE = 10, SET_BIT = 11,
       INVALIDATE = 12, ENABLE_USERFAULT = 13, DISABLE_USERFAULT = 14, ENABLE_DIRTY_LOG = 15,
       DISABLE_DIRTY_LOG = 16, COMMIT_MEMSLOT = 17, FINISHED = 18, FETCH_INSTALL = 19, FETCH_CLEAR_BIT = 20,
-      REENTER_GUEST = 21;
+      REENTER_GUEST = 21,
+      // model-b: async PF guest work, the remote accessor, memslot DELETE / MOVE
+      GUEST_WORK = 22, REMOTE_ACCESS = 23, DELETE_SLOT = 24, MOVE_SLOT = 25, COMMIT_SLOT_CHANGE = 26,
+      MMIO_ACCESS = 27, MMIO_EXIT = 28;
 
   /** vCPU v's guest touches gfn g. */
   record Access(int vcpu, int gfn) implements Action {}
@@ -52,6 +55,20 @@ public sealed interface Action {
   record FetchClearBit(int gfn) implements Action {}
   /** VM-entry after v's fault installed its SPTE while an enable waited: the guest re-executes the access. */
   record ReenterGuest(int vcpu) implements Action {}
+  /** v's guest runs other work while its stage-2 fault waits as an async PF. */
+  record GuestWork(int vcpu) implements Action {}
+  /** Another process (vhost-user, an out-of-process device) reads gfn g through its own mapping. */
+  record RemoteAccess(int gfn) implements Action {}
+  /** KVM_SET_USER_MEMORY_REGION2 with memory_size 0: the INVALID slot is swapped in. */
+  record DeleteSlot() implements Action {}
+  /** KVM_SET_USER_MEMORY_REGION2 with a new guest_phys_addr: the INVALID slot is swapped in. */
+  record MoveSlot() implements Action {}
+  /** After synchronize_srcu(): the DELETE / MOVE zaps the old slot and completes. */
+  record CommitSlotChange() implements Action {}
+  /** v's guest touches gfn g whose memslot is gone: KVM_EXIT_MMIO. */
+  record MmioAccess(int vcpu, int gfn) implements Action {}
+  /** v's fault, retried while a DELETE ran, re-runs on no slot: KVM_EXIT_MMIO. */
+  record MmioExit(int vcpu) implements Action {}
 
   /**
    * Who performs an action. A vCPU thread runs the guest's access and KVM's fault path, and also its
@@ -68,6 +85,8 @@ public sealed interface Action {
     VMM,
     /** The VMM's background fetch thread (the migration stream: installs and clears with no exit). Trace actor {@code fetch}. */
     FETCH,
+    /** Another process reading guest memory through its own mapping (vhost-user, a device backend). Trace actor {@code remote}. */
+    REMOTE,
     /** The kernel on its own, in no VMM thread's call (an SRCU grace period ending). */
     KERNEL,
     /** Nobody: the end of the run ({@code Finished}). */
@@ -110,6 +129,13 @@ public sealed interface Action {
       case FetchInstall x -> new Info(Actor.FETCH, false);
       case FetchClearBit x -> new Info(Actor.FETCH, false);
       case ReenterGuest x -> new Info(Actor.VCPU, true);
+      case GuestWork x -> new Info(Actor.VCPU, false);
+      case RemoteAccess x -> new Info(Actor.REMOTE, false);
+      case DeleteSlot x -> new Info(Actor.VMM, false);
+      case MoveSlot x -> new Info(Actor.VMM, false);
+      case CommitSlotChange x -> new Info(Actor.KERNEL, true);
+      case MmioAccess x -> new Info(Actor.VCPU, false);
+      case MmioExit x -> new Info(Actor.VCPU, true);
     };
   }
 
@@ -143,6 +169,7 @@ public sealed interface Action {
       case UFFD_READER -> "uffd";
       case VMM -> "vmm";
       case FETCH -> "fetch";
+      case REMOTE -> "remote";
       case KERNEL -> noActor(this);
       case NONE -> throw new IllegalArgumentException(name() + " has no actor");
     };
@@ -213,6 +240,13 @@ public sealed interface Action {
       case FETCH_INSTALL -> new FetchInstall(g);
       case FETCH_CLEAR_BIT -> new FetchClearBit(g);
       case REENTER_GUEST -> new ReenterGuest(v);
+      case GUEST_WORK -> new GuestWork(v);
+      case REMOTE_ACCESS -> new RemoteAccess(g);
+      case DELETE_SLOT -> new DeleteSlot();
+      case MOVE_SLOT -> new MoveSlot();
+      case COMMIT_SLOT_CHANGE -> new CommitSlotChange();
+      case MMIO_ACCESS -> new MmioAccess(v, g);
+      case MMIO_EXIT -> new MmioExit(v);
       default -> throw new IllegalArgumentException("no action with code " + code);
     };
   }
@@ -264,6 +298,13 @@ public sealed interface Action {
       case FetchInstall a -> code(FETCH_INSTALL, 0, a.gfn());
       case FetchClearBit a -> code(FETCH_CLEAR_BIT, 0, a.gfn());
       case ReenterGuest a -> code(REENTER_GUEST, a.vcpu(), 0);
+      case GuestWork a -> code(GUEST_WORK, a.vcpu(), 0);
+      case RemoteAccess a -> code(REMOTE_ACCESS, 0, a.gfn());
+      case DeleteSlot a -> code(DELETE_SLOT, 0, 0);
+      case MoveSlot a -> code(MOVE_SLOT, 0, 0);
+      case CommitSlotChange a -> code(COMMIT_SLOT_CHANGE, 0, 0);
+      case MmioAccess a -> code(MMIO_ACCESS, a.vcpu(), a.gfn());
+      case MmioExit a -> code(MMIO_EXIT, a.vcpu(), 0);
     };
   }
 

@@ -35,7 +35,9 @@ public record Config(
     boolean symmetry,
     boolean checkDeadlock,
     SlotZap slotZap,
-    boolean backgroundFetch) {
+    boolean backgroundFetch,
+    SlotChanges slotChanges,
+    RemoteAccessor remoteAccessor) {
 
   public enum SlotKind { ANON, SHMEM, GMEM }
   public enum Arch { X86, ARM64 }
@@ -44,6 +46,10 @@ public record Config(
   public enum AsyncPf { OFF, KERNEL }
   /** What the zap on enable does to a fault in flight: MEMSLOT (it may still map), ALL (x86 SLOT_ZAP_ALL: it retries). */
   public enum SlotZap { MEMSLOT, ALL }
+  /** The VMM's one memslot change during the run: none, a DELETE, or a MOVE. */
+  public enum SlotChanges { NONE, DELETE, MOVE }
+  /** Another process reading guest memory: none, through a userfaultfd-registered mapping, or unregistered. */
+  public enum RemoteAccessor { NONE, UFFD, UNREGISTERED }
 
   /** A config with every feature added after the first release off (the constructor callers used before). */
   public Config(String name, int vcpus, int numGfns, int hugeSpan, SlotKind slotKind, Arch arch, UffdMode uffdMode,
@@ -51,6 +57,16 @@ public record Config(
       int maxInvalidate, Set<MutantId> mutants, List<Invariant> invariants, boolean symmetry, boolean checkDeadlock) {
     this(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog, kvmAccesses,
         accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, SlotZap.MEMSLOT, false);
+  }
+
+  /** A config without a memslot change or a remote accessor (the constructor callers used before them). */
+  public Config(String name, int vcpus, int numGfns, int hugeSpan, SlotKind slotKind, Arch arch, UffdMode uffdMode,
+      UserfaultUse userfaultUse, AsyncPf asyncPf, boolean dirtyLog, boolean kvmAccesses, int accesses,
+      int maxInvalidate, Set<MutantId> mutants, List<Invariant> invariants, boolean symmetry, boolean checkDeadlock,
+      SlotZap slotZap, boolean backgroundFetch) {
+    this(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog, kvmAccesses,
+        accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch,
+        SlotChanges.NONE, RemoteAccessor.NONE);
   }
 
   public Config {
@@ -73,7 +89,8 @@ public record Config(
 
   public Config withMutants(Set<MutantId> ids) {
     return new Config(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog,
-        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch);
+        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch,
+        slotChanges, remoteAccessor);
   }
 
   /** A shipped config by name, or a user's own config by path (see {@link SpecBundle#config}). */
@@ -153,9 +170,21 @@ public record Config(
     if (slotZap == SlotZap.ALL && arch != Arch.X86) {
       throw cfg.error("SlotZap", "ASSUME: SlotZap = \"all\" needs Arch = \"x86\" (KVM_X86_QUIRK_SLOT_ZAP_ALL)");
     }
+    SlotChanges slotChanges = SlotChanges.valueOf(cfg.oneOf("SlotChanges", List.of("none", "delete", "move")).toUpperCase());
+    RemoteAccessor remote = RemoteAccessor.valueOf(
+        cfg.oneOf("RemoteAccessor", List.of("none", "uffd", "unregistered")).toUpperCase());
+    if (slotChanges == SlotChanges.MOVE && slotKind == SlotKind.GMEM) {
+      throw cfg.error("SlotChanges", "ASSUME: SlotChanges = \"move\" needs SlotKind # \"gmem\" (guest_memfd slots cannot MOVE, R15)");
+    }
+    if (remote == RemoteAccessor.UFFD && uffdMode == UffdMode.NONE) {
+      throw cfg.error("RemoteAccessor", "ASSUME: RemoteAccessor = \"uffd\" needs UffdMode # \"none\"");
+    }
+    if (remote == RemoteAccessor.UNREGISTERED && slotKind == SlotKind.ANON) {
+      throw cfg.error("RemoteAccessor", "ASSUME: RemoteAccessor = \"unregistered\" needs shared memory (SlotKind \"shmem\" or \"gmem\")");
+    }
     return new Config(cfg.name(), vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, use, asyncPf, dirtyLog,
         kvmAccesses, accesses, maxInvalidate, mutants, invariants, cfg.symmetry(), cfg.checkDeadlock(), slotZap,
-        backgroundFetch);
+        backgroundFetch, slotChanges, remote);
   }
 
   private static final Pattern QUOTED = Pattern.compile("^\"(.*)\"$");

@@ -24,7 +24,13 @@ public enum Invariant {
   /** The guest never reads content that has not been fetched. */
   NoUnfetchedGuestRead,
   /** While a vCPU's access waits for a page fetch, the vCPU is not stopped. */
-  AsyncPfGuestProgress;
+  AsyncPfGuestProgress,
+  /** The witness of AsyncPfGuestProgress: no guest work ever ran while a page was fetched (fails where it runs). */
+  NoGuestWorkWhileFetching,
+  /** A remote accessor never reads content that has not been fetched. */
+  NoUnfetchedRemoteRead,
+  /** Once a DELETE has completed, nothing maps the deleted slot. */
+  NoMappingWithoutSlot;
 
   public boolean holds(Config c, long[] s) {
     int gfns = c.numGfns();
@@ -40,6 +46,9 @@ public enum Invariant {
           }
         }
         if (c.backgroundFetch() && (bgGfn(s) >= gfns || bgStage(s) > 2)) {
+          return false;
+        }
+        if (get(s, REMOTE_GFN) >= gfns) {
           return false;
         }
         for (int p = 0; p < vcpus; p++) {
@@ -102,7 +111,31 @@ public enum Invariant {
       case AsyncPfGuestProgress -> {
         for (int p = 0; p < vcpus; p++) {
           int pc = pc(s, p);
-          if (Pc.exitStage(pc) || pc == Pc.UFFD_WAITING.ordinal()) {
+          if (Pc.exitStage(pc) || (pc == Pc.UFFD_WAITING.ordinal() && vkind(s, p) == KIND_VCPU)) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case NoGuestWorkWhileFetching -> {
+        for (int p = 0; p < vcpus; p++) {
+          if (getV(s, p, APF_WORK) != 0) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case NoUnfetchedRemoteRead -> {
+        return get(s, LAST_REMOTE_READ) <= ValueClass.FETCHED.ordinal();
+      }
+      case NoMappingWithoutSlot -> {
+        boolean gone = c.slotChanges() == Config.SlotChanges.DELETE && get(s, SLOT_CHANGED) != 0
+            && op(s) != MemslotOp.DELETE.ordinal();
+        if (!gone) {
+          return true;
+        }
+        for (int x = 0; x < gfns; x++) {
+          if (spte(s, x) != 0) {
             return false;
           }
         }

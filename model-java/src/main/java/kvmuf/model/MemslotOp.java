@@ -1,8 +1,10 @@
 package kvmuf.model;
 
-/** A flags-only memslot update waiting for SRCU readers and its commit: the spec's {@code MemslotOps}. */
+/** A memslot update (flags-only, or a DELETE / MOVE) waiting for SRCU readers and its commit: the spec's {@code MemslotOps}. */
 public enum MemslotOp {
-  IDLE("idle"), ENABLE("enable"), DISABLE("disable"), DIRTY_ON("dirtyOn"), DIRTY_OFF("dirtyOff");
+  IDLE("idle"), ENABLE("enable"), DISABLE("disable"), DIRTY_ON("dirtyOn"), DIRTY_OFF("dirtyOff"),
+  /** A memslot DELETE / MOVE: the INVALID copy is active until CommitSlotChange. */
+  DELETE("delete"), MOVE("move");
 
   public final String tla;
   private static final MemslotOp[] ALL = values();

@@ -40,6 +40,13 @@ public final class Model {
   private static final int OP_DISABLE = 2;
   private static final int OP_DIRTY_ON = 3;
   private static final int OP_DIRTY_OFF = 4;
+  private static final int OP_DELETE = 5;
+  private static final int OP_MOVE = 6;
+  // the remote accessor's remotePc
+  private static final int R_IDLE = 0;
+  private static final int R_WAITING = 1;
+  private static final int R_WOKEN = 2;
+  private static final int R_DONE = 3;
   private static final int V_NONE = 0;
   private static final int V_FETCHED = 1;
   private static final int V_ZERO = 2;
@@ -83,6 +90,11 @@ public final class Model {
   private final boolean fetch;
   private final boolean mFetchClearFirst;
   private final boolean mNoZapRearm;
+  private final boolean slotDelete;
+  private final boolean slotMove;
+  private final boolean remoteAny;
+  private final boolean remoteUffd;
+  private final boolean mDeleteEarly;
   /** The length of a state of this config. */
   private final int words;
 
@@ -114,6 +126,11 @@ public final class Model {
     this.fetch = config.backgroundFetch();
     this.mFetchClearFirst = config.mutant(MutantId.BackgroundClearBeforeInstall);
     this.mNoZapRearm = config.mutant(MutantId.NoZapOnReenable);
+    this.slotDelete = config.slotChanges() == Config.SlotChanges.DELETE;
+    this.slotMove = config.slotChanges() == Config.SlotChanges.MOVE;
+    this.remoteAny = config.remoteAccessor() != Config.RemoteAccessor.NONE;
+    this.remoteUffd = config.remoteAccessor() == Config.RemoteAccessor.UFFD;
+    this.mDeleteEarly = config.mutant(MutantId.DeleteBeforeSrcuWait);
     this.words = StateBits.words(config);
   }
 
@@ -181,6 +198,28 @@ public final class Model {
     disableDirtyLog(s, n, out);
     commitMemslot(s, n, out);
     finished(s, n, out);
+    // model-b: async PF guest work, the remote accessor, memslot DELETE / MOVE
+    if (apfKernel) {
+      for (int c = 0; c < vcpus; c++) {
+        guestWork(s, n, c, out);
+      }
+    }
+    if (remoteAny) {
+      for (int x = 0; x < gfns; x++) {
+        remoteAccess(s, n, x, out);
+      }
+    }
+    if (slotDelete || slotMove) {
+      deleteSlot(s, n, out);
+      moveSlot(s, n, out);
+      commitSlotChange(s, n, out);
+      for (int c = 0; c < vcpus; c++) {
+        for (int x = 0; x < gfns; x++) {
+          mmioAccess(s, n, c, x, out);
+        }
+        mmioExit(s, n, c, out);
+      }
+    }
   }
 
   public List<Transition> successors(State s) {
@@ -245,6 +284,9 @@ public final class Model {
 
   /** WakeWaiters(g) in n: pc only (the spec leaves the woken vCPU's other fields as they were). */
   private void wakeVcpus(long[] n, int x) {
+    if (remoteAny && get(n, REMOTE_PC) == R_WAITING && get(n, REMOTE_GFN) == x) {
+      set(n, REMOTE_PC, R_WOKEN); // the remote accessor's wait on x ends too
+    }
     for (int c = 0; c < vcpus; c++) {
       if (vgfn(n, c) == x) {
         int pc = pc(n, c);
@@ -347,6 +389,9 @@ public final class Model {
     if (pc(s, c) != IDLE || budget(s, c) == 0) {
       return;
     }
+    if (slotGone(s) || slotChanging(s)) {
+      return; // no memslot: MmioAccess; a DELETE / MOVE running: KVM retries the fault until it is done
+    }
     begin(s, n);
     if (spte(s, x) != SPTE_NONE) {
       setV(n, c, LAST_READ, valueOf(s, x));
@@ -365,6 +410,9 @@ public final class Model {
     if (!config.kvmAccesses() || pc(s, c) != IDLE || budget(s, c) == 0) {
       return;
     }
+    if (slotChanging(s) || slotGone(s)) {
+      return; // gfn_to_hva() of an INVALID or no slot: not modelled
+    }
     begin(s, n);
     setV(n, c, PC, CHECKED);
     setV(n, c, VGFN, x);
@@ -376,6 +424,9 @@ public final class Model {
   void checkBitmap(long[] s, long[] n, int c, Sink out) {
     if (pc(s, c) != FAULTED) {
       return;
+    }
+    if (onInvalidSlot(s, c) || slotGone(s)) {
+      return; // retried until the DELETE / MOVE is done (CommitSlotChange), then MmioExit
     }
     int x = vgfn(s, c);
     begin(s, n);
@@ -589,7 +640,7 @@ public final class Model {
   }
 
   void enableUserfault(long[] s, long[] n, Sink out) {
-    if (!late || op(s) != OP_IDLE || uf(s)) {
+    if (!late || op(s) != OP_IDLE || uf(s) || slotGone(s)) {
       return;
     }
     boolean anyMarked = false;
@@ -626,7 +677,7 @@ public final class Model {
   }
 
   void enableDirtyLog(long[] s, long[] n, Sink out) {
-    if (!config.dirtyLog() || dirtyDone(s) || op(s) != OP_IDLE || dl(s)) {
+    if (!config.dirtyLog() || dirtyDone(s) || op(s) != OP_IDLE || dl(s) || slotGone(s)) {
       return;
     }
     begin(s, n);
@@ -646,8 +697,8 @@ public final class Model {
 
   void commitMemslot(long[] s, long[] n, Sink out) {
     int op = op(s);
-    if (op == OP_IDLE) {
-      return;
+    if (op == OP_IDLE || op == OP_DELETE || op == OP_MOVE) {
+      return; // DELETE / MOVE: CommitSlotChange
     }
     for (int c = 0; c < vcpus; c++) {
       if (Pc.srcuStage(pc(s, c)) && vgen(s, c) != slotGen(s)) {
@@ -774,11 +825,139 @@ public final class Model {
   }
 
   void finished(long[] s, long[] n, Sink out) {
+    int remote = get(s, REMOTE_PC);
+    if (remote == R_WAITING || remote == R_WOKEN) {
+      return;
+    }
     for (int c = 0; c < vcpus; c++) {
       if (pc(s, c) != IDLE || budget(s, c) != 0) {
         return;
       }
     }
     out.accept(Action.code(Action.FINISHED, 0, 0), begin(s, n));
+  }
+
+  // ------------------------------------------------------------------ model-b: async PF guest work
+
+  /** GuestWork(v): v's guest runs other work while its fault waits as an async PF (apfWork is history). */
+  void guestWork(long[] s, long[] n, int c, Sink out) {
+    if (pc(s, c) != APF_PENDING || getV(s, c, APF_WORK) != 0) {
+      return;
+    }
+    begin(s, n);
+    setV(n, c, APF_WORK, 1);
+    out.accept(Action.code(Action.GUEST_WORK, c, 0), n);
+  }
+
+  // ------------------------------------------------------------------ model-b: the remote accessor
+
+  /** RemoteAccess(g): another process reads gfn x through its own mapping (userfaultfd-registered or not). */
+  void remoteAccess(long[] s, long[] n, int x, Sink out) {
+    int rpc = get(s, REMOTE_PC);
+    if (!(rpc == R_IDLE || (rpc == R_WOKEN && get(s, REMOTE_GFN) == x))) {
+      return;
+    }
+    begin(s, n);
+    if (remoteUffd && !present(s, x)) {
+      set(n, REMOTE_PC, R_WAITING);
+      set(n, REMOTE_GFN, x);
+      setGfn(n, x, QUEUED, 1);
+    } else {
+      set(n, LAST_REMOTE_READ, remoteUffd ? valueOf(s, x) : (fetched(s, x) ? V_FETCHED : V_ZERO));
+      set(n, REMOTE_PC, R_DONE);
+      set(n, REMOTE_GFN, 0);
+    }
+    out.accept(Action.code(Action.REMOTE_ACCESS, 0, x), n);
+  }
+
+  // ------------------------------------------------------------------ model-b: memslot DELETE / MOVE
+
+  /** SlotGone: the DELETE has completed. */
+  private boolean slotGone(long[] s) {
+    return slotDelete && get(s, SLOT_CHANGED) != 0 && op(s) != OP_DELETE;
+  }
+
+  /** A DELETE or MOVE is in progress (its INVALID copy is active). */
+  private static boolean slotChanging(long[] s) {
+    int op = op(s);
+    return op == OP_DELETE || op == OP_MOVE;
+  }
+
+  /** OnInvalidSlot(v): c's fault started on the INVALID copy: KVM retries it until the change is done. */
+  private static boolean onInvalidSlot(long[] s, int c) {
+    return slotChanging(s) && vgen(s, c) == slotGen(s);
+  }
+
+  void deleteSlot(long[] s, long[] n, Sink out) {
+    if (!slotDelete || get(s, SLOT_CHANGED) != 0 || op(s) != OP_IDLE) {
+      return;
+    }
+    begin(s, n);
+    set(n, GEN, 1 - slotGen(s));
+    set(n, OP, OP_DELETE);
+    set(n, SLOT_CHANGED, 1);
+    if (mDeleteEarly) {
+      noSpte(n);
+    }
+    out.accept(Action.code(Action.DELETE_SLOT, 0, 0), n);
+  }
+
+  void moveSlot(long[] s, long[] n, Sink out) {
+    if (!slotMove || get(s, SLOT_CHANGED) != 0 || op(s) != OP_IDLE) {
+      return;
+    }
+    begin(s, n);
+    set(n, GEN, 1 - slotGen(s));
+    set(n, OP, OP_MOVE);
+    set(n, SLOT_CHANGED, 1);
+    out.accept(Action.code(Action.MOVE_SLOT, 0, 0), n);
+  }
+
+  /** CommitSlotChange: after synchronize_srcu() the old slot is zapped; DELETE: gone, MOVE: active at its new address. */
+  void commitSlotChange(long[] s, long[] n, Sink out) {
+    int op = op(s);
+    if (op != OP_DELETE && op != OP_MOVE) {
+      return;
+    }
+    for (int c = 0; c < vcpus; c++) {
+      if (Pc.srcuStage(pc(s, c)) && vgen(s, c) != slotGen(s)) {
+        return;
+      }
+    }
+    begin(s, n);
+    set(n, OP, OP_IDLE);
+    if (!(op == OP_DELETE && mDeleteEarly)) {
+      noSpte(n);
+    }
+    if (op == OP_DELETE) {
+      n[0] &= ~(UF | DL); // flags' = {}
+    } else {
+      for (int x = 0; x < gfns; x++) {
+        setGfn(n, x, ARMED, bitmap(s, x) ? 1 : 0);
+      }
+    }
+    out.accept(Action.code(Action.COMMIT_SLOT_CHANGE, 0, 0), n);
+  }
+
+  /** MmioAccess(v, g): a guest access to a gfn whose memslot is gone: KVM_EXIT_MMIO, the access completes. */
+  void mmioAccess(long[] s, long[] n, int c, int x, Sink out) {
+    if (pc(s, c) != IDLE || budget(s, c) == 0 || !slotGone(s)) {
+      return;
+    }
+    begin(s, n);
+    setV(n, c, BUDGET, budget(s, c) - 1);
+    out.accept(Action.code(Action.MMIO_ACCESS, c, x), n);
+  }
+
+  /** MmioExit(v): a fault retried while the DELETE ran re-runs on no slot: KVM_EXIT_MMIO. */
+  void mmioExit(long[] s, long[] n, int c, Sink out) {
+    if (pc(s, c) != FAULTED || !slotGone(s)) {
+      return;
+    }
+    begin(s, n);
+    setV(n, c, BUDGET, budget(s, c) - 1);
+    setV(n, c, PC, IDLE);
+    resetVcpu(n, c);
+    out.accept(Action.code(Action.MMIO_EXIT, c, 0), n);
   }
 }

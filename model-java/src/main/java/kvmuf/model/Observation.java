@@ -222,6 +222,23 @@ public sealed interface Observation {
         kinds.add(Kind.SRCU_WAIT);
       }
     }
+    // model-b: GuestWork shows done; a remote accessor reads or sleeps in userfaultfd; a DELETE / MOVE is an
+    // ioctl that waits for a sleeper's SRCU read side, and an access after a DELETE is an MMIO exit
+    if (uffd && c.asyncPf() == Config.AsyncPf.KERNEL) {
+      kinds.add(Kind.DONE);
+    }
+    if (c.remoteAccessor() == Config.RemoteAccessor.UFFD) {
+      kinds.add(Kind.UFFD_BLOCKED);
+    }
+    if (c.slotChanges() != Config.SlotChanges.NONE) {
+      kinds.add(Kind.IOCTL);
+      if (sleeper) {
+        kinds.add(Kind.SRCU_WAIT);
+      }
+      if (c.slotChanges() == Config.SlotChanges.DELETE) {
+        kinds.add(Kind.MMIO_EXIT);
+      }
+    }
     return kinds;
   }
 

@@ -115,6 +115,12 @@ public final class Observations {
       case Action.FETCH_INSTALL -> c.uffdMode() == Config.UffdMode.NONE ? DONE : present(b, gfn) ? EEXIST : OK;
       case Action.FETCH_CLEAR_BIT -> DONE;
       case Action.UFFD_WAKE, Action.INVALIDATE -> OK;
+      case Action.GUEST_WORK -> DONE;
+      case Action.REMOTE_ACCESS -> get(a, REMOTE_PC) == 3 ? new Observation.Read(ValueClass.of(get(a, LAST_REMOTE_READ)))
+          : new Observation.UffdBlocked(gfn * PAGE());
+      case Action.DELETE_SLOT, Action.MOVE_SLOT -> op(a) == 0 ? OK : SRCU_WAIT;
+      // the guest agent's 4-byte load from a gfn with no memslot
+      case Action.MMIO_ACCESS -> new Observation.MmioExit(gfn * PAGE(), 4, false);
       case Action.ENABLE_USERFAULT, Action.DISABLE_USERFAULT, Action.ENABLE_DIRTY_LOG, Action.DISABLE_DIRTY_LOG ->
           op(a) == 0 ? OK : SRCU_WAIT;
       default -> throw new IllegalArgumentException("not an API-level action: " + Action.decode(code));

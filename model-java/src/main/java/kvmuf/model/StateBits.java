@@ -59,6 +59,12 @@ public final class StateBits {
   public static final int BG_STAGE = global(2);
   // model-a: global fields here
   // model-b: global fields here
+  /** slotChanged: the one DELETE / MOVE was issued. */
+  public static final int SLOT_CHANGED = global(1);
+  /** remotePc (R_IDLE, R_WAITING, R_WOKEN, R_DONE), remoteGfn, lastRemoteRead: the remote accessor. */
+  public static final int REMOTE_PC = global(2);
+  public static final int REMOTE_GFN = global(3);
+  public static final int LAST_REMOTE_READ = global(2);
 
   // ---- per-gfn fields (one record per gfn)
   public static final int BITMAP = gfnField(1);
@@ -84,6 +90,8 @@ public final class StateBits {
   public static final int STALE = vcpuField(1);
   // model-a: per-vCPU fields here
   // model-b: per-vCPU fields here
+  /** apfWork[v]: v's guest ran other work while an async PF of v waited (history). */
+  public static final int APF_WORK = vcpuField(1);
 
   // ---- the layout that follows from the declarations
   /** Words of the global region. */

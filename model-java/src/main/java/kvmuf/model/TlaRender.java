@@ -65,6 +65,17 @@ public final class TlaRender {
       case 1 -> "installed";
       default -> "cleared";
     }));
+    // model-b's variables
+    m.put("apfWork", vcpuFn(c, p -> bool(getV(w, p, APF_WORK) != 0)));
+    m.put("remotePc", q(switch (get(w, REMOTE_PC)) {
+      case 0 -> "idle";
+      case 1 -> "uffd_waiting";
+      case 2 -> "woken";
+      default -> "done";
+    }));
+    m.put("remoteGfn", Integer.toString(get(w, REMOTE_GFN)));
+    m.put("lastRemoteRead", q(ValueClass.of(get(w, LAST_REMOTE_READ)).tla));
+    m.put("slotChanged", bool(get(w, SLOT_CHANGED) != 0));
     return new LinkedHashMap<>(m);
   }
 

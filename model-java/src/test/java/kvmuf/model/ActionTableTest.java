@@ -11,7 +11,7 @@ class ActionTableTest {
   @Test
   void everyKindHasOneRowAndTheIntLookupsAgreeWithIt() {
     List<Action> kinds = Action.kinds();
-    assertThat(kinds).hasSize(Action.REENTER_GUEST + 1);
+    assertThat(kinds).hasSize(Action.MMIO_EXIT + 1);
     for (int k = 0; k < kinds.size(); k++) {
       Action a = Action.decode(Action.code(k, 2, 3));
       assertThat(kinds.get(k).name()).isEqualTo(a.name());
@@ -26,10 +26,11 @@ class ActionTableTest {
   @Test
   void theHiddenStepsAreTheKernelInternalOnes() {
     assertThat(Action.kinds().stream().filter(Action::hidden).map(Action::name))
-        .containsExactly("CheckBitmap", "Lookup", "InstallSpte", "CommitMemslot", "ReenterGuest");
+        .containsExactly("CheckBitmap", "Lookup", "InstallSpte", "CommitMemslot", "ReenterGuest", "CommitSlotChange",
+            "MmioExit");
     assertThat(new Action.Finished().visible()).isFalse();
     assertThat(new Action.Finished().hidden()).isFalse();
-    assertThat(Action.kinds().stream().filter(Action::visible)).hasSize(16);
+    assertThat(Action.kinds().stream().filter(Action::visible)).hasSize(21);
   }
 
   @Test
@@ -46,6 +47,11 @@ class ActionTableTest {
     assertThat(new Action.FetchInstall(1).actor()).isEqualTo(Action.Actor.FETCH);
     assertThat(new Action.FetchClearBit(1).actorName()).isEqualTo("fetch");
     assertThat(new Action.CommitMemslot().actor()).isEqualTo(Action.Actor.KERNEL);
+    assertThat(new Action.RemoteAccess(1).actorName()).isEqualTo("remote");
+    assertThat(new Action.GuestWork(1).actorName()).isEqualTo("vcpu1");
+    assertThat(new Action.MmioAccess(0, 1).actorName()).isEqualTo("vcpu0");
+    assertThat(new Action.DeleteSlot().actorName()).isEqualTo("vmm");
+    assertThat(new Action.CommitSlotChange().actor()).isEqualTo(Action.Actor.KERNEL);
     assertThat(new Action.Lookup(1).actor()).isEqualTo(Action.Actor.VCPU);
     assertThatThrownBy(() -> new Action.Lookup(1).actorName()).hasMessageContaining("hidden action");
     assertThatThrownBy(() -> new Action.CommitMemslot().actorName()).hasMessageContaining("hidden action");

@@ -166,6 +166,13 @@ public final class KernelTarget implements Target {
     // UserfaultUse = start: the slot is created with USERFAULT and every bit set (TargetSetup#userfaultAtStart).
     // Invalidations: a fault an invalidation raced with is retried inside KVM_RUN, as the model's Refault does (the
     // same hidden step), so what the vCPU shows is the re-run fault's outcome, which a real vCPU shows too.
+    if (c.slotChanges() != Config.SlotChanges.NONE) {
+      return "config " + c.name() + " has SlotChanges = " + c.slotChanges().name().toLowerCase()
+          + ": this target does not delete or move its memslot yet";
+    }
+    if (c.remoteAccessor() != Config.RemoteAccessor.NONE) {
+      return "config " + c.name() + " has a remote accessor: this target has no second process mapping guest memory";
+    }
     if (c.arch() != ModelConfigs.hostArch()) {
       return "config " + c.name() + " is for " + c.arch() + ", this host is " + ModelConfigs.hostArch();
     }

@@ -241,6 +241,17 @@ public final class KernelVm implements AutoCloseable {
       case Action.EnableDirtyLog a -> flagsOnly(slot::enableDirtyLog);
       case Action.DisableDirtyLog a -> flagsOnly(slot::disableDirtyLog);
       case Action.Invalidate a -> invalidate(a.gfn());
+      // model-b's actions: not implemented on the kernel yet (each says why)
+      case Action.GuestWork a -> throw new UnsupportedFeatureException(
+          "unsupported: GuestWork: the guest agent runs no second task while an async page fault is pending");
+      case Action.RemoteAccess a -> throw new UnsupportedFeatureException(
+          "unsupported: RemoteAccess: this target has no second process mapping guest memory (remote accessor)");
+      case Action.DeleteSlot a -> throw new UnsupportedFeatureException(
+          "unsupported: DeleteSlot: this target does not delete its memslot (KVM_SET_USER_MEMORY_REGION2, memory_size 0) yet");
+      case Action.MoveSlot a -> throw new UnsupportedFeatureException(
+          "unsupported: MoveSlot: this target does not move its memslot (a new guest_phys_addr) yet");
+      case Action.MmioAccess a -> throw new UnsupportedFeatureException(
+          "unsupported: MmioAccess: this target has no access to a deleted memslot (it never deletes one)");
       default -> throw new UnsupportedFeatureException("unsupported: " + action.name() + " has no kernel step (the kernel runs it inside another call)");
     };
   }

@@ -22,8 +22,8 @@ import kvmuf.model.StepObservation;
  * for the report only.
  */
 public final class Coverage {
-  /** Every action code kind: the background fetch's two come after FINISHED. */
-  private static final int ACTION_KINDS = Math.max(Action.FINISHED, Action.FETCH_CLEAR_BIT) + 1;
+  /** Every action code kind (the action table's, so a new kind needs no change here). */
+  private static final int ACTION_KINDS = Action.kinds().size();
 
   private final Config config;
   private final long[] actions = new long[ACTION_KINDS];
@@ -166,6 +166,10 @@ public final class Coverage {
         case "EnableDirtyLog", "DisableDirtyLog" -> c.dirtyLog();
         case "Invalidate" -> c.maxInvalidate() > 0;
         case "FetchInstall", "FetchClearBit" -> c.backgroundFetch();
+        case "GuestWork" -> c.asyncPf() == Config.AsyncPf.KERNEL && uffd;
+        case "RemoteAccess" -> c.remoteAccessor() != Config.RemoteAccessor.NONE;
+        case "DeleteSlot", "MmioAccess" -> c.slotChanges() == Config.SlotChanges.DELETE;
+        case "MoveSlot" -> c.slotChanges() == Config.SlotChanges.MOVE;
         default -> true;
       };
       if (possible) {

@@ -79,6 +79,8 @@ public final class TraceHeaderCodec {
     m.put("MaxInvalidate", c.maxInvalidate());
     m.put("SlotZap", c.slotZap().name().toLowerCase());
     m.put("BackgroundFetch", c.backgroundFetch());
+    m.put("SlotChanges", c.slotChanges().name().toLowerCase());
+    m.put("RemoteAccessor", c.remoteAccessor().name().toLowerCase());
     m.put("Mutants", c.mutants().stream().map(Enum::name).sorted().toList());
     return m;
   }
@@ -108,7 +110,8 @@ public final class TraceHeaderCodec {
   }
 
   /** Constants a header may leave out, with the value such a header means (what every config had before them). */
-  private static final Map<String, Object> LATER_DEFAULTS = Map.of("SlotZap", "memslot", "BackgroundFetch", false);
+  private static final Map<String, Object> LATER_DEFAULTS = Map.of("SlotZap", "memslot", "BackgroundFetch", false,
+      "SlotChanges", "none", "RemoteAccessor", "none");
 
   private static Config config(String file, int line, JsonNode n) {
     JsonFields f = new JsonFields(file, line, "config.", n);

@@ -153,7 +153,8 @@ public final class TraceReader {
         }
       }
       boolean takesGfn = switch (name) {
-        case "Access", "KvmAccess", "UffdRead", "UffdInstall", "UffdWake", "SetBit", "Invalidate" -> true;
+        case "Access", "KvmAccess", "UffdRead", "UffdInstall", "UffdWake", "SetBit", "Invalidate",
+            "RemoteAccess", "MmioAccess" -> true;
         default -> false;
       };
       int gfn = -1;
@@ -182,6 +183,11 @@ public final class TraceReader {
         case "DisableUserfault" -> new Action.DisableUserfault();
         case "EnableDirtyLog" -> new Action.EnableDirtyLog();
         case "DisableDirtyLog" -> new Action.DisableDirtyLog();
+        case "GuestWork" -> new Action.GuestWork(vcpu);
+        case "RemoteAccess" -> new Action.RemoteAccess(gfn);
+        case "DeleteSlot" -> new Action.DeleteSlot();
+        case "MoveSlot" -> new Action.MoveSlot();
+        case "MmioAccess" -> new Action.MmioAccess(vcpu, gfn);
         default -> throw new IllegalStateException(name);
       };
     }

@@ -143,6 +143,8 @@ public final class TraceWriter {
       case Action.UffdWake x -> x.gfn();
       case Action.SetBit x -> x.gfn();
       case Action.Invalidate x -> x.gfn();
+      case Action.RemoteAccess x -> x.gfn();
+      case Action.MmioAccess x -> x.gfn();
       default -> -1;
     };
     b.append(gfn < 0 ? "{}" : "{\"gfn\":" + gfn + "}");

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 class TraceReplayTest {
-  static final List<String> CONFIGS = List.of("small", "small-gmem", "small-dirty", "small-arm64", "small-apf", "apf-uffd", "conform-upstream", "default");
+  static final List<String> CONFIGS = List.of("small", "small-gmem", "small-dirty", "small-arm64", "small-apf", "apf-uffd", "conform-upstream", "default",
+      "small-delete", "small-move", "remote-uffd");
 
   @TestFactory
   Stream<DynamicTest> everyGeneratedTraceReplaysWithoutDivergence() {
