@@ -28,6 +28,11 @@ public record MemoryRegion2(
         slot, flags | UapiProfile.KVM_MEM_GUEST_MEMFD, guestPhysAddr, memorySize, userspaceAddr, offset, fd, userfaultBitmap);
   }
 
+  /** The same slot at another guest-physical address (a MOVE). */
+  public MemoryRegion2 withGuestPhysAddr(long gpa) {
+    return new MemoryRegion2(slot, flags, gpa, memorySize, userspaceAddr, guestMemfdOffset, guestMemfd, userfaultBitmap);
+  }
+
   public MemoryRegion2 withUserfaultBitmap(long address) {
     return new MemoryRegion2(slot, flags, guestPhysAddr, memorySize, userspaceAddr, guestMemfdOffset, guestMemfd, address);
   }

@@ -88,6 +88,15 @@ public final class Memslot {
     return vm.getDirtyLog(slot(), pages());
   }
 
+  /**
+   * Moves the slot to {@code gpa} (KVM_SET_USER_MEMORY_REGION2 with a new guest_phys_addr, same memory and flags):
+   * KVM invalidates the old slot, waits for its SRCU readers, zaps its mappings and activates it there. guest_memfd
+   * slots cannot move (EINVAL).
+   */
+  public void move(long gpa) {
+    update(region.withGuestPhysAddr(gpa), bitmap);
+  }
+
   /** Deletes the slot (size 0) and unpins its memory. */
   public void delete() {
     vm.setUserMemoryRegion2(MemoryRegion2.of(slot(), 0, region.guestPhysAddr(), 0, 0), null, null);

@@ -166,10 +166,6 @@ public final class KernelTarget implements Target {
     // UserfaultUse = start: the slot is created with USERFAULT and every bit set (TargetSetup#userfaultAtStart).
     // Invalidations: a fault an invalidation raced with is retried inside KVM_RUN, as the model's Refault does (the
     // same hidden step), so what the vCPU shows is the re-run fault's outcome, which a real vCPU shows too.
-    if (c.slotChanges() != Config.SlotChanges.NONE) {
-      return "config " + c.name() + " has SlotChanges = " + c.slotChanges().name().toLowerCase()
-          + ": this target does not delete or move its memslot yet";
-    }
     if (c.remoteAccessor() != Config.RemoteAccessor.NONE) {
       return "config " + c.name() + " has a remote accessor: this target has no second process mapping guest memory";
     }
@@ -198,8 +194,10 @@ public final class KernelTarget implements Target {
     if (!action.visible()) {
       return unsupported(action.name() + " has no kernel step");
     }
+    // Memslot updates (flags-only ones, DELETE, MOVE) may wait in synchronize_srcu: on the VMM thread.
     boolean memslot = action instanceof Action.EnableUserfault || action instanceof Action.DisableUserfault
-        || action instanceof Action.EnableDirtyLog || action instanceof Action.DisableDirtyLog;
+        || action instanceof Action.EnableDirtyLog || action instanceof Action.DisableDirtyLog
+        || action instanceof Action.DeleteSlot || action instanceof Action.MoveSlot;
     kernelSteps++;
     StepObservation o;
     Map<String, Observation> unblocked = new TreeMap<>();

@@ -58,6 +58,8 @@ import kvmuf.x86.guest.GuestAgent;
 public final class KernelVm implements AutoCloseable {
   /** gfn 0 of the slot: 2 MiB aligned, clear of the agent's code page (gpa 0x1000, its own slot). */
   public static final long BASE_GPA = 0x200000;
+  /** Where MoveSlot moves the slot: 1 GiB, 2 MiB aligned, clear of the agent's slot and of BASE_GPA's 2 MiB. */
+  public static final long MOVED_GPA = 0x4000_0000L;
   public static final int SLOT = 0;
   public static final long PAGE = 4096;
 
@@ -76,6 +78,10 @@ public final class KernelVm implements AutoCloseable {
   /** WARN records in the kernel log at the last ReadKernelWarnings (-1: not read yet); read only by rules that ask. */
   private int warningsSeen = -1;
   private long stepsRun;
+  /** The slot's guest-physical address: BASE_GPA, or MOVED_GPA after a MoveSlot. */
+  private long base = BASE_GPA;
+  /** vCPU -> the slot address its current (possibly stopped) access was started at. */
+  private final Map<Integer, Long> accessBase = new TreeMap<>();
   /** vCPU -> the gfn of its last memory-fault exit (what its exit handler's Install and ClearBit act on). */
   private final Map<Integer, Integer> exitGfn = new TreeMap<>();
 
@@ -246,12 +252,13 @@ public final class KernelVm implements AutoCloseable {
           "unsupported: GuestWork: the guest agent runs no second task while an async page fault is pending");
       case Action.RemoteAccess a -> throw new UnsupportedFeatureException(
           "unsupported: RemoteAccess: this target has no second process mapping guest memory (remote accessor)");
-      case Action.DeleteSlot a -> throw new UnsupportedFeatureException(
-          "unsupported: DeleteSlot: this target does not delete its memslot (KVM_SET_USER_MEMORY_REGION2, memory_size 0) yet");
-      case Action.MoveSlot a -> throw new UnsupportedFeatureException(
-          "unsupported: MoveSlot: this target does not move its memslot (a new guest_phys_addr) yet");
-      case Action.MmioAccess a -> throw new UnsupportedFeatureException(
-          "unsupported: MmioAccess: this target has no access to a deleted memslot (it never deletes one)");
+      case Action.DeleteSlot a -> flagsOnly(slot::delete);
+      case Action.MoveSlot a -> flagsOnly(() -> {
+        slot.move(MOVED_GPA);
+        base = MOVED_GPA; // the model's gfns are the slot's: gfn g is at MOVED_GPA + g pages from now on
+      });
+      // The guest's read of a gfn whose memslot is gone: KVM_EXIT_MMIO at its gpa.
+      case Action.MmioAccess a -> access(a.vcpu(), a.gfn());
       default -> throw new UnsupportedFeatureException("unsupported: " + action.name() + " has no kernel step (the kernel runs it inside another call)");
     };
   }
@@ -295,8 +302,23 @@ public final class KernelVm implements AutoCloseable {
 
   /** A vCPU's own observation; an exit is remembered for its handler's actions. */
   private StepObservation vcpuShows(int v, Observation o) {
+    o = relocated(o);
     noteExit(v, o);
     return shows(o);
+  }
+
+  /**
+   * An exit's gpa relative to where the slot is now: the guest agent's results are relative to BASE_GPA; after a
+   * MoveSlot the model's gfn 0 is at MOVED_GPA.
+   */
+  private Observation relocated(Observation o) {
+    long d = BASE_GPA - base;
+    if (d == 0) return o;
+    return switch (o) {
+      case Observation.MemoryFaultExit m -> new Observation.MemoryFaultExit(m.gpa() + d, m.size(), m.flags());
+      case Observation.MmioExit m -> new Observation.MmioExit(m.gpa() + d, m.len(), m.write());
+      default -> o;
+    };
   }
 
   void noteExit(int v, Observation o) {
@@ -325,16 +347,22 @@ public final class KernelVm implements AutoCloseable {
 
   private StepObservation access(int v, int gfn, boolean kvm) {
     VcpuWorker w = vcpu(v);
-    long gpa = gpa(gfn);
+    long gpa = base + gfn * PAGE;
     java.util.function.Function<GuestAgent, AgentResult> read = kvm ? agent -> agent.kvmRead(gpa) : agent -> agent.read(gpa);
     if (w.busy()) {
       if (!w.inFlight().isDone()) {
         throw new IllegalStateException((kvm ? "KvmAccess(v" : "Access(v") + v + "): vCPU " + v + " has an access in flight");
       }
-      // The same gfn re-runs a stopped guest access; KVM's own read never stops at a memory-fault exit.
-      if (!kvm && w.gfn() == gfn && !w.kvmRead()) return vcpuShows(v, sleepers.await(w, w.resume()));
+      // The same gfn re-runs a stopped guest access; KVM's own read never stops at a memory-fault exit. After a
+      // MoveSlot the stopped instruction's gpa is the old one: the model's gfn is the slot's, so the access starts
+      // again at the gfn's new gpa.
+      if (!kvm && w.gfn() == gfn && !w.kvmRead() && accessBase.getOrDefault(v, base) == base) {
+        return vcpuShows(v, sleepers.await(w, w.resume()));
+      }
+      accessBase.put(v, base);
       return vcpuShows(v, sleepers.await(w, w.restart(gfn, kvm, read)));
     }
+    accessBase.put(v, base);
     return vcpuShows(v, sleepers.await(w, w.start(gfn, kvm, read)));
   }
 
@@ -378,7 +406,8 @@ public final class KernelVm implements AutoCloseable {
   /** An ioctl's result and what each vCPU asleep in userfaultfd did after it (exits remembered for their handlers). */
   private StepObservation woken(String call, String result) {
     Map<String, Observation> unblocked = new TreeMap<>();
-    sleepers.withWoken(call).forEach((v, o) -> {
+    sleepers.withWoken(call).forEach((v, woke) -> {
+      Observation o = relocated(woke);
       noteExit(v, o);
       unblocked.put(Observations.vcpuActor(v), o);
     });
