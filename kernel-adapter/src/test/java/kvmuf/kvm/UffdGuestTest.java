@@ -76,6 +76,48 @@ class UffdGuestTest {
   }
 
   /**
+   * A MOVE (KVM_SET_USER_MEMORY_REGION2 with a new guest_phys_addr, same memory): the guest reads the same contents at
+   * the new gpa, and the old gpa is outside every slot (KVM_EXIT_MMIO).
+   */
+  @Test
+  void aMovedSlotIsReadAtItsNewAddressAndTheOldOneIsMmio() {
+    try (Kvm kvm = KvmTestSupport.openKvmOrSkip()) {
+      KvmTestSupport.assumeCap(kvm, KvmCap.USER_MEMORY2);
+      try (Vm vm = kvm.createVm()) {
+        GuestAgent agent = GuestAgent.install(vm, vm.createVcpu(0));
+        Mapping mem = vm.mapAnonymous(4 * PAGE, false);
+        mem.segment().set(ValueLayout.JAVA_INT, PAGE + 0x20, 0x5EEDF00D);
+        Memslot slot = vm.addMemslot(1, BASE, mem);
+        assertThat(agent.read(BASE + PAGE + 0x20)).isEqualTo(new AgentResult.Value(0x5EEDF00D));
+        long moved = 0x4000_0000L;
+        slot.move(moved);
+        assertThat(slot.guestPhysAddr()).isEqualTo(moved);
+        assertThat(agent.read(moved + PAGE + 0x20)).as("the same page at the new gpa").isEqualTo(new AgentResult.Value(0x5EEDF00D));
+        assertThat(agent.read(BASE + PAGE + 0x20)).as("the old gpa has no slot any more")
+            .isInstanceOfSatisfying(AgentResult.Interrupted.class, i -> assertThat(i.exit()).isInstanceOfSatisfying(Exit.Mmio.class,
+                m -> assertThat(m.gpa()).isEqualTo(BASE + PAGE + 0x20)));
+      }
+    }
+  }
+
+  @Test
+  void aDeletedSlotsGpaIsMmio() {
+    try (Kvm kvm = KvmTestSupport.openKvmOrSkip()) {
+      KvmTestSupport.assumeCap(kvm, KvmCap.USER_MEMORY2);
+      try (Vm vm = kvm.createVm()) {
+        GuestAgent agent = GuestAgent.install(vm, vm.createVcpu(0));
+        Mapping mem = vm.mapAnonymous(4 * PAGE, false);
+        mem.segment().set(ValueLayout.JAVA_INT, 0x20, 0x0DDBA11);
+        Memslot slot = vm.addMemslot(1, BASE, mem);
+        assertThat(agent.read(BASE + 0x20)).isEqualTo(new AgentResult.Value(0x0DDBA11));
+        slot.delete();
+        assertThat(agent.read(BASE + 0x20)).as("deleted: no slot there")
+            .isInstanceOfSatisfying(AgentResult.Interrupted.class, i -> assertThat(i.exit()).isInstanceOf(Exit.Mmio.class));
+      }
+    }
+  }
+
+  /**
    * KVM's own read (the agent's op 4: string port I/O KVM emulates) of a userfaultfd-MISSING page: KVM's
    * copy_from_user sleeps in the uffd on the vCPU thread, the same as a guest fault, and once the page is
    * copied KVM reports what it read.

@@ -258,7 +258,7 @@ public final class KernelVm implements AutoCloseable {
         base = MOVED_GPA; // the model's gfns are the slot's: gfn g is at MOVED_GPA + g pages from now on
       });
       // The guest's read of a gfn whose memslot is gone: KVM_EXIT_MMIO at its gpa.
-      case Action.MmioAccess a -> access(a.vcpu(), a.gfn());
+      case Action.MmioAccess a -> mmioAccess(a.vcpu(), a.gfn());
       default -> throw new UnsupportedFeatureException("unsupported: " + action.name() + " has no kernel step (the kernel runs it inside another call)");
     };
   }
@@ -334,6 +334,23 @@ public final class KernelVm implements AutoCloseable {
    */
   private StepObservation access(int v, int gfn) {
     return access(v, gfn, false);
+  }
+
+  /**
+   * The guest reads gfn {@code gfn} with no memslot there: KVM_EXIT_MMIO. The VMM then completes the read (KVM_RUN
+   * again, with kvm_run's MMIO data as the value read) so that the access is over, as the model's MmioAccess is
+   * (the vCPU is idle after it); the value is the VMM's, not guest memory's, and is not reported.
+   */
+  private StepObservation mmioAccess(int v, int gfn) {
+    StepObservation o = access(v, gfn, false);
+    if (o.result() instanceof Observation.MmioExit) {
+      VcpuWorker w = vcpu(v);
+      Observation completed = sleepers.await(w, w.resume());
+      if (!(completed instanceof Observation.Read)) {
+        return shows(new Observation.OtherExit("completing the MMIO read: " + completed.show()));
+      }
+    }
+    return o;
   }
 
   /**
