@@ -38,6 +38,10 @@ class TaskStateTest {
     release.countDown();
     t.join();
     int gone = tid.get();
+    // Thread.join returns once the Java thread is done; the kernel task may still be exiting for a moment (seen on a
+    // loaded 2-core machine), so its /proc entry is given up to 5 s to go.
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/task/" + gone)) && System.nanoTime() < deadline) Thread.sleep(10);
     assertThatThrownBy(() -> TaskState.of(gone)).isInstanceOf(TaskState.NoSuchThreadException.class);
   }
 
