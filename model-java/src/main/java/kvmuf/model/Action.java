@@ -15,9 +15,9 @@ import java.util.Optional;
 public sealed interface Action {
   int ACCESS = 0, KVM_ACCESS = 1, CHECK_BITMAP = 2, LOOKUP = 3, INSTALL_SPTE = 4, INSTALL = 5,
       CLEAR_BIT = 6, RESUME_VCPU = 7, UFFD_READ = 8, UFFD_INSTALL = 9, UFFD_WAKE = 10, SET_BIT = 11,
-      INVALIDATE = 12, ENABLE_USERFAULT = 13, DISABLE_USERFAULT = 14, ENABLE_DIRTY_LOG = 15,
+      INVALIDATE_BEGIN = 12, ENABLE_USERFAULT = 13, DISABLE_USERFAULT = 14, ENABLE_DIRTY_LOG = 15,
       DISABLE_DIRTY_LOG = 16, COMMIT_MEMSLOT = 17, FINISHED = 18, FETCH_INSTALL = 19, FETCH_CLEAR_BIT = 20,
-      REENTER_GUEST = 21;
+      REENTER_GUEST = 21, INVALIDATE_END = 22, ACCESS_WRITE = 23;
 
   /** vCPU v's guest touches gfn g. */
   record Access(int vcpu, int gfn) implements Action {}
@@ -39,7 +39,8 @@ public sealed interface Action {
   record UffdInstall(int gfn) implements Action {}
   record UffdWake(int gfn) implements Action {}
   record SetBit(int gfn) implements Action {}
-  record Invalidate(int gfn) implements Action {}
+  /** MADV_DONTNEED / punch hole on g: kvm_mmu_invalidate_begin(), the zap, the page freed. */
+  record InvalidateBegin(int gfn) implements Action {}
   record EnableUserfault() implements Action {}
   record DisableUserfault() implements Action {}
   record EnableDirtyLog() implements Action {}
@@ -52,6 +53,10 @@ public sealed interface Action {
   record FetchClearBit(int gfn) implements Action {}
   /** VM-entry after v's fault installed its SPTE while an enable waited: the guest re-executes the access. */
   record ReenterGuest(int vcpu) implements Action {}
+  /** The rest of the madvise / punch-hole call on g: kvm_mmu_invalidate_end() (seq up, in_progress down). */
+  record InvalidateEnd(int gfn) implements Action {}
+  /** vCPU v's guest writes gfn g. */
+  record AccessWrite(int vcpu, int gfn) implements Action {}
 
   /**
    * Who performs an action. A vCPU thread runs the guest's access and KVM's fault path, and also its
@@ -100,7 +105,7 @@ public sealed interface Action {
       case UffdInstall x -> new Info(Actor.UFFD_READER, false);
       case UffdWake x -> new Info(Actor.UFFD_READER, false);
       case SetBit x -> new Info(Actor.VMM, false);
-      case Invalidate x -> new Info(Actor.VMM, false);
+      case InvalidateBegin x -> new Info(Actor.VMM, false);
       case EnableUserfault x -> new Info(Actor.VMM, false);
       case DisableUserfault x -> new Info(Actor.VMM, false);
       case EnableDirtyLog x -> new Info(Actor.VMM, false);
@@ -110,6 +115,9 @@ public sealed interface Action {
       case FetchInstall x -> new Info(Actor.FETCH, false);
       case FetchClearBit x -> new Info(Actor.FETCH, false);
       case ReenterGuest x -> new Info(Actor.VCPU, true);
+      // the end of the same madvise call: no call of its own, a trace never names it
+      case InvalidateEnd x -> new Info(Actor.VMM, true);
+      case AccessWrite x -> new Info(Actor.VCPU, false);
     };
   }
 
@@ -118,7 +126,7 @@ public sealed interface Action {
     return info(this).actor();
   }
 
-  /** Kernel-internal: no API call performs it (CheckBitmap, Lookup, InstallSpte, ReenterGuest, CommitMemslot). */
+  /** Kernel-internal: no API call performs it (CheckBitmap, Lookup, InstallSpte, ReenterGuest, CommitMemslot, InvalidateEnd). */
   default boolean hidden() {
     return info(this).hidden();
   }
@@ -203,7 +211,7 @@ public sealed interface Action {
       case UFFD_INSTALL -> new UffdInstall(g);
       case UFFD_WAKE -> new UffdWake(g);
       case SET_BIT -> new SetBit(g);
-      case INVALIDATE -> new Invalidate(g);
+      case INVALIDATE_BEGIN -> new InvalidateBegin(g);
       case ENABLE_USERFAULT -> new EnableUserfault();
       case DISABLE_USERFAULT -> new DisableUserfault();
       case ENABLE_DIRTY_LOG -> new EnableDirtyLog();
@@ -213,6 +221,8 @@ public sealed interface Action {
       case FETCH_INSTALL -> new FetchInstall(g);
       case FETCH_CLEAR_BIT -> new FetchClearBit(g);
       case REENTER_GUEST -> new ReenterGuest(v);
+      case INVALIDATE_END -> new InvalidateEnd(g);
+      case ACCESS_WRITE -> new AccessWrite(v, g);
       default -> throw new IllegalArgumentException("no action with code " + code);
     };
   }
@@ -254,7 +264,7 @@ public sealed interface Action {
       case UffdInstall a -> code(UFFD_INSTALL, 0, a.gfn());
       case UffdWake a -> code(UFFD_WAKE, 0, a.gfn());
       case SetBit a -> code(SET_BIT, 0, a.gfn());
-      case Invalidate a -> code(INVALIDATE, 0, a.gfn());
+      case InvalidateBegin a -> code(INVALIDATE_BEGIN, 0, a.gfn());
       case EnableUserfault a -> code(ENABLE_USERFAULT, 0, 0);
       case DisableUserfault a -> code(DISABLE_USERFAULT, 0, 0);
       case EnableDirtyLog a -> code(ENABLE_DIRTY_LOG, 0, 0);
@@ -264,6 +274,8 @@ public sealed interface Action {
       case FetchInstall a -> code(FETCH_INSTALL, 0, a.gfn());
       case FetchClearBit a -> code(FETCH_CLEAR_BIT, 0, a.gfn());
       case ReenterGuest a -> code(REENTER_GUEST, a.vcpu(), 0);
+      case InvalidateEnd a -> code(INVALIDATE_END, 0, a.gfn());
+      case AccessWrite a -> code(ACCESS_WRITE, a.vcpu(), a.gfn());
     };
   }
 

@@ -35,7 +35,8 @@ public record Config(
     boolean symmetry,
     boolean checkDeadlock,
     SlotZap slotZap,
-    boolean backgroundFetch) {
+    boolean backgroundFetch,
+    boolean writes) {
 
   public enum SlotKind { ANON, SHMEM, GMEM }
   public enum Arch { X86, ARM64 }
@@ -50,7 +51,7 @@ public record Config(
       UserfaultUse userfaultUse, AsyncPf asyncPf, boolean dirtyLog, boolean kvmAccesses, int accesses,
       int maxInvalidate, Set<MutantId> mutants, List<Invariant> invariants, boolean symmetry, boolean checkDeadlock) {
     this(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog, kvmAccesses,
-        accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, SlotZap.MEMSLOT, false);
+        accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, SlotZap.MEMSLOT, false, false);
   }
 
   public Config {
@@ -73,7 +74,7 @@ public record Config(
 
   public Config withMutants(Set<MutantId> ids) {
     return new Config(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog,
-        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch);
+        kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch, writes);
   }
 
   /** A shipped config by name, or a user's own config by path (see {@link SpecBundle#config}). */
@@ -131,6 +132,7 @@ public record Config(
     int maxInvalidate = cfg.natural("MaxInvalidate");
     SlotZap slotZap = SlotZap.valueOf(cfg.oneOf("SlotZap", List.of("memslot", "all")).toUpperCase());
     boolean backgroundFetch = cfg.bool("BackgroundFetch");
+    boolean writes = cfg.bool("Writes");
     if (backgroundFetch && numGfns > StateBits.MAX_GFNS_WITH_FETCH) {
       throw cfg.error("NumGfns", "with BackgroundFetch the Java model holds at most " + StateBits.MAX_GFNS_WITH_FETCH + " gfns, not " + numGfns);
     }
@@ -150,12 +152,15 @@ public record Config(
     if (slotKind == SlotKind.GMEM && dirtyLog) {
       throw cfg.error("DirtyLog", "ASSUME: SlotKind = \"gmem\" needs DirtyLog = FALSE");
     }
+    if (writes && asyncPf != AsyncPf.OFF) {
+      throw cfg.error("Writes", "ASSUME: Writes = TRUE needs AsyncPf = \"off\" (writes are modelled without async page faults)");
+    }
     if (slotZap == SlotZap.ALL && arch != Arch.X86) {
       throw cfg.error("SlotZap", "ASSUME: SlotZap = \"all\" needs Arch = \"x86\" (KVM_X86_QUIRK_SLOT_ZAP_ALL)");
     }
     return new Config(cfg.name(), vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, use, asyncPf, dirtyLog,
         kvmAccesses, accesses, maxInvalidate, mutants, invariants, cfg.symmetry(), cfg.checkDeadlock(), slotZap,
-        backgroundFetch);
+        backgroundFetch, writes);
   }
 
   private static final Pattern QUOTED = Pattern.compile("^\"(.*)\"$");

@@ -14,5 +14,6 @@ public enum MutantId {
   WrongExitFlags,
   NoRetryOnObsoleteRoot,
   BackgroundClearBeforeInstall,
-  NoZapOnReenable
+  NoZapOnReenable,
+  FastPathSkipsDirty
 }

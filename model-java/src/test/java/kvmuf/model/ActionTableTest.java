@@ -26,10 +26,10 @@ class ActionTableTest {
   @Test
   void theHiddenStepsAreTheKernelInternalOnes() {
     assertThat(Action.kinds().stream().filter(Action::hidden).map(Action::name))
-        .containsExactly("CheckBitmap", "Lookup", "InstallSpte", "CommitMemslot", "ReenterGuest");
+        .containsExactly("CheckBitmap", "Lookup", "InstallSpte", "CommitMemslot", "ReenterGuest", "InvalidateEnd");
     assertThat(new Action.Finished().visible()).isFalse();
     assertThat(new Action.Finished().hidden()).isFalse();
-    assertThat(Action.kinds().stream().filter(Action::visible)).hasSize(16);
+    assertThat(Action.kinds().stream().filter(Action::visible)).hasSize(17);
   }
 
   @Test
@@ -41,7 +41,10 @@ class ActionTableTest {
     assertThat(new Action.ResumeVcpu(0).actingVcpu()).isZero();
     assertThat(new Action.UffdWake(1).actorName()).isEqualTo("uffd");
     assertThat(new Action.UffdWake(1).actingVcpu()).isEqualTo(-1);
-    assertThat(new Action.Invalidate(1).actorName()).isEqualTo("vmm");
+    assertThat(new Action.InvalidateBegin(1).actorName()).isEqualTo("vmm");
+    // the rest of the same madvise call: hidden, so a trace never names it
+    assertThatThrownBy(() -> new Action.InvalidateEnd(1).actorName()).hasMessageContaining("hidden action");
+    assertThat(new Action.AccessWrite(2, 1).actorName()).isEqualTo("vcpu2");
     assertThat(new Action.EnableDirtyLog().actorName()).isEqualTo("vmm");
     assertThat(new Action.FetchInstall(1).actor()).isEqualTo(Action.Actor.FETCH);
     assertThat(new Action.FetchClearBit(1).actorName()).isEqualTo("fetch");

@@ -77,6 +77,7 @@ public final class TraceHeaderCodec {
     m.put("KvmAccesses", c.kvmAccesses());
     m.put("Accesses", c.accesses());
     m.put("MaxInvalidate", c.maxInvalidate());
+    m.put("Writes", c.writes());
     m.put("SlotZap", c.slotZap().name().toLowerCase());
     m.put("BackgroundFetch", c.backgroundFetch());
     m.put("Mutants", c.mutants().stream().map(Enum::name).sorted().toList());
@@ -108,7 +109,7 @@ public final class TraceHeaderCodec {
   }
 
   /** Constants a header may leave out, with the value such a header means (what every config had before them). */
-  private static final Map<String, Object> LATER_DEFAULTS = Map.of("SlotZap", "memslot", "BackgroundFetch", false);
+  private static final Map<String, Object> LATER_DEFAULTS = Map.of("SlotZap", "memslot", "BackgroundFetch", false, "Writes", false);
 
   private static Config config(String file, int line, JsonNode n) {
     JsonFields f = new JsonFields(file, line, "config.", n);

@@ -142,7 +142,8 @@ public final class TraceWriter {
       case Action.UffdInstall x -> x.gfn();
       case Action.UffdWake x -> x.gfn();
       case Action.SetBit x -> x.gfn();
-      case Action.Invalidate x -> x.gfn();
+      case Action.InvalidateBegin x -> x.gfn();
+      case Action.AccessWrite x -> x.gfn();
       default -> -1;
     };
     b.append(gfn < 0 ? "{}" : "{\"gfn\":" + gfn + "}");
