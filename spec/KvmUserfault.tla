@@ -13,10 +13,11 @@
 (* re-enters KVM_RUN; its uffd reader resolves uffd events and issues      *)
 (* UFFDIO_WAKE when the copy fails with EEXIST.                            *)
 (*                                                                         *)
-(* Not modelled: page contents beyond a value class (fetched | zero |      *)
-(* stale), writes and permission faults (so arm64's bitmap check on        *)
-(* permission faults is absent), more than one memslot (one DELETE or    *)
-(* MOVE of it is modelled: SlotChanges),                                   *)
+(* Guest writes (the constant Writes): write protection under dirty       *)
+(* logging, x86's fast path and arm64's permission faults, the dirty       *)
+(* bitmap. Not modelled: page contents beyond a value class (fetched |     *)
+(* zero | stale), more than one memslot (one DELETE or MOVE of it is       *)
+(* modelled: SlotChanges),                                                 *)
 (* private/shared conversion, the memory ordering of the bitmap load (R6   *)
 (* is modelled by its effect, ClearBeforeInstall), THP collapse (a frame   *)
 (* may be mapped huge once all of its gfns are present).                   *)
@@ -39,6 +40,7 @@ CONSTANTS
     KvmAccesses,    \* BOOLEAN: vCPUs may make KVM's own accesses (emulation, PV clock)
     Accesses,       \* completed accesses per vCPU (bounds the run)
     MaxInvalidate,  \* MADV_DONTNEED / punch-hole events (bounds mmu_invalidate_seq)
+    Writes,         \* BOOLEAN: the guest also writes (AccessWrite): write protection, the dirty bitmap
     SlotZap,        \* "memslot" | "all": what the zap on enable does to a fault in flight (see CommitMemslot)
     BackgroundFetch, \* BOOLEAN: the VMM's migration stream installs marked pages and clears their bits
     SlotChanges,    \* "none" | "delete" | "move": the VMM deletes or moves the memslot once during the run
@@ -60,6 +62,8 @@ ASSUME /\ NumGfns \in Nat \ {0}
        /\ KvmAccesses \in BOOLEAN
        /\ Accesses \in Nat
        /\ MaxInvalidate \in Nat
+       /\ Writes \in BOOLEAN
+       /\ (Writes => AsyncPf = "off")
        /\ SlotZap \in {"memslot", "all"}
        /\ (SlotZap = "all" => Arch = "x86")
        /\ BackgroundFetch \in BOOLEAN
@@ -73,7 +77,7 @@ MutantIds == {"HugeWhileUserfault", "NoZapOnEnable", "ClearBeforeInstall",
               "NoWakeOnEexist", "RecoverWithDirtyLog", "NoUffdForKvmAccess",
               "ZapBeforeSrcuWait", "NoSeqRetry", "AsyncPfBypassesBitmap",
               "WrongExitFlags", "NoRetryOnObsoleteRoot", "BackgroundClearBeforeInstall",
-              "NoZapOnReenable", "DeleteBeforeSrcuWait"}
+              "NoZapOnReenable", "DeleteBeforeSrcuWait", "FastPathSkipsDirty"}
 ASSUME Mutants \subseteq MutantIds
 
 Mutant(id) == id \in Mutants
@@ -161,7 +165,22 @@ remoteVars == <<remotePc, remoteGfn, lastRemoteRead>>
 VARIABLE slotChanged    \* the VMM has issued its one DELETE or MOVE (SlotChanges)
 slotVars == <<slotChanged>>
 
-vars == <<memslotVars, memVars, vcpuVars, uffdVars, historyVars, fetchVars, apfVars, remoteVars, slotVars>>
+\* The invalidation window (InvalidateBegin .. InvalidateEnd) and the page a fault's lookup returned.
+VARIABLE mmuInProgress  \* an invalidation has begun and not ended (mmu_invalidate_in_progress > 0)
+VARIABLE mmuRangeGfn    \* the gfn of the invalidation in progress (mmu_invalidate_range_start; 0 while none)
+VARIABLE vfreed         \* vfreed[v]: the page v's lookup returned was freed by an invalidation since
+VARIABLE staleSpte      \* staleSpte[g]: g's mapping points at a page that was freed (a fault that skipped the retry)
+invalVars == <<mmuInProgress, mmuRangeGfn, vfreed, staleSpte>>
+
+\* Writes (the constant Writes): the mode of a fault, write protection, the dirty bitmap. Without
+\* Writes the guest only reads, every fault is a read and nothing is write-protected.
+VARIABLE vwrite         \* vwrite[v]: v's access in flight is a write
+VARIABLE spteWp         \* spteWp[g]: g's mapping is write-protected (dirty logging), so a write faults
+VARIABLE dirtyBitmap    \* dirtyBitmap[g]: g is set in the memslot's dirty bitmap (KVM_GET_DIRTY_LOG's view)
+writeVars == <<vwrite, spteWp, dirtyBitmap>>
+
+vars == <<memslotVars, memVars, vcpuVars, uffdVars, historyVars, fetchVars, apfVars, remoteVars, slotVars,
+         invalVars, writeVars>>
 
 -----------------------------------------------------------------------------
 (* Helpers *)
@@ -238,6 +257,21 @@ MapFault(v, g) ==
     THEN [h \in Gfns |-> IF h \in Frame(g) THEN "huge" ELSE spte[h]]
     ELSE [spte EXCEPT ![g] = "small"]
 
+\* x86 fast_page_fault() on a write to a write-protected SPTE: the SPTE becomes writable and g is
+\* marked in the dirty bitmap while dirty logging is on (FastPathSkipsDirty: not marked).
+FastFix(g) ==
+    /\ spteWp' = [spteWp EXCEPT ![g] = FALSE]
+    /\ dirtyBitmap' = [dirtyBitmap EXCEPT ![g] =
+                          @ \/ ("DIRTY_LOG" \in flags /\ ~Mutant("FastPathSkipsDirty"))]
+
+\* The write protection after v's fault maps g: a huge mapping is never write-protected (dirty
+\* logging forces 4K); a 4K one is when a read fault maps it in a dirty-logged slot (x86 may
+\* also map a read writable and mark g at once; the model defers the mark to the first write).
+WpAfterMap(v, g) ==
+    IF HugeOk(v, g)
+    THEN [h \in Gfns |-> IF h \in Frame(g) THEN FALSE ELSE spteWp[h]]
+    ELSE [spteWp EXCEPT ![g] = Writes /\ ~vwrite[v] /\ "DIRTY_LOG" \in SnapFlags(v)]
+
 \* v goes back to running guest code; per-access fields return to defaults so that
 \* equal situations are equal states.
 ResetVcpu(v) ==
@@ -295,9 +329,18 @@ InitModelBVars ==
     /\ remoteGfn = 0
     /\ lastRemoteRead = "none"
     /\ slotChanged = FALSE
+InitInvalVars ==
+    /\ mmuInProgress = FALSE
+    /\ mmuRangeGfn = 0
+    /\ vfreed = [v \in Vcpus |-> FALSE]
+    /\ staleSpte = [g \in Gfns |-> FALSE]
 
+InitWriteVars ==
+    /\ vwrite = [v \in Vcpus |-> FALSE]
+    /\ spteWp = [g \in Gfns |-> FALSE]
+    /\ dirtyBitmap = [g \in Gfns |-> FALSE]
 Init == InitMemslotVars /\ InitMemVars /\ InitVcpuVars /\ InitUffdVars /\ InitHistoryVars
-        /\ InitFetchVars /\ InitModelBVars
+        /\ InitFetchVars /\ InitModelBVars /\ InitInvalVars /\ InitWriteVars
 
 -----------------------------------------------------------------------------
 (* vCPU actions *)
@@ -324,6 +367,8 @@ Access(v, g) ==
     /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* KVM itself reads gfn g for v (emulation, PV clock, steal time): through the HVA, with
 \* no bitmap check (PUCK 2024-08-07: left to userfaultfd).
@@ -339,6 +384,8 @@ KvmAccess(v, g) ==
     /\ UNCHANGED <<memslotVars, memVars, vseq, budget, exitFlags, vstale, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* kvm_do_userfault(): a set bit in a USERFAULT slot ends KVM_RUN with -EFAULT and a
 \* KVM_EXIT_MEMORY_FAULT (gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE, flags = USERFAULT).
@@ -363,6 +410,8 @@ CheckBitmap(v) ==
     /\ UNCHANGED <<memslotVars, memVars, vgfn, vkind, vseq, vgen, budget, uffdHandling, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* GUP through the HVA, or the guest_memfd lookup. A missing page: guest_memfd and plain
 \* memory allocate a zero page; a userfaultfd-registered range queues a fault message and
@@ -394,23 +443,35 @@ Lookup(v) ==
                    dirtyDone, armed, lastRead>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* The guest re-executes the access of v that a retried fault returned to (RET_PF_RETRY): KVM
 \* re-enters the guest inside the same KVM_RUN and the guest faults again, so nothing returns to
 \* userspace and the guest cannot do anything else first. Mapped by now: the read completes;
 \* else the fault starts again on gfn g with fresh snapshots of mmu_invalidate_seq and the slot
 \* (its root is new, so not obsolete). The same as Access(v, g) from pc idle.
+\* A write meets a write-protected mapping: on x86 fast_page_fault() makes it writable (it only
+\* fixes present SPTEs, no bitmap check) and marks g dirty; on arm64 it faults again
+\* (a permission fault through user_mem_abort(), which checks the bitmap).
 Refault(v, g) ==
-    IF spte[g] # "none"
+    IF spte[g] # "none" /\ (~vwrite[v] \/ ~spteWp[g] \/ Arch = "x86")
     THEN /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
          /\ budget' = [budget EXCEPT ![v] = @ - 1]
          /\ pc' = [pc EXCEPT ![v] = "idle"]
          /\ ResetVcpu(v)
+         /\ vwrite' = [vwrite EXCEPT ![v] = FALSE]
+         /\ IF vwrite[v] /\ spteWp[g] THEN FastFix(g) ELSE UNCHANGED <<spteWp, dirtyBitmap>>
     ELSE /\ pc' = [pc EXCEPT ![v] = "faulted"]
          /\ vseq' = [vseq EXCEPT ![v] = mmuSeq]
          /\ vgen' = [vgen EXCEPT ![v] = slotGen]
          /\ vstale' = [vstale EXCEPT ![v] = FALSE]
          /\ UNCHANGED <<vgfn, vkind, budget, lastRead>>
+         /\ UNCHANGED writeVars
+
+\* mmu_invalidate_retry_gfn(): an invalidation ended since the fault's snapshot of
+\* mmu_invalidate_seq, or one is in progress on the fault's gfn (its seq bump is still to come).
+InvalidateRetry(v, g) == vseq[v] # mmuSeq \/ (mmuInProgress /\ mmuRangeGfn = g)
 
 \* Under mmu_lock, is_page_fault_stale() (x86; arm64's mmu_invalidate_retry() in
 \* user_mem_abort() alike): retry if an invalidation ran since the snapshot or the root is
@@ -422,11 +483,17 @@ Refault(v, g) ==
 InstallSpte(v) ==
     LET g == vgfn[v] IN
     /\ pc[v] = "pfn_ready"
-    /\ IF \/ vseq[v] # mmuSeq /\ ~Mutant("NoSeqRetry")
+    /\ IF \/ InvalidateRetry(v, g) /\ ~Mutant("NoSeqRetry")
           \/ vstale[v] /\ ~Mutant("NoRetryOnObsoleteRoot")
        THEN /\ Refault(v, g)
-            /\ UNCHANGED spte
+            /\ UNCHANGED <<spte, staleSpte>>
        ELSE /\ spte' = MapFault(v, g)
+            \* the mapping points at the page the lookup returned: freed since, it is stale
+            /\ staleSpte' = [staleSpte EXCEPT ![g] = vfreed[v]]
+            /\ spteWp' = WpAfterMap(v, g)
+            \* make_spte(): a writable SPTE in a dirty-logged slot marks g (mark_page_dirty_in_slot())
+            /\ dirtyBitmap' = [dirtyBitmap EXCEPT ![g] = @ \/ (vwrite[v] /\ "DIRTY_LOG" \in SnapFlags(v))]
+            /\ vwrite' = IF memslotOp = "enable" THEN vwrite ELSE [vwrite EXCEPT ![v] = FALSE]
             /\ IF memslotOp = "enable"
                THEN /\ pc' = [pc EXCEPT ![v] = "spte_installed"]
                     /\ vseq' = [vseq EXCEPT ![v] = 0]
@@ -441,6 +508,8 @@ InstallSpte(v) ==
                    dirtyDone, armed, lastKvmRead>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ vfreed' = [vfreed EXCEPT ![v] = FALSE]
+    /\ UNCHANGED <<mmuInProgress, mmuRangeGfn>>
 
 \* VM-entry after a fault installed its SPTE: the guest re-executes the access. Still mapped:
 \* the read completes; zapped meanwhile (the enable's commit, kvm_arch_flush_shadow_memslot()):
@@ -450,6 +519,34 @@ ReenterGuest(v) ==
     /\ Refault(v, vgfn[v])
     /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
     /\ UNCHANGED fetchVars
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+
+\* vCPU v's guest writes gfn g (Writes). A writable mapping: the write completes. A
+\* write-protected one (dirty logging): x86's fast_page_fault() fixes it, marks g dirty and the
+\* write completes; arm64 takes a permission fault through user_mem_abort(), which checks the
+\* bitmap like any fault. Unmapped: a write fault starts. lastRead records the page the write
+\* lands on (a write to a page that has not been fetched is lost as much as a read is wrong).
+AccessWrite(v, g) ==
+    /\ Writes
+    /\ pc[v] = "idle"
+    /\ budget[v] > 0
+    /\ ~SlotGone                       \* no memslot: MmioAccess (a read or a write alike)
+    /\ memslotOp \notin SlotChangeOps  \* as Access: takes effect after a DELETE or MOVE
+    /\ IF spte[g] # "none" /\ (~spteWp[g] \/ Arch = "x86")
+       THEN /\ lastRead' = [lastRead EXCEPT ![v] = ValueOf(g, present, fetched)]
+            /\ budget' = [budget EXCEPT ![v] = @ - 1]
+            /\ IF spteWp[g] THEN FastFix(g) ELSE UNCHANGED <<spteWp, dirtyBitmap>>
+            /\ UNCHANGED <<pc, vgfn, vkind, vseq, vgen, vstale, vwrite>>
+       ELSE /\ pc' = [pc EXCEPT ![v] = "faulted"]
+            /\ vgfn' = [vgfn EXCEPT ![v] = g]
+            /\ vkind' = [vkind EXCEPT ![v] = "vcpu"]
+            /\ vseq' = [vseq EXCEPT ![v] = mmuSeq]
+            /\ vgen' = [vgen EXCEPT ![v] = slotGen]
+            /\ vwrite' = [vwrite EXCEPT ![v] = TRUE]
+            /\ UNCHANGED <<budget, lastRead, vstale, spteWp, dirtyBitmap>>
+    /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead>>
+    /\ UNCHANGED <<fetchVars, invalVars>>
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 -----------------------------------------------------------------------------
@@ -468,6 +565,8 @@ Install(v) ==
                    exitFlags, vstale, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* Clear the bit with a store-release (after the install, unless ClearBeforeInstall).
 ClearBit(v) ==
@@ -482,6 +581,8 @@ ClearBit(v) ==
                    budget, exitFlags, vstale, uffdVars, dirtyDone, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* Re-enter KVM_RUN; the guest retries the access.
 ResumeVcpu(v) ==
@@ -492,6 +593,9 @@ ResumeVcpu(v) ==
     /\ UNCHANGED <<memslotVars, memVars, budget, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ vwrite' = [vwrite EXCEPT ![v] = FALSE]
+    /\ UNCHANGED <<spteWp, dirtyBitmap>>
 
 -----------------------------------------------------------------------------
 (* The VMM's userfaultfd reader *)
@@ -505,6 +609,8 @@ UffdRead(g) ==
     /\ UNCHANGED <<memslotVars, memVars, vcpuVars, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* UFFDIO_COPY / UFFDIO_CONTINUE with wake. It fails with EEXIST when the page is already
 \* there (the exit handler won the race, R2); then the reader must issue UFFDIO_WAKE.
@@ -522,6 +628,8 @@ UffdInstall(g) ==
                    vstale, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteGfn, lastRemoteRead, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* UFFDIO_WAKE after EEXIST.
 UffdWake(g) ==
@@ -533,6 +641,8 @@ UffdWake(g) ==
                    budget, exitFlags, vstale, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteGfn, lastRemoteRead, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 -----------------------------------------------------------------------------
 (* The VMM's other requests *)
@@ -548,6 +658,8 @@ SetBit(g) ==
                    dirtyDone, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* KVM_SET_USER_MEMORY_REGION2, flags-only, USERFAULT 0 -> 1: the new slot is swapped in.
 \* The zap waits for SRCU readers of the old slot (CommitMemslot); ZapBeforeSrcuWait zaps now.
@@ -564,6 +676,9 @@ EnableUserfault ==
     /\ UNCHANGED <<rearm, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ spteWp' = [h \in Gfns |-> spteWp[h] /\ spte'[h] # "none"]
+    /\ UNCHANGED <<vwrite, dirtyBitmap>>
 
 \* USERFAULT 1 -> 0: post-copy is over (nothing marked), or aborted with bits still set (the
 \* kernel has no rule against it: marked gfns are simply no longer trapped). Marks set on mapped
@@ -582,6 +697,8 @@ DisableUserfault ==
     /\ UNCHANGED <<memVars, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* KVM_MEM_LOG_DIRTY_PAGES 0 -> 1.
 EnableDirtyLog ==
@@ -596,6 +713,8 @@ EnableDirtyLog ==
     /\ UNCHANGED <<rearm, memVars, vcpuVars, uffdVars, historyVars>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* KVM_MEM_LOG_DIRTY_PAGES 1 -> 0.
 DisableDirtyLog ==
@@ -608,6 +727,8 @@ DisableDirtyLog ==
     /\ UNCHANGED <<rearm, memVars, vcpuVars, uffdVars, armed, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 \* After synchronize_srcu() (no in-flight access uses the old slot) the arch commit runs:
 \* enable (the first or a re-arm): kvm_arch_userfault_enabled() drops every mapping of the slot
@@ -643,26 +764,54 @@ CommitMemslot ==
                    budget, exitFlags, uffdVars, dirtyDone, lastRead, lastKvmRead>>
     /\ UNCHANGED fetchVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    \* dirty logging on write-protects every mapping (kvm_mmu_slot_apply_flags()); a zap or a
+    \* recovered huge mapping is not write-protected
+    /\ spteWp' = [h \in Gfns |-> /\ Writes /\ spte'[h] # "none"
+                                  /\ \/ memslotOp = "dirtyOn"
+                                     \/ spteWp[h] /\ spte'[h] # "huge"]
+    /\ UNCHANGED <<vwrite, dirtyBitmap>>
 
-\* MADV_DONTNEED (anon, shmem) or a guest_memfd punch hole on g: the mmu notifier bumps
-\* mmu_invalidate_seq and zaps the SPTE covering g. anon and guest_memfd lose the content;
-\* shmem keeps it in the page cache. Without userfaultfd nothing else catches the next
-\* access, so the VMM discards only a gfn that is marked and that its exit handler is not
-\* resolving at the same time.
-Invalidate(g) ==
+\* The invalidation window. MADV_DONTNEED (anon, shmem) or a guest_memfd punch hole on g runs
+\* the mmu notifier's invalidate_range_start(): kvm_mmu_invalidate_begin() raises
+\* mmu_invalidate_in_progress over g's range and the SPTE covering g is zapped; then the page
+\* is freed (anon and guest_memfd lose the content; shmem keeps it in the page cache) and a
+\* fault that already holds it (pfn_ready) holds a freed page (vfreed). invalidate_range_end():
+\* kvm_mmu_invalidate_end() bumps mmu_invalidate_seq and drops in_progress. A fault's lookup
+\* may repopulate g inside the window; its install retries (InvalidateRetry). Without
+\* userfaultfd nothing else catches the next access, so the VMM discards only a gfn that is
+\* marked and that its exit handler is not resolving at the same time. One madvise call is
+\* InvalidateBegin; InvalidateEnd is the rest of the same call (hidden in traces).
+InvalidateBegin(g) ==
+    /\ ~mmuInProgress
     /\ mmuSeq < MaxInvalidate
     /\ \/ UffdMode # "none"
        \/ /\ bitmap[g] /\ ~\E v \in Vcpus : pc[v] \in ExitStages /\ vgfn[v] = g
           /\ ~(bgStage # "idle" /\ bgGfn = g)
     /\ present[g]
-    /\ mmuSeq' = mmuSeq + 1
+    /\ mmuInProgress' = TRUE
+    /\ mmuRangeGfn' = g
     /\ spte' = IF spte[g] = "huge"
                THEN [h \in Gfns |-> IF h \in Frame(g) THEN "none" ELSE spte[h]]
                ELSE [spte EXCEPT ![g] = "none"]
+    /\ staleSpte' = [h \in Gfns |-> staleSpte[h] /\ spte'[h] # "none"]
     /\ present' = [present EXCEPT ![g] = FALSE]
     /\ fetched' = [fetched EXCEPT ![g] = IF SlotKind = "shmem" THEN @ ELSE FALSE]
-    /\ UNCHANGED <<memslotVars, bitmap, vcpuVars, uffdVars, historyVars>>
-    /\ UNCHANGED fetchVars
+    /\ vfreed' = [v \in Vcpus |-> vfreed[v] \/ (pc[v] = "pfn_ready" /\ vgfn[v] = g)]
+    /\ spteWp' = [h \in Gfns |-> spteWp[h] /\ spte'[h] # "none"]
+    /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED <<fetchVars, vwrite, dirtyBitmap>>
+    /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+
+InvalidateEnd(g) ==
+    /\ mmuInProgress
+    /\ mmuRangeGfn = g
+    /\ mmuSeq' = mmuSeq + 1
+    /\ mmuInProgress' = FALSE
+    /\ mmuRangeGfn' = 0
+    /\ UNCHANGED <<memslotVars, bitmap, fetched, present, spte, vcpuVars, uffdVars, historyVars>>
+    /\ UNCHANGED <<fetchVars, vfreed, staleSpte>>
+    /\ UNCHANGED writeVars
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
 
 \* The VMM's migration stream (background fetch, BackgroundFetch): it installs the content of a
@@ -687,6 +836,8 @@ FetchInstall(g) ==
     /\ UNCHANGED <<memslotVars, bitmap, mmuSeq, vgfn, vkind, vseq, vgen, budget, exitFlags,
                    vstale, uffdHandling, historyVars>>
     /\ UNCHANGED <<apfVars, remoteGfn, lastRemoteRead, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 FetchClearBit(g) ==
     /\ BackgroundFetch
@@ -702,6 +853,8 @@ FetchClearBit(g) ==
     /\ UNCHANGED <<memslotVars, fetched, present, spte, mmuSeq, vcpuVars, uffdVars,
                    dirtyDone, lastRead, lastKvmRead>>
     /\ UNCHANGED <<apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED invalVars
+    /\ UNCHANGED writeVars
 
 -----------------------------------------------------------------------------
 (* Async page faults: the guest runs other work *)
@@ -714,6 +867,7 @@ GuestWork(v) ==
     /\ ~apfWork[v]
     /\ apfWork' = [apfWork EXCEPT ![v] = TRUE]
     /\ UNCHANGED <<memslotVars, memVars, vcpuVars, uffdVars, historyVars, fetchVars, remoteVars, slotVars>>
+    /\ UNCHANGED <<invalVars, writeVars>>
 
 -----------------------------------------------------------------------------
 (* The remote accessor: another process reads guest memory *)
@@ -740,6 +894,7 @@ RemoteAccess(g) ==
             /\ UNCHANGED uffdQueue
     /\ UNCHANGED <<memslotVars, memVars, vcpuVars, uffdHandling, historyVars, fetchVars, apfVars,
                    slotVars>>
+    /\ UNCHANGED <<invalVars, writeVars>>
 
 -----------------------------------------------------------------------------
 (* Memslot DELETE and MOVE (SlotChanges) *)
@@ -759,6 +914,10 @@ DeleteSlot ==
     /\ spte' = IF Mutant("DeleteBeforeSrcuWait") THEN NoSpte ELSE spte
     /\ UNCHANGED <<flags, rearm, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, historyVars,
                    fetchVars, apfVars, remoteVars>>
+    \* a zapped mapping is neither stale nor write-protected any more (as InvalidateBegin's zap)
+    /\ staleSpte' = [h \in Gfns |-> staleSpte[h] /\ spte'[h] # "none"]
+    /\ spteWp' = [h \in Gfns |-> spteWp[h] /\ spte'[h] # "none"]
+    /\ UNCHANGED <<mmuInProgress, mmuRangeGfn, vfreed, vwrite, dirtyBitmap>>
 
 \* MOVE keeps the slot's contents, bitmap and flags (gfns here are relative to the slot, so the
 \* moved slot has the same gfns); its old translations are zapped. guest_memfd cannot MOVE (R15).
@@ -771,6 +930,7 @@ MoveSlot ==
     /\ slotChanged' = TRUE
     /\ UNCHANGED <<flags, rearm, memVars, vcpuVars, uffdVars, historyVars, fetchVars, apfVars,
                    remoteVars>>
+    /\ UNCHANGED <<invalVars, writeVars>>
 
 \* After synchronize_srcu(): kvm_arch_flush_shadow_memslot() drops every mapping of the old slot,
 \* then the final swap removes it (DELETE) or activates it at its new address (MOVE). No fault
@@ -785,6 +945,11 @@ CommitSlotChange ==
     /\ armed' = IF memslotOp = "move" THEN bitmap ELSE armed
     /\ UNCHANGED <<slotGen, rearm, bitmap, fetched, present, mmuSeq, vcpuVars, uffdVars, dirtyDone,
                    lastRead, lastKvmRead, fetchVars, apfVars, remoteVars, slotVars>>
+    \* the flush drops the stale and the write-protected mappings with the rest; the dirty bitmap
+    \* is not looked at again after a DELETE (no DIRTY_LOG flag) and a MOVE keeps it
+    /\ staleSpte' = [h \in Gfns |-> staleSpte[h] /\ spte'[h] # "none"]
+    /\ spteWp' = [h \in Gfns |-> spteWp[h] /\ spte'[h] # "none"]
+    /\ UNCHANGED <<mmuInProgress, mmuRangeGfn, vfreed, vwrite, dirtyBitmap>>
 
 \* A guest access to a gfn whose memslot is gone: no slot, so kvm_handle_noslot_fault() emulates
 \* it as MMIO and KVM_RUN returns KVM_EXIT_MMIO (x86; arm64 io_mem_abort()). The VMM's MMIO
@@ -796,6 +961,7 @@ MmioAccess(v, g) ==
     /\ budget' = [budget EXCEPT ![v] = @ - 1]
     /\ UNCHANGED <<memslotVars, memVars, pc, vgfn, vkind, vseq, vgen, exitFlags, vstale, uffdVars,
                    historyVars, fetchVars, apfVars, remoteVars, slotVars>>
+    /\ UNCHANGED <<invalVars, writeVars>>
 
 \* A fault that KVM retried while the DELETE ran re-runs once it is done: no slot, the same
 \* KVM_EXIT_MMIO.
@@ -807,6 +973,9 @@ MmioExit(v) ==
     /\ ResetVcpu(v)
     /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, historyVars, fetchVars, apfVars,
                    remoteVars, slotVars>>
+    \* a retried write fault ends here too: v's next access starts as a read unless it writes
+    /\ vwrite' = [vwrite EXCEPT ![v] = FALSE]
+    /\ UNCHANGED <<invalVars, spteWp, dirtyBitmap>>
 
 \* Every vCPU has completed its accesses: the run is over (not a deadlock).
 Finished ==
@@ -822,7 +991,7 @@ Next ==
     \/ \E v \in Vcpus : CheckBitmap(v) \/ Lookup(v) \/ InstallSpte(v) \/ ReenterGuest(v)
     \/ \E v \in Vcpus : Install(v) \/ ClearBit(v) \/ ResumeVcpu(v)
     \/ \E g \in Gfns : UffdRead(g) \/ UffdInstall(g) \/ UffdWake(g)
-    \/ \E g \in Gfns : SetBit(g) \/ Invalidate(g)
+    \/ \E g \in Gfns : SetBit(g)
     \/ \E g \in Gfns : FetchInstall(g) \/ FetchClearBit(g)
     \/ EnableUserfault \/ DisableUserfault \/ EnableDirtyLog \/ DisableDirtyLog
     \/ CommitMemslot
@@ -832,6 +1001,8 @@ Next ==
     \/ DeleteSlot \/ MoveSlot \/ CommitSlotChange
     \/ \E v \in Vcpus, g \in Gfns : MmioAccess(v, g)
     \/ \E v \in Vcpus : MmioExit(v)
+    \/ \E g \in Gfns : InvalidateBegin(g) \/ InvalidateEnd(g)
+    \/ \E v \in Vcpus, g \in Gfns : AccessWrite(v, g)
 
 Spec == Init /\ [][Next]_vars
 
@@ -869,14 +1040,29 @@ TypeOK ==
     /\ remoteGfn \in Gfns
     /\ lastRemoteRead \in Values
     /\ slotChanged \in BOOLEAN
+    /\ mmuInProgress \in BOOLEAN
+    /\ mmuRangeGfn \in Gfns
+    /\ vfreed \in [Vcpus -> BOOLEAN]
+    /\ staleSpte \in [Gfns -> BOOLEAN]
+    /\ vwrite \in [Vcpus -> BOOLEAN]
+    /\ spteWp \in [Gfns -> BOOLEAN]
+    /\ dirtyBitmap \in [Gfns -> BOOLEAN]
+
+\* Dirty logging sees every write: once a dirty-logging update has committed, a gfn the guest
+\* can write without a fault (mapped, not write-protected) is in the dirty bitmap.
+DirtyLogComplete ==
+    (memslotOp = "idle" /\ "DIRTY_LOG" \in flags) =>
+        \A g \in Gfns : (Writes /\ spte[g] # "none" /\ ~spteWp[g]) => dirtyBitmap[g]
 
 \* A USERFAULT exit carries exactly the USERFAULT flag (no private memory modelled).
 ExitWellFormed ==
     \A v \in Vcpus : pc[v] \in ExitStages => exitFlags[v] = {"USERFAULT"}
 
-\* A stage-2 mapping implies a backing page that still exists.
+\* A stage-2 mapping implies a backing page that still exists, and it is the page the mapping
+\* points at: not one freed by an invalidation after the fault's lookup (staleSpte), even when
+\* g was repopulated since.
 NoStaleMapping ==
-    \A g \in Gfns : spte[g] # "none" => present[g]
+    \A g \in Gfns : spte[g] # "none" => present[g] /\ ~staleSpte[g]
 
 \* Once a USERFAULT update has committed, every mapping is PAGE_SIZE.
 SmallOnlyWhileUserfault ==

@@ -15,12 +15,14 @@ import java.util.Optional;
 public sealed interface Action {
   int ACCESS = 0, KVM_ACCESS = 1, CHECK_BITMAP = 2, LOOKUP = 3, INSTALL_SPTE = 4, INSTALL = 5,
       CLEAR_BIT = 6, RESUME_VCPU = 7, UFFD_READ = 8, UFFD_INSTALL = 9, UFFD_WAKE = 10, SET_BIT = 11,
-      INVALIDATE = 12, ENABLE_USERFAULT = 13, DISABLE_USERFAULT = 14, ENABLE_DIRTY_LOG = 15,
+      INVALIDATE_BEGIN = 12, ENABLE_USERFAULT = 13, DISABLE_USERFAULT = 14, ENABLE_DIRTY_LOG = 15,
       DISABLE_DIRTY_LOG = 16, COMMIT_MEMSLOT = 17, FINISHED = 18, FETCH_INSTALL = 19, FETCH_CLEAR_BIT = 20,
       REENTER_GUEST = 21,
       // model-b: async PF guest work, the remote accessor, memslot DELETE / MOVE
       GUEST_WORK = 22, REMOTE_ACCESS = 23, DELETE_SLOT = 24, MOVE_SLOT = 25, COMMIT_SLOT_CHANGE = 26,
-      MMIO_ACCESS = 27, MMIO_EXIT = 28;
+      MMIO_ACCESS = 27, MMIO_EXIT = 28,
+      // model-a: the end of the invalidation window, guest writes
+      INVALIDATE_END = 29, ACCESS_WRITE = 30;
 
   /** vCPU v's guest touches gfn g. */
   record Access(int vcpu, int gfn) implements Action {}
@@ -42,7 +44,8 @@ public sealed interface Action {
   record UffdInstall(int gfn) implements Action {}
   record UffdWake(int gfn) implements Action {}
   record SetBit(int gfn) implements Action {}
-  record Invalidate(int gfn) implements Action {}
+  /** MADV_DONTNEED / punch hole on g: kvm_mmu_invalidate_begin(), the zap, the page freed. */
+  record InvalidateBegin(int gfn) implements Action {}
   record EnableUserfault() implements Action {}
   record DisableUserfault() implements Action {}
   record EnableDirtyLog() implements Action {}
@@ -69,6 +72,10 @@ public sealed interface Action {
   record MmioAccess(int vcpu, int gfn) implements Action {}
   /** v's fault, retried while a DELETE ran, re-runs on no slot: KVM_EXIT_MMIO. */
   record MmioExit(int vcpu) implements Action {}
+  /** The rest of the madvise / punch-hole call on g: kvm_mmu_invalidate_end() (seq up, in_progress down). */
+  record InvalidateEnd(int gfn) implements Action {}
+  /** vCPU v's guest writes gfn g. */
+  record AccessWrite(int vcpu, int gfn) implements Action {}
 
   /**
    * Who performs an action. A vCPU thread runs the guest's access and KVM's fault path, and also its
@@ -119,7 +126,7 @@ public sealed interface Action {
       case UffdInstall x -> new Info(Actor.UFFD_READER, false);
       case UffdWake x -> new Info(Actor.UFFD_READER, false);
       case SetBit x -> new Info(Actor.VMM, false);
-      case Invalidate x -> new Info(Actor.VMM, false);
+      case InvalidateBegin x -> new Info(Actor.VMM, false);
       case EnableUserfault x -> new Info(Actor.VMM, false);
       case DisableUserfault x -> new Info(Actor.VMM, false);
       case EnableDirtyLog x -> new Info(Actor.VMM, false);
@@ -136,6 +143,9 @@ public sealed interface Action {
       case CommitSlotChange x -> new Info(Actor.KERNEL, true);
       case MmioAccess x -> new Info(Actor.VCPU, false);
       case MmioExit x -> new Info(Actor.VCPU, true);
+      // the end of the same madvise call: no call of its own, a trace never names it
+      case InvalidateEnd x -> new Info(Actor.VMM, true);
+      case AccessWrite x -> new Info(Actor.VCPU, false);
     };
   }
 
@@ -144,7 +154,7 @@ public sealed interface Action {
     return info(this).actor();
   }
 
-  /** Kernel-internal: no API call performs it (CheckBitmap, Lookup, InstallSpte, ReenterGuest, CommitMemslot). */
+  /** Kernel-internal: no API call performs it (CheckBitmap, Lookup, InstallSpte, ReenterGuest, CommitMemslot, CommitSlotChange, MmioExit, InvalidateEnd). */
   default boolean hidden() {
     return info(this).hidden();
   }
@@ -164,6 +174,9 @@ public sealed interface Action {
    * Throws for hidden actions and Finished, which no thread of the VMM issues.
    */
   default String actorName() {
+    if (hidden()) {
+      return noActor(this); // InvalidateEnd: the VMM's thread, but inside another call (no step of its own)
+    }
     return switch (actor()) {
       case VCPU, EXIT_HANDLER -> hidden() ? noActor(this) : Tables.vcpuActor(actingVcpu());
       case UFFD_READER -> "uffd";
@@ -230,7 +243,7 @@ public sealed interface Action {
       case UFFD_INSTALL -> new UffdInstall(g);
       case UFFD_WAKE -> new UffdWake(g);
       case SET_BIT -> new SetBit(g);
-      case INVALIDATE -> new Invalidate(g);
+      case INVALIDATE_BEGIN -> new InvalidateBegin(g);
       case ENABLE_USERFAULT -> new EnableUserfault();
       case DISABLE_USERFAULT -> new DisableUserfault();
       case ENABLE_DIRTY_LOG -> new EnableDirtyLog();
@@ -247,6 +260,8 @@ public sealed interface Action {
       case COMMIT_SLOT_CHANGE -> new CommitSlotChange();
       case MMIO_ACCESS -> new MmioAccess(v, g);
       case MMIO_EXIT -> new MmioExit(v);
+      case INVALIDATE_END -> new InvalidateEnd(g);
+      case ACCESS_WRITE -> new AccessWrite(v, g);
       default -> throw new IllegalArgumentException("no action with code " + code);
     };
   }
@@ -288,7 +303,7 @@ public sealed interface Action {
       case UffdInstall a -> code(UFFD_INSTALL, 0, a.gfn());
       case UffdWake a -> code(UFFD_WAKE, 0, a.gfn());
       case SetBit a -> code(SET_BIT, 0, a.gfn());
-      case Invalidate a -> code(INVALIDATE, 0, a.gfn());
+      case InvalidateBegin a -> code(INVALIDATE_BEGIN, 0, a.gfn());
       case EnableUserfault a -> code(ENABLE_USERFAULT, 0, 0);
       case DisableUserfault a -> code(DISABLE_USERFAULT, 0, 0);
       case EnableDirtyLog a -> code(ENABLE_DIRTY_LOG, 0, 0);
@@ -305,6 +320,8 @@ public sealed interface Action {
       case CommitSlotChange a -> code(COMMIT_SLOT_CHANGE, 0, 0);
       case MmioAccess a -> code(MMIO_ACCESS, a.vcpu(), a.gfn());
       case MmioExit a -> code(MMIO_EXIT, a.vcpu(), 0);
+      case InvalidateEnd a -> code(INVALIDATE_END, 0, a.gfn());
+      case AccessWrite a -> code(ACCESS_WRITE, a.vcpu(), a.gfn());
     };
   }
 

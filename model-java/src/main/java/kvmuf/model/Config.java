@@ -37,7 +37,8 @@ public record Config(
     SlotZap slotZap,
     boolean backgroundFetch,
     SlotChanges slotChanges,
-    RemoteAccessor remoteAccessor) {
+    RemoteAccessor remoteAccessor,
+    boolean writes) {
 
   public enum SlotKind { ANON, SHMEM, GMEM }
   public enum Arch { X86, ARM64 }
@@ -66,7 +67,27 @@ public record Config(
       SlotZap slotZap, boolean backgroundFetch) {
     this(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog, kvmAccesses,
         accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch,
-        SlotChanges.NONE, RemoteAccessor.NONE);
+        SlotChanges.NONE, RemoteAccessor.NONE, false);
+  }
+
+  /** A config with guest writes on or off, without a memslot change or a remote accessor. */
+  public Config(String name, int vcpus, int numGfns, int hugeSpan, SlotKind slotKind, Arch arch, UffdMode uffdMode,
+      UserfaultUse userfaultUse, AsyncPf asyncPf, boolean dirtyLog, boolean kvmAccesses, int accesses,
+      int maxInvalidate, Set<MutantId> mutants, List<Invariant> invariants, boolean symmetry, boolean checkDeadlock,
+      SlotZap slotZap, boolean backgroundFetch, boolean writes) {
+    this(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog, kvmAccesses,
+        accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch,
+        SlotChanges.NONE, RemoteAccessor.NONE, writes);
+  }
+
+  /** A config with a memslot change or a remote accessor, without guest writes. */
+  public Config(String name, int vcpus, int numGfns, int hugeSpan, SlotKind slotKind, Arch arch, UffdMode uffdMode,
+      UserfaultUse userfaultUse, AsyncPf asyncPf, boolean dirtyLog, boolean kvmAccesses, int accesses,
+      int maxInvalidate, Set<MutantId> mutants, List<Invariant> invariants, boolean symmetry, boolean checkDeadlock,
+      SlotZap slotZap, boolean backgroundFetch, SlotChanges slotChanges, RemoteAccessor remoteAccessor) {
+    this(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog, kvmAccesses,
+        accesses, maxInvalidate, mutants, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch,
+        slotChanges, remoteAccessor, false);
   }
 
   public Config {
@@ -90,7 +111,7 @@ public record Config(
   public Config withMutants(Set<MutantId> ids) {
     return new Config(name, vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, userfaultUse, asyncPf, dirtyLog,
         kvmAccesses, accesses, maxInvalidate, ids, invariants, symmetry, checkDeadlock, slotZap, backgroundFetch,
-        slotChanges, remoteAccessor);
+        slotChanges, remoteAccessor, writes);
   }
 
   /** A shipped config by name, or a user's own config by path (see {@link SpecBundle#config}). */
@@ -148,6 +169,7 @@ public record Config(
     int maxInvalidate = cfg.natural("MaxInvalidate");
     SlotZap slotZap = SlotZap.valueOf(cfg.oneOf("SlotZap", List.of("memslot", "all")).toUpperCase());
     boolean backgroundFetch = cfg.bool("BackgroundFetch");
+    boolean writes = cfg.bool("Writes");
     if (backgroundFetch && numGfns > StateBits.MAX_GFNS_WITH_FETCH) {
       throw cfg.error("NumGfns", "with BackgroundFetch the Java model holds at most " + StateBits.MAX_GFNS_WITH_FETCH + " gfns, not " + numGfns);
     }
@@ -167,6 +189,9 @@ public record Config(
     if (slotKind == SlotKind.GMEM && dirtyLog) {
       throw cfg.error("DirtyLog", "ASSUME: SlotKind = \"gmem\" needs DirtyLog = FALSE");
     }
+    if (writes && asyncPf != AsyncPf.OFF) {
+      throw cfg.error("Writes", "ASSUME: Writes = TRUE needs AsyncPf = \"off\" (writes are modelled without async page faults)");
+    }
     if (slotZap == SlotZap.ALL && arch != Arch.X86) {
       throw cfg.error("SlotZap", "ASSUME: SlotZap = \"all\" needs Arch = \"x86\" (KVM_X86_QUIRK_SLOT_ZAP_ALL)");
     }
@@ -184,7 +209,7 @@ public record Config(
     }
     return new Config(cfg.name(), vcpus, numGfns, hugeSpan, slotKind, arch, uffdMode, use, asyncPf, dirtyLog,
         kvmAccesses, accesses, maxInvalidate, mutants, invariants, cfg.symmetry(), cfg.checkDeadlock(), slotZap,
-        backgroundFetch, slotChanges, remote);
+        backgroundFetch, slotChanges, remote, writes);
   }
 
   private static final Pattern QUOTED = Pattern.compile("^\"(.*)\"$");

@@ -11,7 +11,7 @@ public enum Invariant {
   TypeOK,
   /** A USERFAULT exit carries exactly the USERFAULT flag. */
   ExitWellFormed,
-  /** A stage-2 mapping implies a backing page that still exists. */
+  /** A stage-2 mapping implies a backing page that still exists and is the page it points at (not one freed since the fault's lookup). */
   NoStaleMapping,
   /** Once a USERFAULT update has committed, every mapping is PAGE_SIZE. */
   SmallOnlyWhileUserfault,
@@ -30,7 +30,9 @@ public enum Invariant {
   /** A remote accessor never reads content that has not been fetched. */
   NoUnfetchedRemoteRead,
   /** Once a DELETE has completed, nothing maps the deleted slot. */
-  NoMappingWithoutSlot;
+  NoMappingWithoutSlot,
+  /** Once a dirty-logging update has committed, a gfn the guest can write without a fault is in the dirty bitmap. */
+  DirtyLogComplete;
 
   public boolean holds(Config c, long[] s) {
     int gfns = c.numGfns();
@@ -48,7 +50,7 @@ public enum Invariant {
         if (c.backgroundFetch() && (bgGfn(s) >= gfns || bgStage(s) > 2)) {
           return false;
         }
-        if (get(s, REMOTE_GFN) >= gfns) {
+        if (get(s, REMOTE_GFN) >= gfns || get(s, MMU_RANGE_GFN) >= gfns) {
           return false;
         }
         for (int p = 0; p < vcpus; p++) {
@@ -69,7 +71,7 @@ public enum Invariant {
       }
       case NoStaleMapping -> {
         for (int x = 0; x < gfns; x++) {
-          if (spte(s, x) != 0 && !present(s, x)) {
+          if (spte(s, x) != 0 && (!present(s, x) || getGfn(s, x, STALE_SPTE) != 0)) {
             return false;
           }
         }
@@ -136,6 +138,17 @@ public enum Invariant {
         }
         for (int x = 0; x < gfns; x++) {
           if (spte(s, x) != 0) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case DirtyLogComplete -> {
+        if (!(op(s) == 0 && dl(s)) || !c.writes()) {
+          return true;
+        }
+        for (int x = 0; x < gfns; x++) {
+          if (spte(s, x) != 0 && getGfn(s, x, SPTE_WP) == 0 && getGfn(s, x, DIRTY_BIT) == 0) {
             return false;
           }
         }

@@ -95,6 +95,8 @@ public final class Model {
   private final boolean remoteAny;
   private final boolean remoteUffd;
   private final boolean mDeleteEarly;
+  private final boolean writes;
+  private final boolean mFastNoDirty;
   /** The length of a state of this config. */
   private final int words;
 
@@ -131,6 +133,8 @@ public final class Model {
     this.remoteAny = config.remoteAccessor() != Config.RemoteAccessor.NONE;
     this.remoteUffd = config.remoteAccessor() == Config.RemoteAccessor.UFFD;
     this.mDeleteEarly = config.mutant(MutantId.DeleteBeforeSrcuWait);
+    this.writes = config.writes();
+    this.mFastNoDirty = config.mutant(MutantId.FastPathSkipsDirty);
     this.words = StateBits.words(config);
   }
 
@@ -184,7 +188,6 @@ public final class Model {
     }
     for (int x = 0; x < gfns; x++) {
       setBit(s, n, x, out);
-      invalidate(s, n, x, out);
     }
     if (fetch) {
       for (int x = 0; x < gfns; x++) {
@@ -218,6 +221,18 @@ public final class Model {
           mmioAccess(s, n, c, x, out);
         }
         mmioExit(s, n, c, out);
+      }
+    }
+    // model-a: the invalidation window, guest writes
+    for (int x = 0; x < gfns; x++) {
+      invalidateBegin(s, n, x, out);
+      invalidateEnd(s, n, x, out);
+    }
+    if (writes) {
+      for (int c = 0; c < vcpus; c++) {
+        for (int x = 0; x < gfns; x++) {
+          accessWrite(s, n, c, x, out);
+        }
       }
     }
   }
@@ -481,14 +496,25 @@ public final class Model {
       return;
     }
     int x = vgfn(s, c);
-    boolean retry = (vseq(s, c) != mmuSeq(s) && !mNoSeq) || (stale(s, c) && !mNoStaleRetry);
+    boolean retry = (invalidateRetry(s, c, x) && !mNoSeq) || (stale(s, c) && !mNoStaleRetry);
     begin(s, n);
+    setV(n, c, VFREED, 0);
     if (retry) {
       refault(s, n, c, x);
       out.accept(Action.code(Action.INSTALL_SPTE, c, 0), n);
       return;
     }
+    boolean write = getV(s, c, VWRITE) != 0;
+    wpAfterMap(s, n, c, x);
     mapFault(s, n, c, x);
+    // the mapping points at the page the lookup returned: freed since, it is stale
+    setGfn(n, x, STALE_SPTE, getV(s, c, VFREED));
+    if (write && (snapFlags(s, c) & DL) != 0) {
+      setGfn(n, x, DIRTY_BIT, 1); // make_spte(): mark_page_dirty_in_slot()
+    }
+    if (op(s) != OP_ENABLE) {
+      setV(n, c, VWRITE, 0);
+    }
     if (op(s) == OP_ENABLE) {
       // the read is not part of the install while an enable waits: the commit's zap may come first
       setV(n, c, PC, SPTE_INSTALLED);
@@ -519,11 +545,17 @@ public final class Model {
    * budget > 0 by construction.
    */
   private void refault(long[] s, long[] n, int c, int x) {
-    if (spte(s, x) != SPTE_NONE) {
+    boolean write = getV(s, c, VWRITE) != 0;
+    boolean wp = getGfn(s, x, SPTE_WP) != 0;
+    if (spte(s, x) != SPTE_NONE && (!write || !wp || x86)) {
       setV(n, c, LAST_READ, valueOf(s, x));
       setV(n, c, BUDGET, budget(s, c) - 1);
       setV(n, c, PC, IDLE);
       resetVcpu(n, c);
+      setV(n, c, VWRITE, 0);
+      if (write && wp) {
+        fastFix(s, n, x);
+      }
       return;
     }
     setV(n, c, PC, FAULTED);
@@ -576,6 +608,7 @@ public final class Model {
     setV(n, c, PC, IDLE);
     resetVcpu(n, c);
     setV(n, c, EXIT_FLAGS, 0);
+    setV(n, c, VWRITE, 0);
     out.accept(Action.code(Action.RESUME_VCPU, c, 0), n);
   }
 
@@ -654,6 +687,7 @@ public final class Model {
     swap(s, n, flags(s) | UF, OP_ENABLE);
     if (mZapEarly) {
       noSpte(n);
+      unprotectUnmapped(n);
     }
     out.accept(Action.code(Action.ENABLE_USERFAULT, 0, 0), n);
   }
@@ -736,11 +770,23 @@ public final class Model {
       }
       default -> throw new IllegalStateException("memslotOp " + op);
     }
+    // dirty logging on write-protects every mapping; a zap or a recovered huge mapping is not write-protected
+    for (int x = 0; x < gfns; x++) {
+      int sp = spte(n, x);
+      boolean wp = writes && sp != SPTE_NONE && (op == OP_DIRTY_ON || (getGfn(s, x, SPTE_WP) != 0 && sp != SPTE_HUGE));
+      setGfn(n, x, SPTE_WP, wp ? 1 : 0);
+    }
     out.accept(Action.code(Action.COMMIT_MEMSLOT, 0, 0), n);
   }
 
-  void invalidate(long[] s, long[] n, int x, Sink out) {
-    if (mmuSeq(s) >= config.maxInvalidate() || !present(s, x)) {
+  /** mmu_invalidate_retry_gfn(): an invalidation ended since the snapshot, or one is in progress on x. */
+  private static boolean invalidateRetry(long[] s, int c, int x) {
+    return vseq(s, c) != mmuSeq(s) || (get(s, MMU_IN_PROGRESS) != 0 && get(s, MMU_RANGE_GFN) == x);
+  }
+
+  /** InvalidateBegin(g): in_progress up over g, the zap, the page freed (a fault holding it: vfreed). */
+  void invalidateBegin(long[] s, long[] n, int x, Sink out) {
+    if (get(s, MMU_IN_PROGRESS) != 0 || mmuSeq(s) >= config.maxInvalidate() || !present(s, x)) {
       return;
     }
     if (!uffd) {
@@ -757,7 +803,8 @@ public final class Model {
       }
     }
     begin(s, n);
-    set(n, SEQ, mmuSeq(s) + 1);
+    set(n, MMU_IN_PROGRESS, 1);
+    set(n, MMU_RANGE_GFN, x);
     if (spte(s, x) == SPTE_HUGE) {
       int f = frameStart(x);
       for (int h = f; h < f + span; h++) {
@@ -770,8 +817,92 @@ public final class Model {
     if (!shmem) {
       setGfn(n, x, FETCHED, 0);
     }
-    out.accept(Action.code(Action.INVALIDATE, 0, x), n);
+    for (int h = 0; h < gfns; h++) {
+      if (spte(n, h) == SPTE_NONE) {
+        setGfn(n, h, STALE_SPTE, 0);
+      }
+    }
+    unprotectUnmapped(n);
+    for (int c = 0; c < vcpus; c++) {
+      if (pc(s, c) == PFN_READY && vgfn(s, c) == x) {
+        setV(n, c, VFREED, 1);
+      }
+    }
+    out.accept(Action.code(Action.INVALIDATE_BEGIN, 0, x), n);
   }
+
+  /** InvalidateEnd(g): kvm_mmu_invalidate_end(): seq up, in_progress down. */
+  void invalidateEnd(long[] s, long[] n, int x, Sink out) {
+    if (get(s, MMU_IN_PROGRESS) == 0 || get(s, MMU_RANGE_GFN) != x) {
+      return;
+    }
+    begin(s, n);
+    set(n, SEQ, mmuSeq(s) + 1);
+    set(n, MMU_IN_PROGRESS, 0);
+    set(n, MMU_RANGE_GFN, 0);
+    out.accept(Action.code(Action.INVALIDATE_END, 0, x), n);
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /**
+   * AccessWrite(v, g): a writable mapping: the write completes; write-protected: x86's fast_page_fault() fixes
+   * it (FastFix) and the write completes, arm64 takes a permission fault; unmapped: a write fault.
+   */
+  void accessWrite(long[] s, long[] n, int c, int x, Sink out) {
+    // as access(): no slot is MmioAccess, and a write during a DELETE / MOVE takes effect after it
+    if (pc(s, c) != IDLE || budget(s, c) == 0 || slotGone(s) || slotChanging(s)) {
+      return;
+    }
+    begin(s, n);
+    boolean wp = getGfn(s, x, SPTE_WP) != 0;
+    if (spte(s, x) != SPTE_NONE && (!wp || x86)) {
+      setV(n, c, LAST_READ, valueOf(s, x));
+      setV(n, c, BUDGET, budget(s, c) - 1);
+      if (wp) {
+        fastFix(s, n, x);
+      }
+    } else {
+      setV(n, c, PC, FAULTED);
+      setV(n, c, VGFN, x);
+      setV(n, c, VKIND, KIND_VCPU);
+      setV(n, c, VSEQ, mmuSeq(s));
+      setV(n, c, VGEN, slotGen(s));
+      setV(n, c, VWRITE, 1);
+    }
+    out.accept(Action.code(Action.ACCESS_WRITE, c, x), n);
+  }
+
+  /** FastFix(g): the SPTE becomes writable; g is marked dirty while dirty logging is on (not under FastPathSkipsDirty). */
+  private void fastFix(long[] s, long[] n, int x) {
+    setGfn(n, x, SPTE_WP, 0);
+    if (dl(s) && !mFastNoDirty) {
+      setGfn(n, x, DIRTY_BIT, 1);
+    }
+  }
+
+  /** WpAfterMap(v, g), before mapFault writes n: a huge mapping is never write-protected; a read's 4K one is in a dirty-logged slot. */
+  private void wpAfterMap(long[] s, long[] n, int c, int x) {
+    if (hugeOk(s, c, x)) {
+      int f = frameStart(x);
+      for (int h = f; h < f + span; h++) {
+        setGfn(n, h, SPTE_WP, 0);
+      }
+      return;
+    }
+    boolean wp = writes && getV(s, c, VWRITE) == 0 && (snapFlags(s, c) & DL) != 0;
+    setGfn(n, x, SPTE_WP, wp ? 1 : 0);
+  }
+
+  /** spteWp' = [h |-> spteWp[h] /\ spte'[h] # "none"] in n. */
+  private void unprotectUnmapped(long[] n) {
+    for (int h = 0; h < gfns; h++) {
+      if (spte(n, h) == SPTE_NONE) {
+        setGfn(n, h, SPTE_WP, 0);
+      }
+    }
+  }
+
 
   // ------------------------------------------------------------------ the background fetch
 
@@ -898,6 +1029,7 @@ public final class Model {
     set(n, SLOT_CHANGED, 1);
     if (mDeleteEarly) {
       noSpte(n);
+      forgetUnmapped(n);
     }
     out.accept(Action.code(Action.DELETE_SLOT, 0, 0), n);
   }
@@ -929,6 +1061,7 @@ public final class Model {
     if (!(op == OP_DELETE && mDeleteEarly)) {
       noSpte(n);
     }
+    forgetUnmapped(n);
     if (op == OP_DELETE) {
       n[0] &= ~(UF | DL); // flags' = {}
     } else {
@@ -958,6 +1091,17 @@ public final class Model {
     setV(n, c, BUDGET, budget(s, c) - 1);
     setV(n, c, PC, IDLE);
     resetVcpu(n, c);
+    setV(n, c, VWRITE, 0); // a retried write fault ends here too
     out.accept(Action.code(Action.MMIO_EXIT, c, 0), n);
+  }
+
+  /** A zapped mapping is neither stale nor write-protected: staleSpte', spteWp' follow spte' in n (as InvalidateBegin). */
+  private void forgetUnmapped(long[] n) {
+    for (int h = 0; h < gfns; h++) {
+      if (spte(n, h) == SPTE_NONE) {
+        setGfn(n, h, STALE_SPTE, 0);
+      }
+    }
+    unprotectUnmapped(n);
   }
 }

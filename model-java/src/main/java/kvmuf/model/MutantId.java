@@ -15,5 +15,6 @@ public enum MutantId {
   NoRetryOnObsoleteRoot,
   BackgroundClearBeforeInstall,
   NoZapOnReenable,
-  DeleteBeforeSrcuWait
+  DeleteBeforeSrcuWait,
+  FastPathSkipsDirty
 }

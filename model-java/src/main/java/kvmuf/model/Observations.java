@@ -81,8 +81,10 @@ public final class Observations {
     int vcpu = (code >>> 3) & 7;
     int gfn = code & 7;
     return Optional.ofNullable(switch (kind) {
-      case Action.ACCESS -> {
-        if (spte(b, gfn) != 0) {
+      case Action.ACCESS, Action.ACCESS_WRITE -> {
+        // a write on a write-protected SPTE completes at once only through x86's fast path
+        boolean completes = kind == Action.ACCESS || getGfn(b, gfn, SPTE_WP) == 0 || c.arch() == Config.Arch.X86;
+        if (spte(b, gfn) != 0 && completes) {
           yield new Observation.Read(ValueClass.of(lastRead(a, vcpu)));
         }
         int pc = pc(a, vcpu);
@@ -114,7 +116,7 @@ public final class Observations {
       case Action.UFFD_INSTALL -> present(b, gfn) ? EEXIST : OK;
       case Action.FETCH_INSTALL -> c.uffdMode() == Config.UffdMode.NONE ? DONE : present(b, gfn) ? EEXIST : OK;
       case Action.FETCH_CLEAR_BIT -> DONE;
-      case Action.UFFD_WAKE, Action.INVALIDATE -> OK;
+      case Action.UFFD_WAKE, Action.INVALIDATE_BEGIN -> OK;
       case Action.GUEST_WORK -> DONE;
       case Action.REMOTE_ACCESS -> get(a, REMOTE_PC) == 3 ? new Observation.Read(ValueClass.of(get(a, LAST_REMOTE_READ)))
           : new Observation.UffdBlocked(gfn * PAGE());

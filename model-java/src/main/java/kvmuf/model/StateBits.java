@@ -58,6 +58,9 @@ public final class StateBits {
   public static final int BG_GFN = global(3);
   public static final int BG_STAGE = global(2);
   // model-a: global fields here
+  /** mmuInProgress: an invalidation has begun and not ended; mmuRangeGfn: its gfn. */
+  public static final int MMU_IN_PROGRESS = global(1);
+  public static final int MMU_RANGE_GFN = global(3);
   // model-b: global fields here
   /** slotChanged: the one DELETE / MOVE was issued. */
   public static final int SLOT_CHANGED = global(1);
@@ -75,6 +78,10 @@ public final class StateBits {
   public static final int QUEUED = gfnField(1);
   public static final int ARMED = gfnField(1);
   // model-a: per-gfn fields here
+  /** staleSpte[g], spteWp[g], dirtyBitmap[g]. */
+  public static final int STALE_SPTE = gfnField(1);
+  public static final int SPTE_WP = gfnField(1);
+  public static final int DIRTY_BIT = gfnField(1);
   // model-b: per-gfn fields here
 
   // ---- per-vCPU fields (one slot per vCPU)
@@ -89,6 +96,9 @@ public final class StateBits {
   public static final int LAST_KVM_READ = vcpuField(2);
   public static final int STALE = vcpuField(1);
   // model-a: per-vCPU fields here
+  /** vfreed[v], vwrite[v]. */
+  public static final int VFREED = vcpuField(1);
+  public static final int VWRITE = vcpuField(1);
   // model-b: per-vCPU fields here
   /** apfWork[v]: v's guest ran other work while an async PF of v waited (history). */
   public static final int APF_WORK = vcpuField(1);

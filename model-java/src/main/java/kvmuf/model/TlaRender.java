@@ -76,6 +76,14 @@ public final class TlaRender {
     m.put("remoteGfn", Integer.toString(get(w, REMOTE_GFN)));
     m.put("lastRemoteRead", q(ValueClass.of(get(w, LAST_REMOTE_READ)).tla));
     m.put("slotChanged", bool(get(w, SLOT_CHANGED) != 0));
+    // model-a's variables
+    m.put("mmuInProgress", bool(get(w, MMU_IN_PROGRESS) != 0));
+    m.put("mmuRangeGfn", Integer.toString(get(w, MMU_RANGE_GFN)));
+    m.put("vfreed", vcpuFn(c, p -> bool(getV(w, p, VFREED) != 0)));
+    m.put("staleSpte", gfnFn(c, x -> bool(getGfn(w, x, STALE_SPTE) != 0)));
+    m.put("vwrite", vcpuFn(c, p -> bool(getV(w, p, VWRITE) != 0)));
+    m.put("spteWp", gfnFn(c, x -> bool(getGfn(w, x, SPTE_WP) != 0)));
+    m.put("dirtyBitmap", gfnFn(c, x -> bool(getGfn(w, x, DIRTY_BIT) != 0)));
     return new LinkedHashMap<>(m);
   }
 

@@ -246,7 +246,10 @@ public final class KernelVm implements AutoCloseable {
       });
       case Action.EnableDirtyLog a -> flagsOnly(slot::enableDirtyLog);
       case Action.DisableDirtyLog a -> flagsOnly(slot::disableDirtyLog);
-      case Action.Invalidate a -> invalidate(a.gfn());
+      // one madvise / punch-hole call: the model's InvalidateBegin, with InvalidateEnd inside the same call
+      case Action.InvalidateBegin a -> invalidate(a.gfn());
+      case Action.AccessWrite a -> throw new UnsupportedFeatureException(
+          "unsupported: AccessWrite (the guest agent has no write command yet; the kernel target's writes are the coordinator's)");
       // model-b's actions: not implemented on the kernel yet (each says why)
       case Action.GuestWork a -> throw new UnsupportedFeatureException(
           "unsupported: GuestWork: the guest agent runs no second task while an async page fault is pending");
@@ -524,7 +527,7 @@ public final class KernelVm implements AutoCloseable {
     }
   }
 
-  /** The call an Invalidate makes on this target: MADV_DONTNEED, or a guest_memfd punch hole. */
+  /** The call an InvalidateBegin (and its InvalidateEnd) makes on this target: MADV_DONTNEED, or a guest_memfd punch hole. */
   public String invalidateCall() {
     return memory.invalidateCall();
   }

@@ -69,7 +69,7 @@ class ConformKernelTargetTest {
       t.vm().assumeExit(0, 3); // Install acts on the gfn of its vCPU's exit: here, g3
       assertThat(shown(t, new Action.Install(0))).as("a plain write").isEqualTo(new Observation.Done());
       assertThat(shown(t, new Action.Access(0, 3))).isEqualTo(new Observation.Read(ValueClass.FETCHED));
-      assertThat(shown(t, new Action.Invalidate(3))).isEqualTo(new Observation.Ioctl("ok"));
+      assertThat(shown(t, new Action.InvalidateBegin(3))).isEqualTo(new Observation.Ioctl("ok"));
       assertThat(shown(t, new Action.Access(0, 3))).as("the hole reads zero").isEqualTo(new Observation.Read(ValueClass.ZERO));
     }
   }

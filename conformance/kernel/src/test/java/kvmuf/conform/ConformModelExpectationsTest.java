@@ -80,7 +80,7 @@ class ConformModelExpectationsTest {
     assertThat(copy.result()).isEqualTo(IOCTL_OK);
     assertThat(copy.unblocked()).isEqualTo(Map.of("vcpu0", new Observation.Read(ValueClass.FETCHED)));
     assertThat(m.step(new Action.Access(0, 0))).isEqualTo(new Observation.Read(ValueClass.FETCHED));
-    assertThat(m.step(new Action.Invalidate(0))).isEqualTo(IOCTL_OK);
+    assertThat(m.step(new Action.InvalidateBegin(0))).isEqualTo(IOCTL_OK);
     assertThat(m.step(new Action.Access(0, 0))).as("faults again after the invalidation").isEqualTo(new Observation.UffdBlocked(0));
   }
 

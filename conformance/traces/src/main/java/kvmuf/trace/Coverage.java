@@ -164,7 +164,8 @@ public final class Coverage {
         case "SetBit", "EnableUserfault" -> late;
         case "DisableUserfault" -> uf;
         case "EnableDirtyLog", "DisableDirtyLog" -> c.dirtyLog();
-        case "Invalidate" -> c.maxInvalidate() > 0;
+        case "InvalidateBegin" -> c.maxInvalidate() > 0;
+        case "AccessWrite" -> c.writes();
         case "FetchInstall", "FetchClearBit" -> c.backgroundFetch();
         case "GuestWork" -> c.asyncPf() == Config.AsyncPf.KERNEL && uffd;
         case "RemoteAccess" -> c.remoteAccessor() != Config.RemoteAccessor.NONE;

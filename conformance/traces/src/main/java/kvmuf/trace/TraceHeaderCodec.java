@@ -77,6 +77,7 @@ public final class TraceHeaderCodec {
     m.put("KvmAccesses", c.kvmAccesses());
     m.put("Accesses", c.accesses());
     m.put("MaxInvalidate", c.maxInvalidate());
+    m.put("Writes", c.writes());
     m.put("SlotZap", c.slotZap().name().toLowerCase());
     m.put("BackgroundFetch", c.backgroundFetch());
     m.put("SlotChanges", c.slotChanges().name().toLowerCase());
@@ -111,7 +112,7 @@ public final class TraceHeaderCodec {
 
   /** Constants a header may leave out, with the value such a header means (what every config had before them). */
   private static final Map<String, Object> LATER_DEFAULTS = Map.of("SlotZap", "memslot", "BackgroundFetch", false,
-      "SlotChanges", "none", "RemoteAccessor", "none");
+      "SlotChanges", "none", "RemoteAccessor", "none", "Writes", false);
 
   private static Config config(String file, int line, JsonNode n) {
     JsonFields f = new JsonFields(file, line, "config.", n);

@@ -153,7 +153,7 @@ public final class TraceReader {
         }
       }
       boolean takesGfn = switch (name) {
-        case "Access", "KvmAccess", "UffdRead", "UffdInstall", "UffdWake", "SetBit", "Invalidate",
+        case "Access", "AccessWrite", "KvmAccess", "UffdRead", "UffdInstall", "UffdWake", "SetBit", "InvalidateBegin",
             "RemoteAccess", "MmioAccess" -> true;
         default -> false;
       };
@@ -178,7 +178,8 @@ public final class TraceReader {
         case "UffdInstall" -> new Action.UffdInstall(gfn);
         case "UffdWake" -> new Action.UffdWake(gfn);
         case "SetBit" -> new Action.SetBit(gfn);
-        case "Invalidate" -> new Action.Invalidate(gfn);
+        case "InvalidateBegin" -> new Action.InvalidateBegin(gfn);
+        case "AccessWrite" -> new Action.AccessWrite(vcpu, gfn);
         case "EnableUserfault" -> new Action.EnableUserfault();
         case "DisableUserfault" -> new Action.DisableUserfault();
         case "EnableDirtyLog" -> new Action.EnableDirtyLog();

@@ -142,7 +142,8 @@ public final class TraceWriter {
       case Action.UffdInstall x -> x.gfn();
       case Action.UffdWake x -> x.gfn();
       case Action.SetBit x -> x.gfn();
-      case Action.Invalidate x -> x.gfn();
+      case Action.InvalidateBegin x -> x.gfn();
+      case Action.AccessWrite x -> x.gfn();
       case Action.RemoteAccess x -> x.gfn();
       case Action.MmioAccess x -> x.gfn();
       default -> -1;

@@ -97,7 +97,7 @@ class ApiStepTest {
     r.expect(new Action.UffdRead(1), new Observation.UffdEvent(4096, List.of()), 0, 0);
     r.expect(new Action.UffdInstall(1), OK, Map.of("vcpu1", new Observation.KvmRead(ValueClass.FETCHED)), 0, 0);
     r.expect(new Action.Access(0, 0), new Observation.UffdBlocked(0), 0, 0);
-    r.expect(new Action.Invalidate(1), OK, 0, 0); // mmu_invalidate_seq moves on
+    r.expect(new Action.InvalidateBegin(1), OK, 0, 0); // mmu_invalidate_seq moves on
     r.expect(new Action.UffdRead(0), new Observation.UffdEvent(0, List.of()), 0, 0);
     // the retry (RET_PF_RETRY) faults again inside KVM_RUN: the woken vCPU's access completes
     r.expect(new Action.UffdInstall(0), OK, Map.of("vcpu0", new Observation.Read(ValueClass.FETCHED)), 1, 0);

@@ -11,7 +11,7 @@ import kvmuf.model.Config.UffdMode;
 import kvmuf.model.Config.UserfaultUse;
 
 /**
- * MADV_DONTNEED on a page the guest has mapped (the model's Invalidate: the mmu notifier zaps the mapping and
+ * MADV_DONTNEED on a page the guest has mapped (the model's InvalidateBegin, End inside the same call: the mmu notifier zaps the mapping and
  * the anonymous page is gone) makes the guest's next read fault again: a new uffd message for it.
  */
 public final class DontneedRefaults {
@@ -25,7 +25,7 @@ public final class DontneedRefaults {
           new Action.UffdRead(0),
           new Action.UffdInstall(0),
           new Action.Access(0, 0),
-          new Action.Invalidate(0),
+          new Action.InvalidateBegin(0),
           new Action.Access(0, 0),
           new Action.UffdRead(0),
           new Action.UffdInstall(0)));
