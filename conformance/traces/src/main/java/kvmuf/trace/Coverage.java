@@ -22,8 +22,8 @@ import kvmuf.model.StepObservation;
  * for the report only.
  */
 public final class Coverage {
-  /** Every action code kind: the background fetch's two come after FINISHED. */
-  private static final int ACTION_KINDS = Math.max(Action.FINISHED, Action.FETCH_CLEAR_BIT) + 1;
+  /** Every action code kind (the action table's, so a new kind needs no change here). */
+  private static final int ACTION_KINDS = Action.kinds().size();
 
   private final Config config;
   private final long[] actions = new long[ACTION_KINDS];
