@@ -61,8 +61,8 @@ import picocli.CommandLine.Option;
       "Traces: --traces N generates N traces of config NAME with seed S. Default: on a kernel with",
       "KVM_CAP_USERFAULT, every shipped config recorded ok that this kernel can set up (anon and, where",
       "guest_memfd has MMAP and INIT_SHARED, guest_memfd; one to three vCPUs; invalidations, KVM's own",
-      "reads, the background fetch); else conform-upstream and conform-kvm-access (KVM's own reads: string",
-      "I/O KVM emulates), what an upstream kernel runs whole. N is shared between them",
+      "reads, the background fetch, writes); else conform-upstream, conform-kvm-access (KVM's own reads: string",
+      "I/O KVM emulates) and conform-writes (guest writes under dirty logging), what an upstream kernel runs whole. N is shared between them",
       "(CONFIG-trace-NNNNNN after the first config's trace-NNNNNN). --config A,B or all (every config",
       "recorded ok) names them yourself; a config recorded as a violation is named on its own.",
       "--in DIR reads *.ndjson traces instead. A trace stops at its first step the kernel cannot run",
@@ -125,7 +125,7 @@ public final class ConformCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "NAME[,NAME...]|all",
       description = "Model config(s) of the generated traces, sharing the N traces (all: every shipped config recorded ok; a config this "
           + "kernel cannot set up stops its traces as unsupported, with the reason). Default: on a kernel with KVM_CAP_USERFAULT every "
-          + "shipped config recorded ok that it can set up; else conform-upstream and conform-kvm-access.")
+          + "shipped config recorded ok that it can set up; else conform-upstream, conform-kvm-access and conform-writes.")
   String config;
 
   @Option(names = "--length", paramLabel = "L", defaultValue = "50", description = "Most steps per generated trace (default: ${DEFAULT-VALUE}).")

@@ -80,6 +80,11 @@ public final class GuestMemory implements AutoCloseable {
     vmmView.segment().fill((byte) 0);
   }
 
+  /** The 32-bit word at {@code offset} in gfn's page, read through the VMM's view (the page must be present). */
+  int readWord(int gfn, long offset) {
+    return vmmView.segment().get(ValueLayout.JAVA_INT, gfn * PAGE + offset);
+  }
+
   /** Writes gfn's fetched contents through the VMM's view (shmem: into the page cache, not mapped for the guest). */
   public void writeFetched(int gfn) {
     var page = vmmView.segment().asSlice(gfn * PAGE, PAGE);

@@ -172,9 +172,6 @@ public final class KernelTarget implements Target {
     if (c.arch() != ModelConfigs.hostArch()) {
       return "config " + c.name() + " is for " + c.arch() + ", this host is " + ModelConfigs.hostArch();
     }
-    if (c.writes()) {
-      return "config " + c.name() + " has Writes = TRUE: the guest agent has no write command yet (AccessWrite)";
-    }
     return null;
   }
 

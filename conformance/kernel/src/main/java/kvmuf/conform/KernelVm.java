@@ -82,6 +82,8 @@ public final class KernelVm implements AutoCloseable {
   private long base = BASE_GPA;
   /** vCPU -> the slot address its current (possibly stopped) access was started at. */
   private final Map<Integer, Long> accessBase = new TreeMap<>();
+  /** The vCPUs whose current (possibly stopped) access is a guest write. */
+  private final java.util.Set<Integer> writing = new java.util.TreeSet<>();
   /** vCPU -> the gfn of its last memory-fault exit (what its exit handler's Install and ClearBit act on). */
   private final Map<Integer, Integer> exitGfn = new TreeMap<>();
 
@@ -248,8 +250,7 @@ public final class KernelVm implements AutoCloseable {
       case Action.DisableDirtyLog a -> flagsOnly(slot::disableDirtyLog);
       // one madvise / punch-hole call: the model's InvalidateBegin, with InvalidateEnd inside the same call
       case Action.InvalidateBegin a -> invalidate(a.gfn());
-      case Action.AccessWrite a -> throw new UnsupportedFeatureException(
-          "unsupported: AccessWrite (the guest agent has no write command yet; the kernel target's writes are the coordinator's)");
+      case Action.AccessWrite a -> write(a.vcpu(), a.gfn());
       // model-b's actions: not implemented on the kernel yet (each says why)
       case Action.GuestWork a -> throw new UnsupportedFeatureException(
           "unsupported: GuestWork: the guest agent runs no second task while an async page fault is pending");
@@ -305,6 +306,7 @@ public final class KernelVm implements AutoCloseable {
 
   /** A vCPU's own observation; an exit is remembered for its handler's actions. */
   private StepObservation vcpuShows(int v, Observation o) {
+    o = ofWrite(v, o);
     o = relocated(o);
     noteExit(v, o);
     return shows(o);
@@ -366,24 +368,60 @@ public final class KernelVm implements AutoCloseable {
   }
 
   private StepObservation access(int v, int gfn, boolean kvm) {
+    return access(v, gfn, kvm, false);
+  }
+
+  /**
+   * The guest writes gfn {@code gfn} (AccessWrite): the agent's store ({@code mov [ebx], eax}) of the gfn's fetched
+   * word at {@link #WRITE_OFFSET}, a word no read looks at, so that the page keeps the value class its reads show.
+   * It faults as a write (a write-protected SPTE under dirty logging, a missing page in userfaultfd, a USERFAULT
+   * exit); a completed write shows, as the model's does, the value class of the page it landed on: the word the
+   * reads classify, read by the VMM once the write is done (the page is then present).
+   */
+  private StepObservation write(int v, int gfn) {
+    return access(v, gfn, false, true);
+  }
+
+  /** Where in its page a guest write stores (away from the words reads classify). */
+  static final long WRITE_OFFSET = 0x800;
+
+  private StepObservation access(int v, int gfn, boolean kvm, boolean write) {
     VcpuWorker w = vcpu(v);
     long gpa = base + gfn * PAGE;
-    java.util.function.Function<GuestAgent, AgentResult> read = kvm ? agent -> agent.kvmRead(gpa) : agent -> agent.read(gpa);
+    java.util.function.Function<GuestAgent, AgentResult> read = kvm ? agent -> agent.kvmRead(gpa)
+        : write ? agent -> agent.write(base + gfn * PAGE + WRITE_OFFSET, Contents.fetched(gfn)) : agent -> agent.read(gpa);
     if (w.busy()) {
       if (!w.inFlight().isDone()) {
-        throw new IllegalStateException((kvm ? "KvmAccess(v" : "Access(v") + v + "): vCPU " + v + " has an access in flight");
+        throw new IllegalStateException((kvm ? "KvmAccess(v" : write ? "AccessWrite(v" : "Access(v") + v + "): vCPU " + v + " has an access in flight");
       }
-      // The same gfn re-runs a stopped guest access; KVM's own read never stops at a memory-fault exit. After a
-      // MoveSlot the stopped instruction's gpa is the old one: the model's gfn is the slot's, so the access starts
-      // again at the gfn's new gpa.
-      if (!kvm && w.gfn() == gfn && !w.kvmRead() && accessBase.getOrDefault(v, base) == base) {
+      // The same gfn re-runs a stopped guest access of the same kind; KVM's own read never stops at a memory-fault
+      // exit. After a MoveSlot the stopped instruction's gpa is the old one: the model's gfn is the slot's, so the
+      // access starts again at the gfn's new gpa.
+      if (!kvm && w.gfn() == gfn && !w.kvmRead() && writing.contains(v) == write && accessBase.getOrDefault(v, base) == base) {
         return vcpuShows(v, sleepers.await(w, w.resume()));
       }
       accessBase.put(v, base);
+      setWriting(v, write);
       return vcpuShows(v, sleepers.await(w, w.restart(gfn, kvm, read)));
     }
     accessBase.put(v, base);
+    setWriting(v, write);
     return vcpuShows(v, sleepers.await(w, w.start(gfn, kvm, read)));
+  }
+
+  private void setWriting(int v, boolean write) {
+    if (write) writing.add(v);
+    else writing.remove(v);
+  }
+
+  /**
+   * A completed guest write reports the word it stored; the model's observation is the value class of the page it
+   * landed on, which the VMM reads once the write is done (the page is present then).
+   */
+  private Observation ofWrite(int v, Observation o) {
+    if (!writing.contains(v) || !(o instanceof Observation.Read)) return o;
+    int g = vcpu(v).gfn();
+    return new Observation.Read(Contents.classify(g, memory.readWord(g, 0)));
   }
 
   /**
@@ -427,7 +465,7 @@ public final class KernelVm implements AutoCloseable {
   private StepObservation woken(String call, String result) {
     Map<String, Observation> unblocked = new TreeMap<>();
     sleepers.withWoken(call).forEach((v, woke) -> {
-      Observation o = relocated(woke);
+      Observation o = relocated(ofWrite(v, woke));
       noteExit(v, o);
       unblocked.put(Observations.vcpuActor(v), o);
     });

@@ -50,12 +50,13 @@ public final class KernelTraces {
    * The configs {@code conform} generates traces of when none is named. On a kernel with KVM_CAP_USERFAULT
    * ({@code profile}): every shipped config whose recorded verdict is ok and that this kernel target can set up
    * ({@link KernelTarget#unsupportedConfig}: not kernel async PF, not another architecture; the guest_memfd ones
-   * where guest_memfd has MMAP and INIT_SHARED), in spec/expected-states.tsv's order. Elsewhere conform-upstream
-   * and conform-kvm-access (KVM's own reads), the two an upstream kernel runs whole. Configs recorded as
+   * where guest_memfd has MMAP and INIT_SHARED), in spec/expected-states.tsv's order. Elsewhere conform-upstream,
+   * conform-kvm-access (KVM's own reads) and conform-writes (guest writes under dirty logging), which an upstream
+   * kernel runs whole. Configs recorded as
    * violations (the model itself breaks a property there, e.g. gmem-kvm-access) are named with --config.
    */
   public static List<String> defaultConfigs(UapiProfile profile) {
-    if (!profile.hasUserfault()) return List.of("conform-upstream", "conform-kvm-access");
+    if (!profile.hasUserfault()) return List.of("conform-upstream", "conform-kvm-access", "conform-writes");
     boolean gmem;
     try (Kvm kvm = Kvm.open()) {
       gmem = SlotMemory.guestMemfdUnsupported(kvm).isEmpty();

@@ -17,7 +17,7 @@ class KernelTracesDefaultsTest {
   void guestMemfdTracesJoinTheDefaultsOnAUserfaultKernelWithMmapAndInitShared() {
     String noKvm = Kvm.unavailableReason();
     assumeTrue(noKvm == null, noKvm);
-    assertThat(KernelTraces.defaultConfigs(UapiProfile.UPSTREAM)).containsExactly("conform-upstream", "conform-kvm-access");
+    assertThat(KernelTraces.defaultConfigs(UapiProfile.UPSTREAM)).containsExactly("conform-upstream", "conform-kvm-access", "conform-writes");
     boolean gmem;
     try (Kvm kvm = Kvm.open()) {
       gmem = SlotMemory.guestMemfdUnsupported(kvm).isEmpty();
