@@ -146,6 +146,9 @@ public sealed interface Action {
    * Throws for hidden actions and Finished, which no thread of the VMM issues.
    */
   default String actorName() {
+    if (hidden()) {
+      return noActor(this); // InvalidateEnd: the VMM's thread, but inside another call (no step of its own)
+    }
     return switch (actor()) {
       case VCPU, EXIT_HANDLER -> hidden() ? noActor(this) : Tables.vcpuActor(actingVcpu());
       case UFFD_READER -> "uffd";
