@@ -23,7 +23,7 @@ public enum Invariant {
   NoUnfetchedKvmRead,
   /** The guest never reads content that has not been fetched. */
   NoUnfetchedGuestRead,
-  /** While a vCPU's access waits for a page fetch, the vCPU is not stopped. */
+  /** While a vCPU's stage-2 fault waits for a page fetch, the vCPU is not stopped (KVM's own accesses are synchronous). */
   AsyncPfGuestProgress,
   /** The witness of AsyncPfGuestProgress: no guest work ever ran while a page was fetched (fails where it runs). */
   NoGuestWorkWhileFetching,
