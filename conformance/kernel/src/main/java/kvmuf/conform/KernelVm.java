@@ -18,6 +18,7 @@ import kvmuf.kvm.UnsupportedFeatureException;
 import kvmuf.kvm.UserfaultBitmap;
 import kvmuf.kvm.Vm;
 import kvmuf.model.Action;
+import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.model.Observation;
 import kvmuf.model.Observations;
@@ -60,6 +61,13 @@ public final class KernelVm implements AutoCloseable {
   public static final long BASE_GPA = 0x200000;
   public static final int SLOT = 0;
   public static final long PAGE = 4096;
+  /**
+   * Where in a gfn's page the guest agent's accesses read (4-byte aligned, not 0): a memory-fault exit must
+   * still name the page (gpa = gfn * 4096), so an exit that names the faulting address shows the offset; an
+   * MMIO exit names the address, which {@link AgentObservation} takes back to its page. Every word of an
+   * installed page holds the gfn's pattern ({@link Contents}), so the value read is the same anywhere.
+   */
+  public static final long READ_OFFSET = 0x124;
 
   private final TargetSetup setup;
   private final Kvm kvm;
@@ -75,6 +83,8 @@ public final class KernelVm implements AutoCloseable {
   private KvmStats stats;
   /** WARN records in the kernel log at the last ReadKernelWarnings (-1: not read yet); read only by rules that ask. */
   private int warningsSeen = -1;
+  /** KVM WARN records in the kernel log when this VM was made, or since the last {@link #newKvmWarnings} (-1: log unreadable). */
+  private int kvmWarningsSeen;
   private long stepsRun;
   /** vCPU -> the gfn of its last memory-fault exit (what its exit handler's Install and ClearBit act on). */
   private final Map<Integer, Integer> exitGfn = new TreeMap<>();
@@ -97,6 +107,7 @@ public final class KernelVm implements AutoCloseable {
       this.source = setup.uffd() == UffdMode.MISSING ? Optional.of(Mapping.anonymous(PAGE, false)) : Optional.empty();
       for (int i = 0; i < setup.vcpus(); i++) vcpus.add(new VcpuWorker(i, program, vm.createVcpu(i)));
       this.sleepers = new Sleepers(uffd, vcpus, memory);
+      this.kvmWarningsSeen = KernelLog.warnings().map(w -> kvmWarnings(w).size()).orElse(-1);
     } catch (RuntimeException e) {
       vm.close();
       throw e;
@@ -314,7 +325,7 @@ public final class KernelVm implements AutoCloseable {
 
   private StepObservation access(int v, int gfn, boolean kvm) {
     VcpuWorker w = vcpu(v);
-    long gpa = gpa(gfn);
+    long gpa = gpa(gfn) + READ_OFFSET;
     java.util.function.Function<GuestAgent, AgentResult> read = kvm ? agent -> agent.kvmRead(gpa) : agent -> agent.read(gpa);
     if (w.busy()) {
       if (!w.inFlight().isDone()) {
@@ -491,6 +502,52 @@ public final class KernelVm implements AutoCloseable {
     List<String> fresh = all.subList(Math.min(Math.max(warningsSeen, 0), all.size()), all.size());
     warningsSeen = all.size();
     return shows(new Observation.KernelWarnings(fresh.size(), fresh.isEmpty() ? "" : fresh.getFirst()));
+  }
+
+  /**
+   * The WARN records KVM logged since this VM was made or since the last call (a WARN_ON inside KVM is a bug
+   * whatever the ioctl returned: R10's recovery while dirty logging is one); empty when there is none or the
+   * log cannot be read (not root). Only records naming KVM's sources count, so that another program's WARN on
+   * a shared host is not this VM's.
+   */
+  public Optional<Observation.KernelWarnings> newKvmWarnings() {
+    if (kvmWarningsSeen < 0) return Optional.empty();
+    Optional<List<String>> now = KernelLog.warnings().map(KernelVm::kvmWarnings);
+    if (now.isEmpty()) return Optional.empty();
+    List<String> all = now.get();
+    if (all.size() <= kvmWarningsSeen) {
+      kvmWarningsSeen = all.size(); // the ring dropped old records
+      return Optional.empty();
+    }
+    List<String> fresh = all.subList(kvmWarningsSeen, all.size());
+    kvmWarningsSeen = all.size();
+    return Optional.of(new Observation.KernelWarnings(fresh.size(), fresh.getFirst()));
+  }
+
+  static List<String> kvmWarnings(List<String> warnings) {
+    return warnings.stream().filter(w -> w.contains("/kvm/") || w.contains("kvm_")).toList();
+  }
+
+  /**
+   * KVM's count of 2M stage-2 mappings where it is the slot's, as the model counts them; {@link
+   * Target#PAGES_NOT_OBSERVED} where this kernel cannot say. The VM-wide pages_2m is the slot's (the guest
+   * agent's code is one 4 KiB page of its own slot, and the slot is the one 2 MiB frame at {@link #BASE_GPA}).
+   * A count above 0 is always observed: KVM mapped the frame huge. A count of 0 is observed only where KVM
+   * could have mapped it huge, i.e. the host backs the frame with a transparent huge page (anonymous memory
+   * without userfaultfd; UFFDIO_COPY installs 4 KiB pages, guest_memfd allocates order-0 folios): elsewhere 0
+   * says nothing about the model's frame, and a KVM that does not count (kvm_pvm reads 0) is never compared.
+   * Without KVM_CAP_BINARY_STATS_FD or a pages_2m statistic: not observed.
+   */
+  public int hugeMappings() {
+    if (stats == null) {
+      if (kvm.checkExtension(KvmCap.BINARY_STATS_FD) <= 0) return Target.PAGES_NOT_OBSERVED;
+      stats = vm.stats();
+    }
+    java.util.OptionalLong n = stats.find("pages_2m");
+    if (n.isEmpty()) return Target.PAGES_NOT_OBSERVED;
+    if (n.getAsLong() > 0) return (int) n.getAsLong();
+    boolean thpCapable = setup.kind() == SlotKind.ANON && setup.uffd() == UffdMode.NONE;
+    return thpCapable && HostThp.anonHugeKb(hostAddress()) >= 2048 ? 0 : Target.PAGES_NOT_OBSERVED;
   }
 
   /** KVM's stage-2 mapping counts of the whole VM (the guest agent's pages too) as the observation's page counts. */
