@@ -54,6 +54,10 @@ import kvmuf.trace.TraceHeader;
  * <p>Kernel WARNs: a KVM WARN record logged during a trace step is that step's observation ({@code
  * kernel_warnings}), so a trace during which KVM warns diverges there.
  *
+ * <p>Set-up: under a profile that validates the bitmap pointer, each trace's VM is first asked for USERFAULT
+ * with a kernel-half bitmap pointer ({@link KernelVm#setupDeviation}); a kernel that does not answer EINVAL
+ * shows it as the first step's {@code other_exit} ("trace set-up: ..."), which the model never allows.
+ *
  * <p>ResumeVcpu performs no call: it is {@code done} (as in the model), and the vCPU's next Access re-enters
  * KVM_RUN (the same gfn re-runs the faulting instruction; another gfn first gives the stopped access up).
  *
@@ -98,6 +102,8 @@ public final class KernelTarget implements Target {
   /** SRCU's worker has run since the pending update went to sleep in synchronize_srcu (its index flip is done). */
   private boolean srcuFlipped;
   private long kernelSteps;
+  /** Steps of the current trace that came back (the first one shows a set-up deviation). */
+  private int traceSteps;
 
   public KernelTarget(Optional<UapiProfile> profile) {
     this(profile, SleepEvidence.DEFAULT_HUNG);
@@ -118,6 +124,7 @@ public final class KernelTarget implements Target {
   public void start(TraceHeader header) {
     closeKernel();
     config = header.config();
+    traceSteps = 0;
     setupUnsupported = unsupportedConfig(config);
     if (setupUnsupported != null) {
       return;
@@ -260,6 +267,10 @@ public final class KernelTarget implements Target {
    * the next guest entry maps it again, so the slot's share is not known exactly).
    */
   private StepObservation traceStep(Observation result, Map<String, Observation> unblocked) {
+    if (traceSteps++ == 0 && kernel.setupDeviation().isPresent()) {
+      return new StepObservation(new Observation.OtherExit("trace set-up: " + kernel.setupDeviation().get()), Map.of(),
+          PAGES_NOT_OBSERVED, PAGES_NOT_OBSERVED);
+    }
     Optional<Observation.KernelWarnings> warned = kernel.newKvmWarnings();
     if (warned.isPresent()) return new StepObservation(warned.get(), Map.of(), PAGES_NOT_OBSERVED, PAGES_NOT_OBSERVED);
     int huge = config.numGfns() == config.hugeSpan() ? kernel.hugeMappings() : PAGES_NOT_OBSERVED;

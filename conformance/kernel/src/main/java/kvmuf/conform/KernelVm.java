@@ -85,6 +85,8 @@ public final class KernelVm implements AutoCloseable {
   private int warningsSeen = -1;
   /** KVM WARN records in the kernel log when this VM was made, or since the last {@link #newKvmWarnings} (-1: log unreadable). */
   private int kvmWarningsSeen;
+  /** What the set-up's bitmap pointer check showed where it is not what the profile documents (see {@link #setupDeviation}). */
+  private final Optional<String> setupDeviation;
   private long stepsRun;
   /** vCPU -> the gfn of its last memory-fault exit (what its exit handler's Install and ClearBit act on). */
   private final Map<Integer, Integer> exitGfn = new TreeMap<>();
@@ -108,6 +110,7 @@ public final class KernelVm implements AutoCloseable {
       for (int i = 0; i < setup.vcpus(); i++) vcpus.add(new VcpuWorker(i, program, vm.createVcpu(i)));
       this.sleepers = new Sleepers(uffd, vcpus, memory);
       this.kvmWarningsSeen = KernelLog.warnings().map(w -> kvmWarnings(w).size()).orElse(-1);
+      this.setupDeviation = checkBitmapPointer();
     } catch (RuntimeException e) {
       vm.close();
       throw e;
@@ -129,6 +132,41 @@ public final class KernelVm implements AutoCloseable {
       kvm.close();
       throw e;
     }
+  }
+
+  /** The start of x86-64's direct map: never a user address, so never a valid userfault_bitmap. */
+  static final long KERNEL_HALF_BITMAP = 0xffff_8880_0000_0000L;
+
+  /**
+   * Under a profile that validates the bitmap pointer (uf-v2, uf-v3: {@link UapiProfile#validatesBitmapPointer}),
+   * the set-up asks the slot for USERFAULT with a kernel-half bitmap pointer before the guest runs, which the
+   * profile documents as EINVAL at KVM_SET_USER_MEMORY_REGION2 (also where the flag is already on: the check
+   * precedes the "nothing to change" return). Any other answer is the deviation, and a kernel that took the
+   * pointer gets the slot's own region back. The model has no word for a bad pointer, so a generated trace
+   * cannot ask for one; this is the one input every trace's set-up adds. Empty: as documented, or not checked
+   * (no KVM Userfault, or a profile without validation).
+   */
+  private Optional<String> checkBitmapPointer() {
+    if (bitmap.isEmpty() || !vm.profile().validatesBitmapPointer()) return Optional.empty();
+    String call = "KVM_SET_USER_MEMORY_REGION2 with KVM_MEM_USERFAULT and the kernel-half bitmap pointer 0x"
+        + Long.toHexString(KERNEL_HALF_BITMAP);
+    try {
+      vm.setUserMemoryRegion2Unchecked(slot.region().withFlags(slot.flags() | UapiProfile.KVM_MEM_USERFAULT)
+          .withUserfaultBitmap(KERNEL_HALF_BITMAP));
+    } catch (SyscallException e) {
+      return e.is(Errno.EINVAL) ? Optional.empty()
+          : Optional.of(call + " answered " + e.errnoName().name() + ", profile " + vm.profile().id() + " documents EINVAL");
+    }
+    vm.setUserMemoryRegion2Unchecked(slot.region());
+    return Optional.of(call + " answered ok, profile " + vm.profile().id() + " documents EINVAL (pointer validated at the ioctl)");
+  }
+
+  /**
+   * What the set-up's bitmap pointer check ({@link #checkBitmapPointer}) showed where the kernel does not do what
+   * the profile documents; a trace's first step shows it ({@link KernelTarget}).
+   */
+  public Optional<String> setupDeviation() {
+    return setupDeviation;
   }
 
   /** KVM_CAP_DISABLE_QUIRKS2: its KVM_CHECK_EXTENSION answer is the mask of quirks this KVM can disable. */

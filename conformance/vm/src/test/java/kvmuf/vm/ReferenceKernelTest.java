@@ -31,7 +31,7 @@ class ReferenceKernelTest {
     assertThat(k.bootArgs()).isEmpty();
     VmRunner r = new VmRunner(Path.of("/usr/bin/qemu-system-x86_64"), m, Path.of("/tmp/img"), java.time.Duration.ofSeconds(1),
         Progress.stderr(true));
-    assertThat(r.appendLine()).containsExactly("console=ttyS0", "quiet", "panic=-1", "kvm.userfault_mutant=NoBitmapCheck");
+    assertThat(r.appendLine()).containsExactly("console=ttyS0", "quiet", "panic=-1", "no_timer_check", "kvm.userfault_mutant=NoBitmapCheck");
   }
 
   @Test
