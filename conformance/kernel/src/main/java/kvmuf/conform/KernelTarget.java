@@ -135,6 +135,7 @@ public final class KernelTarget implements Target {
           // Only an enable of USERFAULT zaps (the dirty-log changes write-protect): SlotZap matters where USERFAULT is used.
           config.slotZap() == Config.SlotZap.MEMSLOT && config.userfaultUse() != Config.UserfaultUse.NONE);
       kernel = takeSpare(setup).orElseGet(() -> KernelVm.open(setup)).withHungTimeout(hung);
+      kernel.warningsFromNow();
       buildSpare(setup);
     } catch (UnsupportedFeatureException e) {
       setupUnsupported = e.getMessage().replaceFirst("^unsupported: ", "");

@@ -83,7 +83,7 @@ public final class KernelVm implements AutoCloseable {
   private KvmStats stats;
   /** WARN records in the kernel log at the last ReadKernelWarnings (-1: not read yet); read only by rules that ask. */
   private int warningsSeen = -1;
-  /** KVM WARN records in the kernel log when this VM was made, or since the last {@link #newKvmWarnings} (-1: log unreadable). */
+  /** KVM WARN records in the kernel log at {@link #warningsFromNow} or the last {@link #newKvmWarnings} (-1: log unreadable). */
   private int kvmWarningsSeen;
   /** What the set-up's bitmap pointer check showed where it is not what the profile documents (see {@link #setupDeviation}). */
   private final Optional<String> setupDeviation;
@@ -548,6 +548,14 @@ public final class KernelVm implements AutoCloseable {
    * log cannot be read (not root). Only records naming KVM's sources count, so that another program's WARN on
    * a shared host is not this VM's.
    */
+  /**
+   * Counts KVM's WARNs from now on: a trace's start (this VM may have been built, as the next trace's spare,
+   * before the previous trace's WARN was logged).
+   */
+  public void warningsFromNow() {
+    kvmWarningsSeen = KernelLog.warnings().map(w -> kvmWarnings(w).size()).orElse(-1);
+  }
+
   public Optional<Observation.KernelWarnings> newKvmWarnings() {
     if (kvmWarningsSeen < 0) return Optional.empty();
     Optional<List<String>> now = KernelLog.warnings().map(KernelVm::kvmWarnings);
