@@ -119,7 +119,7 @@ public final class TlcRunner {
       Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
       RunCleanup.killOnExit(p);
       try {
-        return collect(p, t0, configName, mutant, workers, progress);
+        return collect(p, t0, configName, mutant, workers, progress, line -> {});
       } finally {
         RunCleanup.kill(p); // a no-op when TLC ended; kills it when reading failed half way
         RunCleanup.forget(p);
@@ -132,13 +132,15 @@ public final class TlcRunner {
     }
   }
 
-  private CheckResult collect(Process p, long t0, String configName, Optional<String> mutant, int workers,
-      Consumer<String> progress) throws IOException, InterruptedException {
+  /** Reads TLC's output to its end; {@code onLine} sees every raw line first (distributed mode waits for one). */
+  CheckResult collect(Process p, long t0, String configName, Optional<String> mutant, int workers,
+      Consumer<String> progress, Consumer<String> onLine) throws IOException, InterruptedException {
     p.getOutputStream().close();
     TlcOutputParser parser = new TlcOutputParser(progress);
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
+        onLine.accept(line);
         parser.line(line);
       }
     }
