@@ -154,7 +154,7 @@ public final class TraceReader {
       }
       boolean takesGfn = switch (name) {
         case "Access", "KvmAccess", "UffdRead", "UffdInstall", "UffdWake", "SetBit", "Invalidate",
-            "RemoteAccess", "MmioAccess" -> true;
+            "RemoteAccess", "MmioAccess", "FetchInstall", "FetchClearBit" -> true;
         default -> false;
       };
       int gfn = -1;
@@ -188,6 +188,8 @@ public final class TraceReader {
         case "DeleteSlot" -> new Action.DeleteSlot();
         case "MoveSlot" -> new Action.MoveSlot();
         case "MmioAccess" -> new Action.MmioAccess(vcpu, gfn);
+        case "FetchInstall" -> new Action.FetchInstall(gfn);
+        case "FetchClearBit" -> new Action.FetchClearBit(gfn);
         default -> throw new IllegalStateException(name);
       };
     }
