@@ -28,6 +28,9 @@
 #                      recreated on every run, so it is safe to reuse but holds ~2 GB afterwards.
 #   KVMUF_KERNEL_DEB   optional path to an already downloaded linux-source-BASE_*.deb; skips apt.
 #   KVMUF_KERNEL_JOBS  make -j value (default: nproc).
+#   KVMUF_KERNEL_CCACHE  auto (default: compile through ccache when it is installed) or off. Optional: the
+#                      objects and bzImage are the same either way; a rebuild after a small patch change
+#                      then recompiles only what changed (cache in CCACHE_DIR, default ~/.cache/kvmuf/ccache).
 #
 # Needs: apt-get (or KVMUF_KERNEL_DEB), dpkg-deb, tar, xz, patch, make, gcc, flex, bison, bc,
 # libelf-dev, libssl-dev, sha256sum.  On Debian 12:
@@ -113,6 +116,17 @@ done < "$SERIES_FILE"
 
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
+
+# Optional ccache. The tree is recreated in another folder for every cache key (kvmuf kernel build uses
+# KEY.building), so absolute paths under WORK are rewritten relative (CCACHE_BASEDIR) and the working directory
+# is not hashed: the same source compiles to a cache hit wherever it was unpacked.
+CCACHE_MAKE=()
+CCACHE_USED=no
+if [ "${KVMUF_KERNEL_CCACHE:-auto}" != off ] && command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR=$WORK CCACHE_NOHASHDIR=true CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/kvmuf/ccache}
+  CCACHE_MAKE=(CC="ccache gcc")
+  CCACHE_USED="yes ($CCACHE_DIR)"
+fi
 
 # 1. Source: the Debian package of the base (or a given tree).
 rm -rf "$WORK/deb" "$WORK/pkg" "$WORK/src" "$WORK/obj"
@@ -214,10 +228,10 @@ mkdir -p "$OBJ"
 FRAG_CLEAN=$WORK/fragment.config
 grep -v '^[[:space:]]*#' "$FRAGMENT" | grep -v '^[[:space:]]*$' > "$FRAG_CLEAN"
 say "configuring (tinyconfig + $(wc -l < "$FRAG_CLEAN") fragment options)"
-make -C "$SRC" O="$OBJ" -s tinyconfig >&2
+make -C "$SRC" O="$OBJ" "${CCACHE_MAKE[@]}" -s tinyconfig >&2
 "$SRC"/scripts/kconfig/merge_config.sh -m -O "$OBJ" "$OBJ/.config" "$FRAG_CLEAN" >"$WORK/merge_config.log" 2>&1 \
   || die "merge_config.sh failed, see $WORK/merge_config.log"
-make -C "$SRC" O="$OBJ" -s olddefconfig >&2
+make -C "$SRC" O="$OBJ" "${CCACHE_MAKE[@]}" -s olddefconfig >&2
 missing=0
 while IFS= read -r opt; do
   if ! grep -qxF "$opt" "$OBJ/.config"; then
@@ -234,8 +248,8 @@ if [ "$SERIES_DIR" = "$DEFAULT_SERIES" ]; then
 fi
 
 # 4. Build.
-say "make -j$JOBS bzImage (several minutes)"
-make -C "$SRC" O="$OBJ" -j"$JOBS" -s bzImage >&2 || die "kernel build failed"
+say "make -j$JOBS bzImage (several minutes; ccache: $CCACHE_USED)"
+make -C "$SRC" O="$OBJ" "${CCACHE_MAKE[@]}" -j"$JOBS" -s bzImage >&2 || die "kernel build failed"
 RELEASE=$(cat "$OBJ/include/config/kernel.release")
 cp "$OBJ/arch/x86/boot/bzImage" "$OUT/bzImage"
 cp "$OBJ/.config" "$OUT/config"
@@ -249,6 +263,7 @@ record echo "kernel_release: $RELEASE"
   echo "built_at: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "build_seconds: $((END - START))"
   echo "jobs: $JOBS"
+  echo "ccache: $CCACHE_USED"
 } >> "$OUT/build-info.txt"
 
 say "done in $((END - START)) s: $OUT/bzImage ($RELEASE, $PACKAGE $VERSION)"

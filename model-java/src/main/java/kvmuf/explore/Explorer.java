@@ -31,6 +31,8 @@ import kvmuf.model.StateBits;
  */
 public final class Explorer {
   private static final int CLAIM = 256;
+  /** Entries of a worker's cache of fingerprints known seen (128 KiB: the core's L2). */
+  private static final int RECENT = 1 << 14;
 
   private final Config config;
   private final Model model;
@@ -43,6 +45,9 @@ public final class Explorer {
   /** levelStarts.get(d): the store index of the first state of depth d+1 (the initial state is depth 1). */
   private final List<Integer> levelStarts = new ArrayList<>();
   private long generated;
+  /** System.nanoTime() after which workers stop claiming states (Long.MAX_VALUE: no limit). */
+  private long deadline = Long.MAX_VALUE;
+  private volatile boolean stopped;
 
   public Explorer(Config config, int workers, Consumer<String> progress) {
     this(config, workers, 0, progress);
@@ -68,8 +73,27 @@ public final class Explorer {
     return n == 0 ? 0 : (double) seen.bytes() / n;
   }
 
+  /**
+   * Stops the search once {@code seconds} have passed (a benchmark's time limit): the workers finish
+   * the states they claimed, the level is merged, and the result is {@link Verdict#ERROR} saying how
+   * many distinct states were reached, unless a violation was found among them first.
+   */
+  public Explorer timeLimit(double seconds) {
+    this.limitSeconds = seconds;
+    return this;
+  }
+
+  private double limitSeconds = Double.POSITIVE_INFINITY;
+
+  /** Whether the last run stopped at its time limit before the search was complete. */
+  public boolean stoppedAtTimeLimit() {
+    return stopped;
+  }
+
   public CheckResult run() {
     long t0 = System.nanoTime();
+    deadline = Double.isInfinite(limitSeconds) ? Long.MAX_VALUE : t0 + (long) (limitSeconds * 1e9);
+    stopped = false;
     State init = model.init();
     long[] is = init.words();
     canon(is);
@@ -134,6 +158,14 @@ public final class Explorer {
         }
         if (best != null) {
           return result(t0, Verdict.VIOLATION, config.invariants().get(best.invariant).name(), best.index, depth + 1);
+        }
+        if (stopped) {
+          CheckResult partial = result(t0, Verdict.ERROR, null, -1, depth);
+          return new CheckResult(partial.engine(), partial.config(), partial.mutant(), partial.workers(), Verdict.ERROR,
+              Optional.empty(), partial.distinctStates(), partial.statesGenerated(), partial.depth(), partial.seconds(),
+              List.of(), Optional.of(String.format(java.util.Locale.ROOT,
+                  "stopped at the time limit (%.0f s) with %d distinct states reached, no violation among them",
+                  limitSeconds, partial.distinctStates())));
         }
         levelStart = levelEnd;
         if (store.size() > levelEnd) {
@@ -258,6 +290,8 @@ public final class Explorer {
     /** The new states, {@code width} words each. */
     long[] words = new long[1024 * width];
     private final long[] cur = new long[width];
+    /** Fingerprints known to be in the seen-set, direct-mapped by their low bits. */
+    private final long[] recent = new long[RECENT];
     int[] parent = new int[1024];
     int[] action = new int[1024];
     int count;
@@ -275,6 +309,10 @@ public final class Explorer {
 
     void run() {
       while (true) {
+        if (System.nanoTime() > deadline && next.get() < end) {
+          stopped = true;
+          return;
+        }
         int from = next.getAndAdd(CLAIM);
         if (from >= end) {
           return;
@@ -302,6 +340,15 @@ public final class Explorer {
       generated++;
       canon(next); // the scratch array is the model's: canonical in place, then copied if new
       long fp = State.fingerprint(next);
+      // Most successors were found before, and often just now: siblings reach the same state in
+      // different orders. A hit in this worker's small cache of fingerprints it found in the set
+      // or added to it skips the shared set (a miss there is a cache miss and a lock).
+      int r = (int) fp & (RECENT - 1);
+      long key = fp == 0 ? 1 : fp; // 0 marks an empty entry, as in the set (which also files 0 as 1)
+      if (recent[r] == key) {
+        return;
+      }
+      recent[r] = key;
       if (!seen.add(fp)) {
         return;
       }

@@ -48,6 +48,21 @@ class ExplorerTest {
   }
 
   @Test
+  void aTimeLimitStopsTheSearchAndSaysHowFarItGot() {
+    Explorer e = new Explorer(Config.load("default"), 2, s -> {}).timeLimit(0);
+    CheckResult r = e.run();
+    assertThat(e.stoppedAtTimeLimit()).isTrue();
+    assertThat(r.verdict()).isEqualTo(Verdict.ERROR);
+    assertThat(r.distinctStates()).isPositive()
+        .isLessThan(ExpectedVerdicts.load().find("default").orElseThrow().distinctStates());
+    assertThat(r.error()).hasValueSatisfying(m -> assertThat(m).startsWith("stopped at the time limit (0 s) with "
+        + r.distinctStates() + " distinct states reached"));
+    Explorer unlimited = new Explorer(Config.load("small-gmem"), 2, s -> {}).timeLimit(600);
+    assertThat(unlimited.run().distinctStates()).isEqualTo(2333);
+    assertThat(unlimited.stoppedAtTimeLimit()).isFalse();
+  }
+
+  @Test
   void fingerprintSetGrowsAndKeepsEverything() {
     FingerprintSet set = new FingerprintSet();
     for (long i = 1; i <= 200_000; i++) {

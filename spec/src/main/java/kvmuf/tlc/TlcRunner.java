@@ -69,10 +69,20 @@ public final class TlcRunner {
   }
 
   public CheckResult run(String configName, Optional<String> mutant, int workers, Consumer<String> progress) {
+    return run(configName, mutant, workers, progress, Double.POSITIVE_INFINITY);
+  }
+
+  /**
+   * As {@link #run(String, Optional, int, Consumer)}, TLC stopped after {@code limitSeconds} (a
+   * benchmark's time limit): then the result is an error, and its distinct count is the last
+   * progress report's.
+   */
+  public CheckResult run(String configName, Optional<String> mutant, int workers, Consumer<String> progress,
+      double limitSeconds) {
     CfgFile cfg = SpecBundle.config(configName);
     return inSpecFolder("kvmuf-tlc-", dir -> {
       Files.writeString(dir.resolve("run.cfg"), cfg.withMutants(mutant.stream().toList()));
-      return runIn(dir, SpecBundle.MC_MODULE, "run.cfg", configName, mutant, workers, progress);
+      return runIn(dir, SpecBundle.MC_MODULE, "run.cfg", configName, mutant, workers, progress, limitSeconds);
     });
   }
 
@@ -100,11 +110,11 @@ public final class TlcRunner {
 
   /** Runs TLC with one worker on a module and config already written into {@code dir}. */
   CheckResult runModule(Path dir, String module, String cfgFile, String configName, Optional<String> mutant) {
-    return runIn(dir, module, cfgFile, configName, mutant, 1, s -> {});
+    return runIn(dir, module, cfgFile, configName, mutant, 1, s -> {}, Double.POSITIVE_INFINITY);
   }
 
   private CheckResult runIn(Path dir, String module, String cfgFile, String configName, Optional<String> mutant,
-      int workers, Consumer<String> progress) {
+      int workers, Consumer<String> progress, double limitSeconds) {
     long t0 = System.nanoTime();
     try {
       List<String> cmd = new ArrayList<>(List.of(
@@ -118,8 +128,12 @@ public final class TlcRunner {
           module));
       Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
       RunCleanup.killOnExit(p);
+      if (!Double.isInfinite(limitSeconds)) {
+        p.onExit().completeOnTimeout(null, (long) (limitSeconds * 1000), java.util.concurrent.TimeUnit.MILLISECONDS)
+            .thenRun(p::destroy); // a no-op when TLC ended first
+      }
       try {
-        return collect(p, t0, configName, mutant, workers, progress);
+        return collect(p, t0, configName, mutant, workers, progress, line -> {});
       } finally {
         RunCleanup.kill(p); // a no-op when TLC ended; kills it when reading failed half way
         RunCleanup.forget(p);
@@ -132,13 +146,15 @@ public final class TlcRunner {
     }
   }
 
-  private CheckResult collect(Process p, long t0, String configName, Optional<String> mutant, int workers,
-      Consumer<String> progress) throws IOException, InterruptedException {
+  /** Reads TLC's output to its end; {@code onLine} sees every raw line first (distributed mode waits for one). */
+  CheckResult collect(Process p, long t0, String configName, Optional<String> mutant, int workers,
+      Consumer<String> progress, Consumer<String> onLine) throws IOException, InterruptedException {
     p.getOutputStream().close();
     TlcOutputParser parser = new TlcOutputParser(progress);
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
+        onLine.accept(line);
         parser.line(line);
       }
     }

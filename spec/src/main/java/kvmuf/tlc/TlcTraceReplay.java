@@ -20,6 +20,7 @@ import kvmuf.spec.SpecBundle;
  * the property, the invariant {@code NotReproduced} fails, which is the answer "reproduced".
  */
 public final class TlcTraceReplay {
+  private static final Pattern INITIAL_VIOLATION = Pattern.compile("Invariant (\\w+) is violated by the initial state");
   private static final Pattern VCPUS = Pattern.compile("\\{([^}]*)}");
 
   private final TlcRunner tlc;
@@ -37,6 +38,45 @@ public final class TlcTraceReplay {
       Files.writeString(dir.resolve("TraceCheck.cfg"), config(cfg, mutant, vcpus));
       CheckResult r = tlc.runModule(dir, "TraceCheck.tla", "TraceCheck.cfg", configName, mutant);
       return r.verdict() == Verdict.VIOLATION && r.property().equals(Optional.of("NotReproduced"));
+    });
+  }
+
+  /**
+   * The property TLC reports for a behaviour that ends in {@code last} (distributed TLC prints the
+   * behaviour but not the name): the first of the config's invariants, in its order, that the state
+   * breaks, else Deadlock when no Next step leaves it and the config checks deadlock. One ordinary
+   * TLC run on a spec whose only state is {@code last}; TLC itself decides, not the Java model.
+   */
+  public Optional<String> brokenBy(String configName, Optional<String> mutant, TraceState last) {
+    CfgFile cfg = SpecBundle.config(configName);
+    return TlcRunner.inSpecFolder("kvmuf-last-", dir -> {
+      List<String> vcpus = vcpuNames(cfg.constant("Vcpus"));
+      StringBuilder m = new StringBuilder("---- MODULE LastState ----\nEXTENDS MC, TLC\n");
+      m.append("CONSTANTS ").append(String.join(", ", vcpus)).append("\n");
+      m.append("LInit ==\n");
+      last.vars().forEach((k, v) -> m.append("  /\\ ").append(k).append(" = ").append(v).append("\n"));
+      m.append("LSpec == LInit /\\ [][FALSE]_vars\n");
+      m.append("Stuck == ENABLED Next\n====\n");
+      Files.writeString(dir.resolve("LastState.tla"), m.toString());
+      CfgFile withMutant = CfgFile.parse(cfg.name(), cfg.withMutants(mutant.stream().toList()));
+      StringBuilder c = new StringBuilder("SPECIFICATION LSpec\nCONSTANTS\n");
+      for (String v : vcpus) {
+        c.append("    ").append(v).append(" = ").append(v).append("\n");
+      }
+      withMutant.constants().forEach((k, v) -> c.append("    ").append(k).append(" = ").append(v).append("\n"));
+      c.append("CHECK_DEADLOCK FALSE\nINVARIANTS\n");
+      for (String inv : cfg.invariants()) {
+        c.append("    ").append(inv).append("\n");
+      }
+      if (cfg.checkDeadlock()) {
+        c.append("    Stuck\n");
+      }
+      Files.writeString(dir.resolve("LastState.cfg"), c.toString());
+      CheckResult r = tlc.runModule(dir, "LastState.tla", "LastState.cfg", configName, mutant);
+      // TLC reports an invariant broken by the initial state as an error (its own message code), by name
+      Matcher im = INITIAL_VIOLATION.matcher(r.error().orElse(""));
+      Optional<String> p = r.property().isPresent() ? r.property() : im.find() ? Optional.of(im.group(1)) : Optional.empty();
+      return p.map(x -> x.equals("Stuck") ? CheckResult.DEADLOCK : x);
     });
   }
 

@@ -7,6 +7,7 @@ import kvmuf.explore.Explorer;
 import kvmuf.model.Config;
 import kvmuf.spec.ExpectedVerdict;
 import kvmuf.spec.ExpectedVerdicts;
+import kvmuf.tlc.DistributedTlc;
 import kvmuf.tlc.TlcRunner;
 
 /** The two model checkers behind {@code kvmuf check}: TLC on the spec, the explorer on the Java model. */
@@ -23,6 +24,18 @@ public enum Engine {
       case TLC -> TlcRunner.locate().run(config, mutant, workers, progress);
       case JAVA -> explorer(config, mutant, workers, progress).run();
     };
+  }
+
+  /**
+   * As {@link #run}, with TLC in its distributed mode where {@code rmiPort} is given: a TLC server and
+   * {@code workers} worker processes on loopback ({@link DistributedTlc}). The Java engine has no such mode.
+   */
+  public CheckResult run(String config, Optional<String> mutant, int workers, Optional<Integer> rmiPort,
+      Consumer<String> progress) {
+    if (this == TLC && rmiPort.isPresent()) {
+      return new DistributedTlc(TlcRunner.locate()).run(config, mutant, workers, rmiPort.get(), progress);
+    }
+    return run(config, mutant, workers, progress);
   }
 
   public static Explorer explorer(String config, Optional<String> mutant, int workers, Consumer<String> progress) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import kvmuf.check.CheckResult;
+import kvmuf.check.Verdict;
 import kvmuf.engine.Agreement;
 import kvmuf.engine.Engine;
 import kvmuf.explore.Explorer;
@@ -29,7 +30,13 @@ import picocli.CommandLine.Option;
       "'Finished', without JVM start and parsing). The Java explorer runs --warmup times first",
       "(its search is short, so a cold run mostly measures the JIT compiler warming up); the",
       "cold run's figures are printed too.",
-      "Also prints the Java seen-set's bytes per distinct state. Exits 1 if the engines disagree."
+      "Also prints the Java seen-set's bytes per distinct state and the load average before and",
+      "after (the machine may be shared). Exits 1 if the engines disagree.",
+      "",
+      "--max-seconds S stops each engine after S seconds (for the largest configs): one Java run",
+      "(no warm-up), TLC's rate read from its progress reports (TLC reports once a minute: give it",
+      "more than 60 s), and, where TLC did not finish, how long it would take for the Java",
+      "explorer's count at that rate. A stopped run is not compared."
     })
 public final class BenchExplorerCommand implements Callable<Integer> {
 
@@ -51,9 +58,13 @@ public final class BenchExplorerCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
+  @Option(names = "--max-seconds", defaultValue = "0", paramLabel = "S",
+      description = "Stop each engine after S seconds and report the states reached (default: no limit).")
+  double maxSeconds;
+
   @Override
   public Integer call() {
-    if (!SpecBundle.configNames().contains(config)) {
+    if (!SpecBundle.configNames().contains(config) && !SpecBundle.isPath(config)) {
       throw KvmufException.usage(new UnknownNameException("config", config, SpecBundle.configNames()).getMessage());
     }
     if (workers < 1) {
@@ -61,6 +72,12 @@ public final class BenchExplorerCommand implements Callable<Integer> {
     }
     if (warmup < 0) {
       throw KvmufException.usage("--warmup must be 0 or more");
+    }
+    if (maxSeconds < 0) {
+      throw KvmufException.usage("--max-seconds must be 0 (no limit) or more");
+    }
+    if (maxSeconds > 0) {
+      return timeLimited();
     }
     boolean quiet = json || System.console() == null;
     if (!quiet) {
@@ -113,6 +130,116 @@ public final class BenchExplorerCommand implements Callable<Integer> {
       out().println(agreement.agree() ? "engines agree" : "ENGINES DISAGREE: " + String.join("; ", agreement.disagreements()));
     }
     return agreement.agree() ? ExitCodes.OK : ExitCodes.VIOLATION;
+  }
+
+  /** One run of each engine, each stopped after --max-seconds; TLC's rate from its progress reports. */
+  private Integer timeLimited() {
+    boolean quiet = json || System.console() == null;
+    String loadBefore = loadAverage();
+    TlcRate rate = new TlcRate();
+    if (!quiet) {
+      System.err.println("bench: TLC on " + config + " with " + workers + " workers, at most " + maxSeconds + " s...");
+    }
+    CheckResult tlc = TlcRunner.locate().run(config, Optional.empty(), workers, line -> {
+      rate.line(line);
+      if (!quiet) {
+        System.err.println("tlc: " + line);
+      }
+    }, maxSeconds);
+    boolean tlcDone = tlc.verdict() != Verdict.ERROR;
+    if (!quiet) {
+      System.err.println("bench: Java explorer on " + config + ", at most " + maxSeconds + " s...");
+    }
+    Explorer explorer = Engine.explorer(config, Optional.empty(), workers,
+        quiet ? s -> {} : s -> System.err.println("java: " + s)).timeLimit(maxSeconds);
+    CheckResult java = explorer.run();
+    boolean javaDone = !explorer.stoppedAtTimeLimit() && java.verdict() != Verdict.ERROR;
+    String loadAfter = loadAverage();
+    double tlcPerSecond = tlcDone ? tlc.distinctStatesPerSecond() : rate.perSecond();
+    double ratio = tlcPerSecond == 0 ? 0 : java.distinctStatesPerSecond() / tlcPerSecond;
+    Optional<Agreement> agreement = tlcDone && javaDone ? Optional.of(Agreement.of(tlc, java)) : Optional.empty();
+    // How long TLC would take to reach the Java explorer's count at its measured rate (where it did not finish).
+    double tlcEstimate = !tlcDone && tlcPerSecond > 0 ? java.distinctStates() / tlcPerSecond : 0;
+    if (json) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("config", config);
+      out.put("workers", workers);
+      out.put("maxSeconds", maxSeconds);
+      List<Object> engines = new ArrayList<>();
+      engines.add(engine(tlc, tlcDone, tlcPerSecond, tlcDone ? tlc.distinctStates() : rate.distinct));
+      engines.add(engine(java, javaDone, java.distinctStatesPerSecond(), java.distinctStates()));
+      out.put("engines", engines);
+      out.put("ratio", round(ratio));
+      if (tlcEstimate > 0) {
+        out.put("tlcSecondsForJavaCount", Math.round(tlcEstimate));
+      }
+      out.put("javaSeenSetBytesPerState", round(explorer.seenSetBytesPerState()));
+      out.put("loadAverageBefore", loadBefore);
+      out.put("loadAverageAfter", loadAfter);
+      out.put("agree", agreement.map(Agreement::agree).orElse(null));
+      out.put("disagreements", agreement.map(Agreement::disagreements).orElse(List.of()));
+      out().println(Json.write(out));
+    } else {
+      out().printf("%-6s %14s %10s %16s %s%n", "engine", "distinct", "seconds", "distinct/s", "complete");
+      out().printf(Locale.ROOT, "%-6s %14d %10.2f %16.0f %s%n", "tlc", tlcDone ? tlc.distinctStates() : rate.distinct,
+          tlcDone ? tlc.seconds() : rate.seconds, tlcPerSecond, tlcDone ? "yes" : "no (stopped; rate from its last progress report)");
+      out().printf(Locale.ROOT, "%-6s %14d %10.2f %16.0f %s%n", "java", java.distinctStates(), java.seconds(),
+          java.distinctStatesPerSecond(), javaDone ? "yes" : "no (stopped at the time limit)");
+      out().printf(Locale.ROOT, "ratio java/tlc (distinct states per second): %.1f%n", ratio);
+      if (tlcEstimate > 0) {
+        out().printf(Locale.ROOT, "TLC at its rate would take %.0f s (%.1f h) for the Java explorer's %d states%n",
+            tlcEstimate, tlcEstimate / 3600, java.distinctStates());
+      }
+      out().printf(Locale.ROOT, "java seen-set: %.1f bytes per distinct state%n", explorer.seenSetBytesPerState());
+      out().println("load average before: " + loadBefore + "; after: " + loadAfter);
+      agreement.ifPresent(a -> out().println(a.agree() ? "engines agree" : "ENGINES DISAGREE: " + String.join("; ", a.disagreements())));
+    }
+    return agreement.map(a -> a.agree() ? ExitCodes.OK : ExitCodes.VIOLATION).orElse(ExitCodes.OK);
+  }
+
+  private static Map<String, Object> engine(CheckResult r, boolean complete, double perSecond, long distinct) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("engine", r.engine());
+    e.put("result", complete ? r.verdict().json() : "stopped");
+    e.put("complete", complete);
+    e.put("distinctStates", distinct);
+    e.put("seconds", round(r.seconds()));
+    e.put("distinctStatesPerSecond", Math.round(perSecond));
+    return e;
+  }
+
+  /** /proc/loadavg's three averages, or "unknown". */
+  static String loadAverage() {
+    try {
+      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  /** TLC's progress reports: distinct states found and the time since its search started. */
+  static final class TlcRate {
+    private static final java.util.regex.Pattern DISTINCT = java.util.regex.Pattern.compile("([\\d,]+) distinct states found");
+    private long start;
+    long distinct;
+    double seconds;
+
+    void line(String text) {
+      if (text.startsWith("Starting")) {
+        start = System.nanoTime();
+        return;
+      }
+      java.util.regex.Matcher m = DISTINCT.matcher(text);
+      if (start != 0 && text.startsWith("Progress") && m.find()) {
+        distinct = Long.parseLong(m.group(1).replace(",", ""));
+        seconds = (System.nanoTime() - start) / 1e9;
+      }
+    }
+
+    double perSecond() {
+      return seconds == 0 ? 0 : distinct / seconds;
+    }
   }
 
   private static double round(double d) {

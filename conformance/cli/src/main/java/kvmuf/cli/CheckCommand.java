@@ -43,6 +43,11 @@ import picocli.CommandLine.Option;
       "another tla2tools.jar. The Java engine explores the Java reference model (model-java) and",
       "must agree with TLC on every shipped config: --engine both checks that.",
       "",
+      "--distributed runs TLC in its own distributed mode: a TLC server (tlc2.tool.distributed.TLCServer)",
+      "and --workers worker processes (TLCWorker, one thread each) on this machine, talking RMI on",
+      "loopback; the server's registry listens on --rmi-port (TLC's default 10997; a port already taken is",
+      "exit 3). Same jar, same verdict and distinct-state count as the ordinary run.",
+      "",
       "Exit codes: 0 no violation (or the config's recorded expected violation), 1 violation,",
       "2 usage error, 3 environment missing (TLC jar), 4 I/O or internal error (TLC failed)."
     })
@@ -80,6 +85,13 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object instead of text.")
   boolean json;
 
+  @Option(names = "--distributed", description = "TLC's distributed mode: a TLC server and --workers worker processes on loopback (RMI).")
+  boolean distributed;
+
+  @Option(names = "--rmi-port", defaultValue = "10997", paramLabel = "PORT",
+      description = "With --distributed: the TLC server's RMI registry port (default: ${DEFAULT-VALUE}).")
+  int rmiPort;
+
   @CommandLine.Mixin ProgressOptions progressOptions = new ProgressOptions();
 
   @Override
@@ -92,6 +104,13 @@ public final class CheckCommand implements Callable<Integer> {
     if (workers < 1) {
       throw KvmufException.usage("--workers must be at least 1");
     }
+    if (distributed && engine == EngineChoice.java) {
+      throw KvmufException.usage("--distributed is TLC's mode: use it with --engine tlc or both");
+    }
+    if (rmiPort < 1 || rmiPort > 65535) {
+      throw KvmufException.usage("--rmi-port must be 1..65535, not " + rmiPort);
+    }
+    Optional<Integer> port = distributed ? Optional.of(rmiPort) : Optional.empty();
     Optional<Mutant> m;
     try {
       m = Optional.ofNullable(mutant).map(id -> MutantCatalogue.load().get(id));
@@ -112,7 +131,7 @@ public final class CheckCommand implements Callable<Integer> {
       String[] last = {"starting"};
       try (ProgressLine p = ProgressLine.start("check: " + e.id() + " on " + configName, progressOptions.quiet,
           () -> last[0])) {
-        results.add(e.run(configName, m.map(Mutant::id), workers, line -> last[0] = oneLine(line)));
+        results.add(e.run(configName, m.map(Mutant::id), workers, port, line -> last[0] = oneLine(line)));
       }
     }
     for (CheckResult r : results) {

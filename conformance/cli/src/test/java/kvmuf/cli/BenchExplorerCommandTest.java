@@ -22,8 +22,22 @@ class BenchExplorerCommandTest {
   }
 
   @Test
+  void aTimeLimitedRunReportsWhetherEachEngineFinishedAndTheLoad() throws Exception {
+    CheckCommandTest.Run r = CheckCommandTest.run("bench", "explorer", "--config", "small-gmem", "--max-seconds", "300", "--json");
+    assertThat(r.rc()).isEqualTo(ExitCodes.OK);
+    JsonNode j = r.json();
+    assertThat(j.path("engines").get(0).path("complete").asBoolean()).isTrue();
+    assertThat(j.path("engines").get(1).path("complete").asBoolean()).isTrue();
+    assertThat(j.path("engines").get(1).path("distinctStates").asLong()).isEqualTo(2333);
+    assertThat(j.path("agree").asBoolean()).isTrue();
+    assertThat(j.path("loadAverageBefore").asText()).matches("[0-9.]+ [0-9.]+ [0-9.]+");
+    assertThat(j.has("tlcSecondsForJavaCount")).as("TLC finished: no estimate").isFalse();
+  }
+
+  @Test
   void badArgumentsAreUsageErrors() {
     assertThat(CheckCommandTest.run("bench", "explorer", "--config", "huge").rc()).isEqualTo(ExitCodes.USAGE);
     assertThat(CheckCommandTest.run("bench", "explorer", "--warmup", "-1").rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(CheckCommandTest.run("bench", "explorer", "--max-seconds", "-5").rc()).isEqualTo(ExitCodes.USAGE);
   }
 }

@@ -33,6 +33,17 @@ class CheckCommandTest {
   }
 
   @Test
+  void distributedTlcArgumentsAndATakenPortAreOneLine() throws Exception {
+    assertThat(run("check", "--engine", "java", "--distributed").rc()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run("check", "--distributed", "--rmi-port", "0").rc()).isEqualTo(ExitCodes.USAGE);
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      Run r = run("check", "--distributed", "--config", "small-gmem", "--rmi-port", Integer.toString(taken.getLocalPort()));
+      assertThat(r.rc()).isEqualTo(ExitCodes.ENVIRONMENT);
+      assertThat(r.err().strip()).contains("RMI port " + taken.getLocalPort() + " is taken").doesNotContain("\n");
+    }
+  }
+
+  @Test
   void tlcOnASafeConfigReportsTheRecordedCount() throws Exception {
     Run r = run("check", "--config", "small-gmem", "--json");
     assertThat(r.rc()).isEqualTo(ExitCodes.OK);

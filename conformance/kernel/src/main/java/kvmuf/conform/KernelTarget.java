@@ -44,10 +44,19 @@ import kvmuf.trace.TraceHeader;
  * </ul>
  *
  * <p>Mapping counts: the model counts stage-2 mappings of its NumGfns gfns, the kernel's pages_4k / pages_2m
- * count every mapping of the VM (the guest agent's own pages too), and some KVMs (kvm_pvm) keep them at 0.
- * This target therefore reports {@link Target#PAGES_NOT_OBSERVED} for actions; the replayer compares the rest
- * and counts the step's pages as unchecked (the named rules read them with {@link ApiCall.ReadMappings}
- * where the host can show them, relative to a baseline).
+ * count every mapping of the VM (the guest agent's own code page too), and some KVMs (kvm_pvm) keep them at 0.
+ * A trace step reports pages_2m where the kernel's count is the model's ({@link KernelVm#hugeMappings}: any 2M
+ * mapping; 0 only where the host backs the frame with a THP, so that KVM could have mapped it huge) and
+ * pages_4k as {@link Target#PAGES_NOT_OBSERVED}; the replayer compares what was observed (TRACE-FORMAT.md,
+ * "Mapping counts on a kernel"). The named rules read both with {@link ApiCall.ReadMappings}, relative to a
+ * baseline.
+ *
+ * <p>Kernel WARNs: a KVM WARN record logged during a trace step is that step's observation ({@code
+ * kernel_warnings}), so a trace during which KVM warns diverges there.
+ *
+ * <p>Set-up: under a profile that validates the bitmap pointer, each trace's VM is first asked for USERFAULT
+ * with a kernel-half bitmap pointer ({@link KernelVm#setupDeviation}); a kernel that does not answer EINVAL
+ * shows it as the first step's {@code other_exit} ("trace set-up: ..."), which the model never allows.
  *
  * <p>ResumeVcpu performs no call: it is {@code done} (as in the model), and the vCPU's next Access re-enters
  * KVM_RUN (the same gfn re-runs the faulting instruction; another gfn first gives the stopped access up).
@@ -93,6 +102,8 @@ public final class KernelTarget implements Target {
   /** SRCU's worker has run since the pending update went to sleep in synchronize_srcu (its index flip is done). */
   private boolean srcuFlipped;
   private long kernelSteps;
+  /** Steps of the current trace that came back (the first one shows a set-up deviation). */
+  private int traceSteps;
 
   public KernelTarget(Optional<UapiProfile> profile) {
     this(profile, SleepEvidence.DEFAULT_HUNG);
@@ -113,6 +124,7 @@ public final class KernelTarget implements Target {
   public void start(TraceHeader header) {
     closeKernel();
     config = header.config();
+    traceSteps = 0;
     setupUnsupported = unsupportedConfig(config);
     if (setupUnsupported != null) {
       return;
@@ -123,6 +135,7 @@ public final class KernelTarget implements Target {
           // Only an enable of USERFAULT zaps (the dirty-log changes write-protect): SlotZap matters where USERFAULT is used.
           config.slotZap() == Config.SlotZap.MEMSLOT && config.userfaultUse() != Config.UserfaultUse.NONE);
       kernel = takeSpare(setup).orElseGet(() -> KernelVm.open(setup)).withHungTimeout(hung);
+      kernel.warningsFromNow();
       buildSpare(setup);
     } catch (UnsupportedFeatureException e) {
       setupUnsupported = e.getMessage().replaceFirst("^unsupported: ", "");
@@ -246,11 +259,28 @@ public final class KernelTarget implements Target {
     if (o == UNSUPPORTED) {
       return unsupported(lastUnsupported);
     }
-    if (unblocked.isEmpty()) {
-      return Optional.of(o);
-    }
     unblocked.putAll(o.unblocked());
-    return Optional.of(new StepObservation(o.result(), unblocked, o.pages4k(), o.pages2m()));
+    return Optional.of(config == null ? new StepObservation(o.result(), unblocked, o.pages4k(), o.pages2m()) : traceStep(o.result(), unblocked));
+  }
+
+  /**
+   * A trace step's observation: a KVM WARN logged during the step replaces its result ({@code kernel_warnings},
+   * which the model never allows: a WARN inside KVM is a bug whatever the call returned), and the mapping
+   * counts where the kernel's say what the model's say: pages_2m as {@link KernelVm#hugeMappings} observes it
+   * when the config has one huge frame (its HugeSpan gfns are the slot's first pages, inside its one 2 MiB
+   * frame; with more frames the kernel's one 2M mapping would cover several of the model's), pages_4k never
+   * (the VM-wide count includes the guest agent's code page, which a zap of every root on enable drops until
+   * the next guest entry maps it again, so the slot's share is not known exactly).
+   */
+  private StepObservation traceStep(Observation result, Map<String, Observation> unblocked) {
+    if (traceSteps++ == 0 && kernel.setupDeviation().isPresent()) {
+      return new StepObservation(new Observation.OtherExit("trace set-up: " + kernel.setupDeviation().get()), Map.of(),
+          PAGES_NOT_OBSERVED, PAGES_NOT_OBSERVED);
+    }
+    Optional<Observation.KernelWarnings> warned = kernel.newKvmWarnings();
+    if (warned.isPresent()) return new StepObservation(warned.get(), Map.of(), PAGES_NOT_OBSERVED, PAGES_NOT_OBSERVED);
+    int huge = config.numGfns() == config.hugeSpan() ? kernel.hugeMappings() : PAGES_NOT_OBSERVED;
+    return new StepObservation(result, unblocked, PAGES_NOT_OBSERVED, huge);
   }
 
   /**

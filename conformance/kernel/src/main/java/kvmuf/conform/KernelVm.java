@@ -18,6 +18,7 @@ import kvmuf.kvm.UnsupportedFeatureException;
 import kvmuf.kvm.UserfaultBitmap;
 import kvmuf.kvm.Vm;
 import kvmuf.model.Action;
+import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
 import kvmuf.model.Observation;
 import kvmuf.model.Observations;
@@ -62,6 +63,13 @@ public final class KernelVm implements AutoCloseable {
   public static final long MOVED_GPA = 0x4000_0000L;
   public static final int SLOT = 0;
   public static final long PAGE = 4096;
+  /**
+   * Where in a gfn's page the guest agent's accesses read (4-byte aligned, not 0): a memory-fault exit must
+   * still name the page (gpa = gfn * 4096), so an exit that names the faulting address shows the offset; an
+   * MMIO exit names the address, which {@link AgentObservation} takes back to its page. Every word of an
+   * installed page holds the gfn's pattern ({@link Contents}), so the value read is the same anywhere.
+   */
+  public static final long READ_OFFSET = 0x124;
 
   private final TargetSetup setup;
   private final Kvm kvm;
@@ -77,6 +85,10 @@ public final class KernelVm implements AutoCloseable {
   private KvmStats stats;
   /** WARN records in the kernel log at the last ReadKernelWarnings (-1: not read yet); read only by rules that ask. */
   private int warningsSeen = -1;
+  /** KVM WARN records in the kernel log at {@link #warningsFromNow} or the last {@link #newKvmWarnings} (-1: log unreadable). */
+  private int kvmWarningsSeen;
+  /** What the set-up's bitmap pointer check showed where it is not what the profile documents (see {@link #setupDeviation}). */
+  private final Optional<String> setupDeviation;
   private long stepsRun;
   /** The slot's guest-physical address: BASE_GPA, or MOVED_GPA after a MoveSlot. */
   private long base = BASE_GPA;
@@ -105,6 +117,8 @@ public final class KernelVm implements AutoCloseable {
       this.source = setup.uffd() == UffdMode.MISSING ? Optional.of(Mapping.anonymous(PAGE, false)) : Optional.empty();
       for (int i = 0; i < setup.vcpus(); i++) vcpus.add(new VcpuWorker(i, program, vm.createVcpu(i)));
       this.sleepers = new Sleepers(uffd, vcpus, memory);
+      this.kvmWarningsSeen = KernelLog.warnings().map(w -> kvmWarnings(w).size()).orElse(-1);
+      this.setupDeviation = checkBitmapPointer();
     } catch (RuntimeException e) {
       vm.close();
       throw e;
@@ -126,6 +140,41 @@ public final class KernelVm implements AutoCloseable {
       kvm.close();
       throw e;
     }
+  }
+
+  /** The start of x86-64's direct map: never a user address, so never a valid userfault_bitmap. */
+  static final long KERNEL_HALF_BITMAP = 0xffff_8880_0000_0000L;
+
+  /**
+   * Under a profile that validates the bitmap pointer (uf-v2, uf-v3: {@link UapiProfile#validatesBitmapPointer}),
+   * the set-up asks the slot for USERFAULT with a kernel-half bitmap pointer before the guest runs, which the
+   * profile documents as EINVAL at KVM_SET_USER_MEMORY_REGION2 (also where the flag is already on: the check
+   * precedes the "nothing to change" return). Any other answer is the deviation, and a kernel that took the
+   * pointer gets the slot's own region back. The model has no word for a bad pointer, so a generated trace
+   * cannot ask for one; this is the one input every trace's set-up adds. Empty: as documented, or not checked
+   * (no KVM Userfault, or a profile without validation).
+   */
+  private Optional<String> checkBitmapPointer() {
+    if (bitmap.isEmpty() || !vm.profile().validatesBitmapPointer()) return Optional.empty();
+    String call = "KVM_SET_USER_MEMORY_REGION2 with KVM_MEM_USERFAULT and the kernel-half bitmap pointer 0x"
+        + Long.toHexString(KERNEL_HALF_BITMAP);
+    try {
+      vm.setUserMemoryRegion2Unchecked(slot.region().withFlags(slot.flags() | UapiProfile.KVM_MEM_USERFAULT)
+          .withUserfaultBitmap(KERNEL_HALF_BITMAP));
+    } catch (SyscallException e) {
+      return e.is(Errno.EINVAL) ? Optional.empty()
+          : Optional.of(call + " answered " + e.errnoName().name() + ", profile " + vm.profile().id() + " documents EINVAL");
+    }
+    vm.setUserMemoryRegion2Unchecked(slot.region());
+    return Optional.of(call + " answered ok, profile " + vm.profile().id() + " documents EINVAL (pointer validated at the ioctl)");
+  }
+
+  /**
+   * What the set-up's bitmap pointer check ({@link #checkBitmapPointer}) showed where the kernel does not do what
+   * the profile documents; a trace's first step shows it ({@link KernelTarget}).
+   */
+  public Optional<String> setupDeviation() {
+    return setupDeviation;
   }
 
   /** KVM_CAP_DISABLE_QUIRKS2: its KVM_CHECK_EXTENSION answer is the mask of quirks this KVM can disable. */
@@ -387,7 +436,7 @@ public final class KernelVm implements AutoCloseable {
 
   private StepObservation access(int v, int gfn, boolean kvm, boolean write) {
     VcpuWorker w = vcpu(v);
-    long gpa = base + gfn * PAGE;
+    long gpa = base + gfn * PAGE + READ_OFFSET;
     java.util.function.Function<GuestAgent, AgentResult> read = kvm ? agent -> agent.kvmRead(gpa)
         : write ? agent -> agent.write(base + gfn * PAGE + WRITE_OFFSET, Contents.fetched(gfn)) : agent -> agent.read(gpa);
     if (w.busy()) {
@@ -421,7 +470,7 @@ public final class KernelVm implements AutoCloseable {
   private Observation ofWrite(int v, Observation o) {
     if (!writing.contains(v) || !(o instanceof Observation.Read)) return o;
     int g = vcpu(v).gfn();
-    return new Observation.Read(Contents.classify(g, memory.readWord(g, 0)));
+    return new Observation.Read(Contents.classify(g, memory.readWord(g, READ_OFFSET)));
   }
 
   /**
@@ -589,6 +638,60 @@ public final class KernelVm implements AutoCloseable {
     List<String> fresh = all.subList(Math.min(Math.max(warningsSeen, 0), all.size()), all.size());
     warningsSeen = all.size();
     return shows(new Observation.KernelWarnings(fresh.size(), fresh.isEmpty() ? "" : fresh.getFirst()));
+  }
+
+  /**
+   * The WARN records KVM logged since this VM was made or since the last call (a WARN_ON inside KVM is a bug
+   * whatever the ioctl returned: R10's recovery while dirty logging is one); empty when there is none or the
+   * log cannot be read (not root). Only records naming KVM's sources count, so that another program's WARN on
+   * a shared host is not this VM's.
+   */
+  /**
+   * Counts KVM's WARNs from now on: a trace's start (this VM may have been built, as the next trace's spare,
+   * before the previous trace's WARN was logged).
+   */
+  public void warningsFromNow() {
+    kvmWarningsSeen = KernelLog.warnings().map(w -> kvmWarnings(w).size()).orElse(-1);
+  }
+
+  public Optional<Observation.KernelWarnings> newKvmWarnings() {
+    if (kvmWarningsSeen < 0) return Optional.empty();
+    Optional<List<String>> now = KernelLog.warnings().map(KernelVm::kvmWarnings);
+    if (now.isEmpty()) return Optional.empty();
+    List<String> all = now.get();
+    if (all.size() <= kvmWarningsSeen) {
+      kvmWarningsSeen = all.size(); // the ring dropped old records
+      return Optional.empty();
+    }
+    List<String> fresh = all.subList(kvmWarningsSeen, all.size());
+    kvmWarningsSeen = all.size();
+    return Optional.of(new Observation.KernelWarnings(fresh.size(), fresh.getFirst()));
+  }
+
+  static List<String> kvmWarnings(List<String> warnings) {
+    return warnings.stream().filter(w -> w.contains("/kvm/") || w.contains("kvm_")).toList();
+  }
+
+  /**
+   * KVM's count of 2M stage-2 mappings where it is the slot's, as the model counts them; {@link
+   * Target#PAGES_NOT_OBSERVED} where this kernel cannot say. The VM-wide pages_2m is the slot's (the guest
+   * agent's code is one 4 KiB page of its own slot, and the slot is the one 2 MiB frame at {@link #BASE_GPA}).
+   * A count above 0 is always observed: KVM mapped the frame huge. A count of 0 is observed only where KVM
+   * could have mapped it huge, i.e. the host backs the frame with a transparent huge page (anonymous memory
+   * without userfaultfd; UFFDIO_COPY installs 4 KiB pages, guest_memfd allocates order-0 folios): elsewhere 0
+   * says nothing about the model's frame, and a KVM that does not count (kvm_pvm reads 0) is never compared.
+   * Without KVM_CAP_BINARY_STATS_FD or a pages_2m statistic: not observed.
+   */
+  public int hugeMappings() {
+    if (stats == null) {
+      if (kvm.checkExtension(KvmCap.BINARY_STATS_FD) <= 0) return Target.PAGES_NOT_OBSERVED;
+      stats = vm.stats();
+    }
+    java.util.OptionalLong n = stats.find("pages_2m");
+    if (n.isEmpty()) return Target.PAGES_NOT_OBSERVED;
+    if (n.getAsLong() > 0) return (int) n.getAsLong();
+    boolean thpCapable = setup.kind() == SlotKind.ANON && setup.uffd() == UffdMode.NONE;
+    return thpCapable && HostThp.anonHugeKb(hostAddress()) >= 2048 ? 0 : Target.PAGES_NOT_OBSERVED;
   }
 
   /** KVM's stage-2 mapping counts of the whole VM (the guest agent's pages too) as the observation's page counts. */

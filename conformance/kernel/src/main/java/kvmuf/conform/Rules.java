@@ -16,6 +16,7 @@ import kvmuf.conform.rules.UffdMinorContinue;
 import kvmuf.conform.rules.UffdMissingCopy;
 import kvmuf.conform.rules.UserfaultBadBitmapEinval;
 import kvmuf.conform.rules.UserfaultBitAfterMap;
+import kvmuf.conform.rules.UserfaultDirtyLogHugeMappings;
 import kvmuf.conform.rules.UserfaultDirtyLogNoWarn;
 import kvmuf.conform.rules.UserfaultExit;
 import kvmuf.conform.rules.UserfaultFlagEinval;
@@ -49,6 +50,7 @@ public final class Rules {
         UserfaultHugeMappings.RULE,
         UserfaultBadBitmapEinval.RULE,
         UserfaultDirtyLogNoWarn.RULE,
+        UserfaultDirtyLogHugeMappings.RULE,
         MemslotUndefinedFlagsEinval.RULE,
         MemslotReadonlyToggleEinval.RULE,
         MemslotGmemFlagsEinval.RULE,

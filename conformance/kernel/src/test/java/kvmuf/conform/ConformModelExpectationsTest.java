@@ -203,4 +203,31 @@ class ConformModelExpectationsTest {
     assertThat(m.step(new Action.DisableUserfault())).isEqualTo(IOCTL_OK);
     assertThat(m.hugeFrames()).isZero();
   }
+
+  @Test
+  void disablingUserfaultWhileDirtyLoggingLeavesAHugeCapableFrameSmall() {
+    // userfault-disable-while-dirty-log-huge's script: the frame mapped huge, dirty logging on (split), a
+    // post-copy round on gfn 1, a fault on gfn 0, then USERFAULT off while dirty logging is still on.
+    ModelScript m = new ModelScript(1, SlotKind.ANON, UffdMode.NONE, UserfaultUse.LATE, true, true);
+    m.step(new Action.KvmAccess(0, 0));
+    m.step(new Action.KvmAccess(0, 1));
+    m.step(new Action.Access(0, 0));
+    m.step(new Action.Access(0, 1));
+    assertThat(m.hugeFrames()).isEqualTo(1);
+    assertThat(m.step(new Action.EnableDirtyLog())).isEqualTo(IOCTL_OK);
+    m.step(new Action.Access(0, 0));
+    assertThat(m.hugeFrames()).as("dirty logging splits").isZero();
+    m.step(new Action.SetBit(1));
+    assertThat(m.step(new Action.EnableUserfault())).isEqualTo(IOCTL_OK);
+    assertThat(m.step(new Action.Access(0, 1))).isEqualTo(new Observation.MemoryFaultExit(4096, 4096, List.of("USERFAULT")));
+    m.step(new Action.Install(0));
+    m.step(new Action.ClearBit(0));
+    assertThat(m.step(new Action.ResumeVcpu(0))).isEqualTo(DONE);
+    assertThat(m.step(new Action.Access(0, 1))).isEqualTo(new Observation.Read(ValueClass.FETCHED));
+    m.step(new Action.Access(0, 0));
+    assertThat(m.step(new Action.DisableUserfault())).isEqualTo(IOCTL_OK);
+    assertThat(m.hugeFrames()).as("no recovery while dirty logging is on").isZero();
+    assertThat(m.step(new Action.DisableDirtyLog())).isEqualTo(IOCTL_OK);
+    assertThat(m.hugeFrames()).as("x86 recovers once both are off").isEqualTo(1);
+  }
 }

@@ -155,8 +155,9 @@ public final class Replayer {
         break;
       }
       StepObservation o = got.get();
-      boolean pagesSeen = o.pages4k() != Target.PAGES_NOT_OBSERVED;
-      if (!pagesSeen) {
+      // A target may observe both counts, one (a kernel: pages_2m where it can say) or none.
+      boolean pagesSeen = o.pages4k() != Target.PAGES_NOT_OBSERVED && o.pages2m() != Target.PAGES_NOT_OBSERVED;
+      if (o.pages4k() == Target.PAGES_NOT_OBSERVED && o.pages2m() == Target.PAGES_NOT_OBSERVED) {
         pagesUnchecked++;
       }
       if (!states.keep(allowed, o)) {
@@ -166,8 +167,8 @@ public final class Replayer {
       // Without mapping counts the target may have taken a branch of the trace's step that differs only in them:
       // the states kept then include every such branch, so from here on the trace's own expect sets (one branch)
       // are no longer the model's allowed sets; only "observed is allowed" is checked.
-      boolean ambiguous = !pagesSeen && s.observations().stream().filter(e -> ModelStates.samePagesAside(o, e)).count() > 1;
-      if (!s.observedForm() && onBranch && (ambiguous || !(pagesSeen ? o.equals(first(s)) : ModelStates.samePagesAside(o, first(s))))) {
+      boolean ambiguous = !pagesSeen && s.observations().stream().filter(e -> ModelStates.shows(o, e)).count() > 1;
+      if (!s.observedForm() && onBranch && (ambiguous || !(pagesSeen ? o.equals(first(s)) : ModelStates.shows(o, first(s))))) {
         onBranch = false;
         leftAt = s.i();
       }

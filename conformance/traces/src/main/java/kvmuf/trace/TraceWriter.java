@@ -146,6 +146,8 @@ public final class TraceWriter {
       case Action.AccessWrite x -> x.gfn();
       case Action.RemoteAccess x -> x.gfn();
       case Action.MmioAccess x -> x.gfn();
+      case Action.FetchInstall x -> x.gfn();
+      case Action.FetchClearBit x -> x.gfn();
       default -> -1;
     };
     b.append(gfn < 0 ? "{}" : "{\"gfn\":" + gfn + "}");

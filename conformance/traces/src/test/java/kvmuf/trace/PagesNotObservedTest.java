@@ -14,8 +14,9 @@ import kvmuf.model.ValueClass;
 import org.junit.jupiter.api.Test;
 
 /**
- * A logged run whose target cannot read the mapping counts writes -1 in both page fields: the reader accepts
- * that in observed lines only, and the validator and replays compare the rest of such a line.
+ * A logged run whose target cannot read a mapping count writes -1 in that page field (a kernel target: pages_4k
+ * always, pages_2m where it cannot say): the reader accepts that in observed lines only, and the validator and
+ * replays compare the rest of such a line, the other count included.
  */
 class PagesNotObservedTest {
   static final int NO = Target.PAGES_NOT_OBSERVED;
@@ -65,16 +66,82 @@ class PagesNotObservedTest {
   }
 
   @Test
-  void minusOneIsRefusedInExpectSetsAndInOneFieldAlone() {
+  void minusOneIsRefusedInExpectSetsAndAllowedInOneObservedFieldAlone() {
     String header = TraceCodec.headerLine(trace(List.of()).header());
     String expect = "{\"i\":0,\"actor\":\"uffd\",\"action\":\"UffdRead\",\"args\":{\"gfn\":0},"
         + "\"expect\":[{\"kind\":\"uffd_event\",\"address\":0,\"flags\":[],\"pages_4k\":-1,\"pages_2m\":-1}]}";
     assertThatThrownBy(() -> TraceCodec.parse("x.ndjson", List.of(header, expect)))
         .isInstanceOf(TraceFormatException.class).hasMessageContaining("pages_4k").hasMessageContaining("out of range");
+    String expectHalf = expect.replace("\"pages_2m\":-1", "\"pages_2m\":0");
+    assertThatThrownBy(() -> TraceCodec.parse("x.ndjson", List.of(header, expectHalf)))
+        .isInstanceOf(TraceFormatException.class).hasMessageContaining("pages_4k");
+    // A kernel target observes pages_2m where it can say and never pages_4k: -1 in that field alone.
     String half = "{\"i\":0,\"actor\":\"uffd\",\"action\":\"UffdRead\",\"args\":{\"gfn\":0},"
         + "\"observed\":{\"kind\":\"uffd_event\",\"address\":0,\"flags\":[],\"pages_4k\":-1,\"pages_2m\":0}}";
-    assertThatThrownBy(() -> TraceCodec.parse("x.ndjson", List.of(header, half)))
-        .isInstanceOf(TraceFormatException.class).hasMessageContaining("pages_4k");
+    StepObservation o = TraceCodec.parse("x.ndjson", List.of(header, half)).steps().getFirst().observed();
+    assertThat(o.pages4k()).isEqualTo(NO);
+    assertThat(o.pages2m()).isZero();
+    String badHalf = half.replace("\"pages_2m\":0", "\"pages_2m\":2");
+    assertThatThrownBy(() -> TraceCodec.parse("x.ndjson", List.of(header, badHalf)))
+        .isInstanceOf(TraceFormatException.class).hasMessageContaining("pages_2m").hasMessageContaining("out of range");
+  }
+
+  /** The model with pages_4k hidden, and pages_2m shown or, with {@code lie}, off by one on its first huge step. */
+  static final class HugeOnly implements Target {
+    private final ModelTarget model = new ModelTarget(ModelTarget.Choice.FIRST);
+    private final boolean lie;
+    private boolean lied;
+
+    HugeOnly(boolean lie) {
+      this.lie = lie;
+    }
+
+    @Override
+    public String name() {
+      return lie ? "huge-count liar" : "huge-count only";
+    }
+
+    @Override
+    public void start(TraceHeader header) {
+      model.start(header);
+      lied = false;
+    }
+
+    @Override
+    public java.util.Optional<StepObservation> step(Action action) {
+      return model.step(action).map(o -> {
+        int huge = o.pages2m();
+        if (lie && !lied && huge > 0) {
+          lied = true;
+          huge = 0; // the model mapped the frame huge here; a target whose count says it did not
+        }
+        return new StepObservation(o.result(), o.unblocked(), NO, huge);
+      });
+    }
+  }
+
+  @Test
+  void aTargetObservingOnlyHugeMappingsIsComparedOnThemAndDivergesWhereTheyDiffer() {
+    Config c = Config.load("small");
+    int compared = 0;
+    int lies = 0;
+    for (Trace t : TraceTestSupport.corpus(c, Generator.Strategy.RANDOM, 1, 60, 30)) {
+      Replayer.Result honest = new Replayer(new HugeOnly(false)).replay(t, null);
+      assertThat(honest.divergence()).as(t.source()).isEmpty();
+      assertThat(honest.pagesUnchecked()).isZero(); // pages_2m was compared on every step
+      compared += honest.stepsReplayed();
+      boolean huge = honest.recorded().steps().stream().anyMatch(s -> s.observed().pages2m() > 0);
+      Replayer.Result liar = new Replayer(new HugeOnly(true)).replay(t, null);
+      if (huge) {
+        lies++;
+        assertThat(liar.divergence()).as(t.source()).isPresent();
+        assertThat(liar.divergence().get().reason()).contains("does not allow");
+      } else {
+        assertThat(liar.divergence()).as(t.source()).isEmpty();
+      }
+    }
+    assertThat(compared).isPositive();
+    assertThat(lies).as("traces in which the model maps a frame huge").isPositive();
   }
 
   /** The model itself, with the mapping counts hidden: what a kernel target that cannot read them shows. */

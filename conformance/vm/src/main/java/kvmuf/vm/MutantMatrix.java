@@ -18,6 +18,14 @@ import java.util.Optional;
  * tested is not counted as killed). The caller prints the JSON object and picks the exit code.
  */
 public record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, Duration timeout, boolean json) {
+  /**
+   * The UAPI profile our reference kernel documents (kernel-reference/README.md: the bitmap pointer validated at
+   * KVM_SET_USER_MEMORY_REGION2). The guest conform is told it unless the user named one: probing by behaviour
+   * would describe a mutant's broken UAPI as another profile (NoPointerValidation probes as uf-v1) and check it
+   * against that.
+   */
+  public static final String DOCUMENTED_PROFILE = "uf-v3";
+
   /** The exit codes of the kit's {@code conform} in the guest (cli's ExitCodes): 0 all matched, 1 a divergence. */
   static final int GUEST_OK = 0, GUEST_DIVERGENCE = 1;
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -68,7 +76,7 @@ public record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, D
     VmSession session = new VmSession(ReferenceKernel.NAME, null, Optional.of(m), timeout, Progress.stderr(false));
     VmRunner.Report r;
     try {
-      r = session.run(VmSession.kitCommand(guestArgs), List.of(), o -> {
+      r = session.run(VmSession.kitCommand(withDocumentedProfile(guestArgs)), List.of(), o -> {
         if (o.stderr()) {
           err.println(o.text());
           err.flush();
@@ -100,6 +108,14 @@ public record MutantMatrix(List<KernelMutant> mutants, List<String> guestArgs, D
           + j.path("traces").path("counts").path("traces").asInt() + " traces");
     }
     return new Verdict(m, Result.ERROR, Optional.empty(), "guest conform exited " + r.exitCode());
+  }
+
+  /** {@code args} with {@code --profile uf-v3} unless they name a profile. */
+  static List<String> withDocumentedProfile(List<String> args) {
+    if (args.contains("--profile")) return args;
+    List<String> out = new ArrayList<>(args);
+    out.addAll(List.of("--profile", DOCUMENTED_PROFILE));
+    return out;
   }
 
   /** The first divergent rule (its divergent step), else the first divergent trace. */

@@ -45,4 +45,12 @@ class MutantMatrixTest {
   void aCleanReportHasNoDivergence() throws Exception {
     assertThat(MutantMatrix.firstDivergence(json("{\"rules\":[{\"result\":\"pass\"}],\"traces\":{\"failures\":[]}}"))).isEmpty();
   }
+
+  @Test
+  void theGuestIsToldTheReferenceKernelsDocumentedProfileUnlessOneIsNamed() {
+    assertThat(MutantMatrix.withDocumentedProfile(java.util.List.of("conform", "--target", "host")))
+        .containsExactly("conform", "--target", "host", "--profile", "uf-v3");
+    assertThat(MutantMatrix.withDocumentedProfile(java.util.List.of("conform", "--profile", "uf-v1")))
+        .containsExactly("conform", "--profile", "uf-v1");
+  }
 }

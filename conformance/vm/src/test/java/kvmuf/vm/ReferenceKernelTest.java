@@ -31,13 +31,34 @@ class ReferenceKernelTest {
     assertThat(k.bootArgs()).isEmpty();
     VmRunner r = new VmRunner(Path.of("/usr/bin/qemu-system-x86_64"), m, Path.of("/tmp/img"), java.time.Duration.ofSeconds(1),
         Progress.stderr(true));
-    assertThat(r.appendLine()).containsExactly("console=ttyS0", "quiet", "panic=-1", "kvm.userfault_mutant=NoBitmapCheck");
+    assertThat(r.appendLine()).containsExactly("console=ttyS0", "quiet", "panic=-1", "no_timer_check", "kvm.userfault_mutant=NoBitmapCheck");
   }
 
   @Test
   void mutantsAreSelectedByExactIdOrAll() {
-    assertThat(KernelMutant.select("ALL")).hasSize(5).contains(KernelMutant.RecoverWithDirtyLog);
+    assertThat(KernelMutant.select("ALL")).hasSize(14).contains(KernelMutant.RecoverWithDirtyLog, KernelMutant.NoZapOnReenable);
     assertThat(KernelMutant.select("WrongExitFlags")).containsExactly(KernelMutant.WrongExitFlags);
     assertThatThrownBy(() -> KernelMutant.select("wrongexitflags")).hasMessageContaining("valid: ALL, NoZapOnEnable");
+  }
+
+  /**
+   * The kit's ids are the ones the kernel parses (patch 0004's name table, whose order is the enum's) and the
+   * ones kernel-reference/README.md documents: a mutant added on one side only would boot as "none".
+   */
+  @Test
+  void everyMutantIsOneTheReferenceKernelKnowsAndDocuments() throws java.io.IOException {
+    java.nio.file.Path patches = BuiltKernelsTest.SCRIPTS.resolve("patches");
+    String p0004;
+    try (var files = java.nio.file.Files.list(patches)) {
+      p0004 = java.nio.file.Files.readString(files.filter(f -> f.getFileName().toString().startsWith("0004-")).findFirst().orElseThrow());
+    }
+    java.util.List<String> kernelIds = new java.util.ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\+\\s*\\[KVM_UF_MUTANT_\\w+\\]\\s*= \"(\\w+)\",$").matcher(p0004);
+    while (m.find()) kernelIds.add(m.group(1));
+    java.util.List<String> kitIds = new java.util.ArrayList<>(java.util.List.of("none"));
+    for (KernelMutant k : KernelMutant.values()) kitIds.add(k.name());
+    assertThat(kernelIds).containsExactlyElementsOf(kitIds);
+    String readme = java.nio.file.Files.readString(BuiltKernelsTest.SCRIPTS.resolve("README.md"));
+    for (KernelMutant k : KernelMutant.values()) assertThat(readme).contains("| `" + k.name() + "` |");
   }
 }
