@@ -62,7 +62,7 @@ public final class Explorer {
     this.config = config;
     this.model = new Model(config);
     this.width = StateBits.words(config);
-    this.store = new StateStore(width);
+    this.store = new StateStore(config.numGfns(), config.vcpus());
     this.workers = workers;
     this.progress = progress;
   }

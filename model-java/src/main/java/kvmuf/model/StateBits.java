@@ -201,6 +201,39 @@ public final class StateBits {
     return GLOBAL_WORDS + gfnWords(numGfns) + vcpuWords(vcpus);
   }
 
+  /**
+   * The bits of a state that hold fields, as (word, shift, width) triples in a fixed order: each
+   * global word's used bits, then each gfn record, then each vCPU slot. A store can keep just
+   * these, side by side ({@link #packedWords}); the rest of a word is always 0.
+   */
+  public static int[] usedBits(int numGfns, int vcpus) {
+    int words = words(numGfns, vcpus);
+    int[] out = new int[3 * (GLOBAL_WORDS + numGfns + vcpus)];
+    int k = 0;
+    for (int w = 0; w < GLOBAL_WORDS; w++) {
+      out[k++] = w;
+      out[k++] = 0;
+      out[k++] = Math.min(64, globalBits - 64 * w);
+    }
+    for (int x = 0; x < numGfns; x++) {
+      out[k++] = gfnWord(x);
+      out[k++] = (x % GFNS_PER_WORD) * GFN_BITS;
+      out[k++] = GFN_BITS;
+    }
+    for (int c = 0; c < vcpus; c++) {
+      out[k++] = words - 1 - c / VCPUS_PER_WORD;
+      out[k++] = (c % VCPUS_PER_WORD) * SLOT_BITS;
+      out[k++] = SLOT_BITS;
+    }
+    return out;
+  }
+
+  /** Words that hold {@link #usedBits} packed without gaps. */
+  public static int packedWords(int numGfns, int vcpus) {
+    long bits = globalBits + (long) numGfns * GFN_BITS + (long) vcpus * SLOT_BITS;
+    return (int) ((bits + 63) / 64);
+  }
+
   // ---- generic accessors: read from s, write into n in place
 
   public static int get(long[] s, int field) {
