@@ -25,9 +25,14 @@ public final class KitJars {
     } catch (URISyntaxException | NullPointerException e) {
       throw VmException.environment("cannot tell where the kit's jar is");
     }
+    // Classes (an IDE or a module's own tests), the kit's lib/ folder (cli/target/lib/kvmuf-vm.jar), or the vm
+    // module's own packaged jar in a reactor build (conformance/vm/target/*.jar, which the cli module's tests see).
     Path jar = Files.isDirectory(here)
         ? here.getParent().getParent().resolveSibling("cli").resolve("target").resolve("kvmuf.jar")
         : here.getParent().resolveSibling("kvmuf.jar");
+    if (!Files.isDirectory(here) && !Files.isRegularFile(jar) && here.getParent().getFileName().toString().equals("target")) {
+      jar = here.getParent().getParent().resolveSibling("cli").resolve("target").resolve("kvmuf.jar");
+    }
     if (!Files.isRegularFile(jar)) {
       throw VmException.environment("the kit's jar is not built (" + jar + "): run ./kvmuf once or mvn package");
     }
