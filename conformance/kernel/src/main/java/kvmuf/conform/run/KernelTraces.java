@@ -67,6 +67,20 @@ public final class KernelTraces {
     }).toList();
   }
 
+  /**
+   * Why no trace on this target can run {@code action}: every shipped config recorded ok that has it is one this
+   * target cannot replay ({@link KernelTarget#unsupportedConfig}); empty when some such config is replayable.
+   */
+  static Optional<String> notReplayable(String action) {
+    List<String> with = okConfigs().stream().filter(n -> kvmuf.trace.Coverage.possibleActions(Config.load(n)).contains(action)).toList();
+    if (with.isEmpty()) return Optional.empty();
+    for (String n : with) {
+      if (KernelTarget.unsupportedConfig(Config.load(n)) == null) return Optional.empty();
+    }
+    return Optional.of("no config with it is replayable here (" + String.join(", ", with) + "): "
+        + KernelTarget.unsupportedConfig(Config.load(with.getFirst())));
+  }
+
   /** The shipped configs whose recorded verdict is ok, in spec/expected-states.tsv's order: what {@code --config all} names. */
   public static List<String> okConfigs() {
     return kvmuf.spec.ExpectedVerdicts.load().entries().stream().filter(e -> e.verdict().equals("ok")).map(e -> e.config()).toList();
@@ -137,6 +151,10 @@ public final class KernelTraces {
         }
       }
     }
+    // An action no trace ran because this target replays no config that has it: say so, with that config's reason.
+    actions.forEach((a, n) -> {
+      if (n == 0 && !unsupportedActions.containsKey(a)) notReplayable(a).ifPresent(why -> unsupportedActions.put(a, why));
+    });
     return new Outcome(traces.size(), passed, diverged, unsupportedTraces, stepsRun, stepsUnsupported, notRun, pages, results, names,
         actions, unsupportedActions);
   }

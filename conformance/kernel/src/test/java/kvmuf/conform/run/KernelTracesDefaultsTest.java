@@ -35,4 +35,12 @@ class KernelTracesDefaultsTest {
     assertThat(c.userfaultUse()).isEqualTo(Config.UserfaultUse.START);
     assertThat(c.backgroundFetch()).isTrue();
   }
+
+  @Test
+  void anActionOnlyUnreplayableConfigsHaveIsNamedWithTheirReason() {
+    assertThat(KernelTraces.notReplayable("GuestWork")).get().asString().contains("small-apf").contains("AsyncPf = kernel");
+    assertThat(KernelTraces.notReplayable("RemoteAccess")).get().asString().contains("remote-uffd").contains("remote accessor");
+    assertThat(KernelTraces.notReplayable("Access")).isEmpty();
+    assertThat(KernelTraces.notReplayable("DeleteSlot")).as("small-delete is replayable").isEmpty();
+  }
 }
