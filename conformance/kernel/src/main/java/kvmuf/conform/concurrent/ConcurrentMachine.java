@@ -246,6 +246,19 @@ public final class ConcurrentMachine implements UffdCalls, AutoCloseable {
     return Optional.of(new Observation.Done());
   }
 
+  /**
+   * The VMM's InvalidateBegin of gfn {@code g} (MADV_DONTNEED over its page; its InvalidateEnd is the rest of the
+   * same call), made only while the page is present, as the model's guard says: with userfaultfd MISSING a page is
+   * present exactly when somebody installed it ({@link #claim}), and afterwards it is not. Empty when it is not made.
+   * Call under the log lock.
+   */
+  public Optional<Observation> invalidate(int g) {
+    if (installed.get(g) == 0) return Optional.empty();
+    memory.invalidate(g);
+    installed.set(g, 0);
+    return Optional.of(new Observation.Ioctl("ok"));
+  }
+
   /** The exit handler's ClearBit of gfn {@code g} (a store-release of the bit): {@code done}. */
   public Observation clearBit(int g) {
     bitmap.orElseThrow().clear(g);

@@ -74,6 +74,13 @@ final class ConcurrentRun {
     Thread uffd = handler == null ? null : thread("uffd", start, 0, problems, tids, handler);
     Thread vmm = w.vmm().isEmpty() ? null : thread("vmm", start, w.vmmSpin(), problems, tids, () -> {
       for (Action a : w.vmm()) {
+        if (a instanceof Action.InvalidateBegin x) {
+          log.holding(() -> { // short: madvise never waits for another thread of the run; made while the page is present
+            machine.invalidate(x.gfn()).ifPresent(o -> log.append(a, o));
+            return null;
+          });
+          continue;
+        }
         if (a instanceof Action.SetBit b) {
           log.holding(() -> { // short: a bitmap store, logged before any fault can have seen it
             log.append(a, machine.setBit(b.gfn()));

@@ -17,6 +17,8 @@ import kvmuf.model.Config;
  *   <li>the VMM thread, where the config has {@code DirtyLog}: nothing, EnableDirtyLog, or EnableDirtyLog then
  *       DisableDirtyLog (the model enables dirty logging at most once); where it uses KVM Userfault, also
  *       its marks and USERFAULT toggles ({@link #userfaultOps}), interleaved with those as the seed says;</li>
+ *   <li>the VMM thread also invalidates (MADV_DONTNEED) up to {@code MaxInvalidate} seeded gfns where the config
+ *       registers userfaultfd MISSING, each only while its page is present (as the model's InvalidateBegin);</li>
  *   <li>the background fetch thread, where the config has {@code BackgroundFetch}: every gfn once, in an order the
  *       seed picks (each fetched only while still marked and not installed, as the model's FetchInstall);</li>
  *   <li>per thread (vCPUs, then the VMM, then the fetch) a head start in busy-wait iterations, so that the seeds spread the
@@ -76,6 +78,14 @@ public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, 
     }
     // Drawn only for KVM Userfault configs: every other config's workloads stay what they were.
     if (c.userfaultUse() != Config.UserfaultUse.NONE) vmm = interleave(vmm, userfaultOps(c, rnd), rnd);
+    // Invalidations where the VMM can tell a page is present (userfaultfd MISSING: present once installed); the
+    // model bounds them by MaxInvalidate. Drawn only for such configs.
+    if (c.maxInvalidate() > 0 && c.uffdMode() == Config.UffdMode.MISSING) {
+      List<Action> inval = new ArrayList<>();
+      int n = rnd.nextInt(c.maxInvalidate() + 1);
+      for (int k = 0; k < n; k++) inval.add(new Action.InvalidateBegin(rnd.nextInt(c.numGfns())));
+      vmm = interleave(vmm, inval, rnd);
+    }
     List<Integer> spins = new ArrayList<>();
     for (int t = 0; t <= c.vcpus(); t++) spins.add(rnd.nextInt(MAX_SPIN + 1));
     // Drawn only for configs with the background fetch: every other config's workloads stay what they were.
@@ -164,7 +174,8 @@ public record Workload(List<List<Integer>> reads, List<List<Boolean>> kvmReads, 
     }
     for (int g = 0; g < resolutions.size(); g++) parts.add("g" + g + " " + resolutions.get(g).calls);
     if (!fetches.isEmpty()) parts.add("fetch " + String.join(" ", fetches.stream().map(g -> "g" + g).toList()));
-    parts.add("vmm " + (vmm.isEmpty() ? "idle" : vmm.stream().map(a -> a instanceof Action.SetBit b ? "SetBit(g" + b.gfn() + ")" : a.name()).collect(Collectors.joining(" "))));
+    parts.add("vmm " + (vmm.isEmpty() ? "idle" : vmm.stream().map(a -> a instanceof Action.SetBit b ? "SetBit(g" + b.gfn() + ")"
+        : a instanceof Action.InvalidateBegin x ? "InvalidateBegin(g" + x.gfn() + ")" : a.name()).collect(Collectors.joining(" "))));
     return String.join("; ", parts);
   }
 }

@@ -52,7 +52,9 @@ class WorkloadTest {
       boolean mayDisable = c.uffdMode() != Config.UffdMode.NONE;
       Set<List<Action>> ufSeen = new HashSet<>();
       for (List<Action> vmm : vmmSeen) {
-        List<Action> uf = vmm.stream().filter(a -> !(a instanceof Action.EnableDirtyLog || a instanceof Action.DisableDirtyLog)).toList();
+        List<Action> uf = vmm.stream().filter(a -> !(a instanceof Action.EnableDirtyLog || a instanceof Action.DisableDirtyLog
+            || a instanceof Action.InvalidateBegin)).toList();
+        assertThat(vmm.stream().filter(a -> a instanceof Action.InvalidateBegin).count()).as(name + " " + vmm).isLessThanOrEqualTo(c.maxInvalidate());
         ufSeen.add(uf);
         int enable = uf.indexOf(new Action.EnableUserfault());
         assertThat(enable).as(name + " " + uf).isEqualTo(late ? uf.stream().filter(a -> a instanceof Action.SetBit).count() : -1);
