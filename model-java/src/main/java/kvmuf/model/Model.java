@@ -1020,13 +1020,9 @@ public final class Model {
   }
 
   void deleteSlot(long[] s, long[] n, Sink out) {
-    if (!slotDelete || get(s, SLOT_CHANGED) != 0 || op(s) != OP_IDLE) {
+    if (!slotDelete || !startSlotChange(s, n, OP_DELETE)) {
       return;
     }
-    begin(s, n);
-    set(n, GEN, 1 - slotGen(s));
-    set(n, OP, OP_DELETE);
-    set(n, SLOT_CHANGED, 1);
     if (mDeleteEarly) {
       noSpte(n);
       forgetUnmapped(n);
@@ -1035,14 +1031,25 @@ public final class Model {
   }
 
   void moveSlot(long[] s, long[] n, Sink out) {
-    if (!slotMove || get(s, SLOT_CHANGED) != 0 || op(s) != OP_IDLE) {
+    if (!slotMove || !startSlotChange(s, n, OP_MOVE)) {
       return;
+    }
+    out.accept(Action.code(Action.MOVE_SLOT, 0, 0), n);
+  }
+
+  /**
+   * DeleteSlot's and MoveSlot's common part: the VMM's one change, only while no memslot update runs; the INVALID
+   * copy is swapped in (a new generation) and {@code op} is in progress. False (n untouched) when not enabled.
+   */
+  private boolean startSlotChange(long[] s, long[] n, int op) {
+    if (get(s, SLOT_CHANGED) != 0 || op(s) != OP_IDLE) {
+      return false;
     }
     begin(s, n);
     set(n, GEN, 1 - slotGen(s));
-    set(n, OP, OP_MOVE);
+    set(n, OP, op);
     set(n, SLOT_CHANGED, 1);
-    out.accept(Action.code(Action.MOVE_SLOT, 0, 0), n);
+    return true;
   }
 
   /** CommitSlotChange: after synchronize_srcu() the old slot is zapped; DELETE: gone, MOVE: active at its new address. */
