@@ -46,7 +46,8 @@ if [ "${1:-}" = "--mutants" ]; then
   echo "reference-kernel: kvmuf conform --target vm --kernel reference --kernel-mutant ALL --traces ${KVMUF_MUTANT_TRACES:-20} --seed 1 --json"
   matrix=$(mktemp)
   set +e
-  vm_step ./kvmuf conform --target vm --kernel reference --kernel-mutant ALL --traces "${KVMUF_MUTANT_TRACES:-20}" --seed 1 --json > "$matrix"
+  # Only the JSON report goes to the file (vm_step merges the command's stderr, the progress, into what it shows).
+  vm_step bash -c "./kvmuf conform --target vm --kernel reference --kernel-mutant ALL --traces ${KVMUF_MUTANT_TRACES:-20} --seed 1 --json > '$matrix'"
   set -e
   cat "$matrix"
   python3 - "$matrix" kernel-reference/known-survivors.tsv <<'PY'

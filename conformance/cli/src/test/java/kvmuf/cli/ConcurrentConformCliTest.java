@@ -29,8 +29,8 @@ class ConcurrentConformCliTest {
   @Test
   void concurrentRunsPrintCountsWriteLogsAndTracesValidateRechecksThem() throws Exception {
     needKvm();
-    CheckCommandTest.Run r = CheckCommandTest.run("conform", "--target", "host", "--concurrent", "--traces", "4", "--seed", "2",
-        "--json", "--out", dir.toString());
+    CheckCommandTest.Run r = CheckCommandTest.run("conform", "--target", "host", "--concurrent", "--config", "conform-upstream",
+        "--traces", "4", "--seed", "2", "--json", "--out", dir.toString());
     assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
     JsonNode j = r.json();
     assertThat(j.path("mode").asText()).isEqualTo("concurrent");
@@ -60,11 +60,24 @@ class ConcurrentConformCliTest {
   @Test
   void textModePrintsOneLinePerRunAndTheCounts() {
     needKvm();
-    CheckCommandTest.Run r = CheckCommandTest.run("conform", "--target", "host", "--concurrent", "--traces", "2", "--seed", "9");
+    CheckCommandTest.Run r = CheckCommandTest.run("conform", "--target", "host", "--concurrent", "--config", "conform-upstream",
+        "--traces", "2", "--seed", "9");
     assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
     assertThat(r.out()).contains("conform --target host: kernel").contains("concurrent: config conform-upstream, seed 9, 2 runs")
         .contains("run-000000: pass (").contains("run-000001: pass (")
         .contains("runs: 2 (2 valid, 0 divergent, 0 unsupported)");
+  }
+
+  /** Without --config the kernel decides: conform-userfault-2vcpu with KVM_CAP_USERFAULT, else conform-upstream. */
+  @Test
+  void withoutAConfigTheDefaultIsTheKernels() {
+    needKvm();
+    String expected = ConcurrentConformCli.defaultConfig(kvmuf.conform.run.HostConform.probedProfile());
+    assertThat(ConcurrentConformCli.defaultConfig(kvmuf.kvm.UapiProfile.UPSTREAM)).isEqualTo("conform-upstream");
+    assertThat(ConcurrentConformCli.defaultConfig(kvmuf.kvm.UapiProfile.UF_V3)).isEqualTo("conform-userfault-2vcpu");
+    CheckCommandTest.Run r = CheckCommandTest.run("conform", "--target", "host", "--concurrent", "--traces", "1", "--seed", "9");
+    assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
+    assertThat(r.out()).contains("concurrent: config " + expected + ", seed 9, 1 runs");
   }
 
   /** --target vm runs 'conform --target host' with these arguments inside the guest: they must make a host run. */
