@@ -409,16 +409,26 @@ public final class Model {
     }
     begin(s, n);
     if (spte(s, x) != SPTE_NONE) {
-      setV(n, c, LAST_READ, valueOf(s, x));
-      setV(n, c, BUDGET, budget(s, c) - 1);
+      completeAccess(s, n, c, x);
     } else {
-      setV(n, c, PC, FAULTED);
-      setV(n, c, VGFN, x);
-      setV(n, c, VKIND, KIND_VCPU);
-      setV(n, c, VSEQ, mmuSeq(s));
-      setV(n, c, VGEN, slotGen(s));
+      startFault(s, n, c, x);
     }
     out.accept(Action.code(Action.ACCESS, c, x), n);
+  }
+
+  /** A guest access of x that finds it mapped completes: c sees x's value class and uses one access of its budget. */
+  private static void completeAccess(long[] s, long[] n, int c, int x) {
+    setV(n, c, LAST_READ, valueOf(s, x));
+    setV(n, c, BUDGET, budget(s, c) - 1);
+  }
+
+  /** A guest access of unmapped x starts a stage-2 fault: kvm_mmu_faultin_pfn() snapshots the seq, on this slot. */
+  private static void startFault(long[] s, long[] n, int c, int x) {
+    setV(n, c, PC, FAULTED);
+    setV(n, c, VGFN, x);
+    setV(n, c, VKIND, KIND_VCPU);
+    setV(n, c, VSEQ, mmuSeq(s));
+    setV(n, c, VGEN, slotGen(s));
   }
 
   void kvmAccess(long[] s, long[] n, int c, int x, Sink out) {
@@ -857,17 +867,12 @@ public final class Model {
     begin(s, n);
     boolean wp = getGfn(s, x, SPTE_WP) != 0;
     if (spte(s, x) != SPTE_NONE && (!wp || x86)) {
-      setV(n, c, LAST_READ, valueOf(s, x));
-      setV(n, c, BUDGET, budget(s, c) - 1);
+      completeAccess(s, n, c, x);
       if (wp) {
         fastFix(s, n, x);
       }
     } else {
-      setV(n, c, PC, FAULTED);
-      setV(n, c, VGFN, x);
-      setV(n, c, VKIND, KIND_VCPU);
-      setV(n, c, VSEQ, mmuSeq(s));
-      setV(n, c, VGEN, slotGen(s));
+      startFault(s, n, c, x);
       setV(n, c, VWRITE, 1);
     }
     out.accept(Action.code(Action.ACCESS_WRITE, c, x), n);
