@@ -210,6 +210,16 @@ public final class RuleRun {
     records.add(new StepRecord(records.size() + 1, action.show(), Optional.of(e), Optional.empty(), true));
   }
 
+  /**
+   * The target's UAPI profile, which must have KVM Userfault: otherwise the rule ends unsupported (rule
+   * userfault-flag-einval is the one that checks such a kernel's refusal).
+   */
+  public kvmuf.kvm.UapiProfile requireUserfaultProfile() {
+    kvmuf.kvm.UapiProfile p = target.profile();
+    if (!p.hasUserfault()) unsupported("profile " + p.id() + " has no KVM_MEM_USERFAULT (rule userfault-flag-einval covers it)");
+    return p;
+  }
+
   /** Ends the rule as unsupported (a precondition the kernel or host does not meet). */
   public void unsupported(String reason) {
     throw new Stop(RuleResult.Status.UNSUPPORTED, Optional.of(unsupportedReason(reason)));

@@ -27,8 +27,7 @@ public final class UserfaultNullBitmap {
           + "accepted, nothing marked; v3: EINVAL, or accepted and the fault fails with a bare EFAULT)",
       TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
       run -> {
-        UapiProfile p = run.target().profile();
-        if (!p.hasUserfault()) run.unsupported("profile " + p.id() + " has no KVM_MEM_USERFAULT (rule userfault-flag-einval covers it)");
+        UapiProfile p = run.requireUserfaultProfile();
         ApiCall enable = new ApiCall.EnableUserfaultAt(0);
         if (!p.validatesBitmapPointer() || p == UapiProfile.UF_V2) {
           run.expectUapi(enable, new Observation.Ioctl("ok"));

@@ -5,7 +5,6 @@ import kvmuf.conform.ApiCall;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.TargetSetup;
-import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Action;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
@@ -26,8 +25,7 @@ public final class UserfaultShortBitmapEfault {
           + "a gfn past it fails with a bare EFAULT",
       TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
       run -> {
-        UapiProfile p = run.target().profile();
-        if (!p.hasUserfault()) run.unsupported("profile " + p.id() + " has no KVM_MEM_USERFAULT (rule userfault-flag-einval covers it)");
+        run.requireUserfaultProfile();
         try (BitmapMemory m = BitmapMemory.oneLong(1L)) {
           run.expectUapi(new ApiCall.EnableUserfaultAt(m.pointer()), new Observation.Ioctl("ok"));
           run.expectUapi(new Action.Access(0, 1), new Observation.Read(ValueClass.ZERO));

@@ -5,7 +5,6 @@ import kvmuf.conform.ApiCall;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.TargetSetup;
-import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Action;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
@@ -24,8 +23,7 @@ public final class UserfaultUnalignedBitmap {
       "with KVM_CAP_USERFAULT, a bitmap at an odd address is accepted and read from exactly that address",
       TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
       run -> {
-        UapiProfile p = run.target().profile();
-        if (!p.hasUserfault()) run.unsupported("profile " + p.id() + " has no KVM_MEM_USERFAULT (rule userfault-flag-einval covers it)");
+        run.requireUserfaultProfile();
         try (BitmapMemory m = BitmapMemory.unaligned((byte) 1)) {
           run.expectUapi(new ApiCall.EnableUserfaultAt(m.pointer()), new Observation.Ioctl("ok"));
           run.expectUapi(new Action.Access(0, 8), new Observation.Read(ValueClass.ZERO));

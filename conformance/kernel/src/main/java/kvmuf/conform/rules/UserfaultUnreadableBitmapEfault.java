@@ -5,7 +5,6 @@ import kvmuf.conform.ApiCall;
 import kvmuf.conform.Rule;
 import kvmuf.conform.ScriptedRule;
 import kvmuf.conform.TargetSetup;
-import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Action;
 import kvmuf.model.Config.SlotKind;
 import kvmuf.model.Config.UffdMode;
@@ -23,8 +22,7 @@ public final class UserfaultUnreadableBitmapEfault {
       "with KVM_CAP_USERFAULT, a bitmap pointer to unreadable user memory is accepted, and the next vCPU fault fails with a bare EFAULT",
       TargetSetup.of(SlotKind.ANON, UffdMode.NONE),
       run -> {
-        UapiProfile p = run.target().profile();
-        if (!p.hasUserfault()) run.unsupported("profile " + p.id() + " has no KVM_MEM_USERFAULT (rule userfault-flag-einval covers it)");
+        run.requireUserfaultProfile();
         try (BitmapMemory m = BitmapMemory.unreadable()) {
           run.expectUapi(new ApiCall.EnableUserfaultAt(m.pointer()), new Observation.Ioctl("ok"));
           run.expectUapi(new Action.Access(0, 0), AgentObservation.failed(Errno.EFAULT));
