@@ -48,11 +48,19 @@ if [ "${1:-}" = "--mutants" ]; then
   set +e
   # Only the JSON report goes to the file (vm_step merges the command's stderr, the progress, into what it shows).
   vm_step bash -c "./kvmuf conform --target vm --kernel reference --kernel-mutant ALL --traces ${KVMUF_MUTANT_TRACES:-20} --seed 1 --json > '$matrix'"
+  matrix_rc=$?
   set -e
+  echo "reference-kernel: the matrix run exited $matrix_rc (1: some mutant survived); its report:"
   cat "$matrix"
-  python3 - "$matrix" kernel-reference/known-survivors.tsv <<'PY'
+  echo
+  # Everything the check says goes to stdout: CI's log shows stdout, and a failed stage must say why there.
+  python3 - "$matrix" kernel-reference/known-survivors.tsv "$matrix_rc" <<'PY'
 import json, sys
-report = json.load(open(sys.argv[1]))
+try:
+    report = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e:
+    print(f"reference-kernel: the mutant matrix wrote no JSON report (the run exited {sys.argv[3]}): {e}")
+    sys.exit(1)
 known = {l.split("\t")[0] for l in open(sys.argv[2]) if l.strip() and not l.startswith("#")}
 bad = []
 for m in report["mutants"]:
@@ -64,9 +72,9 @@ for m in report["mutants"]:
     note = ""
     if name in known:
         note = " (listed: may survive)" if result == "survived" else " (listed as a possible survivor, killed this time)"
-    print(f"reference-kernel: mutant {name}: {result}{note}")
+    print(f"reference-kernel: mutant {name}: {result}: {m.get('detail', '')}{note}")
 if bad:
-    print("reference-kernel: the mutant matrix differs from what is expected:\n  " + "\n  ".join(bad), file=sys.stderr)
+    print("reference-kernel: FAILED: the mutant matrix differs from what is expected:\n  " + "\n  ".join(bad))
     sys.exit(1)
 print(f"reference-kernel: {report['killed']} of {len(report['mutants'])} mutants killed; the others are listed in known-survivors.tsv")
 PY
