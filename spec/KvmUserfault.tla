@@ -98,8 +98,9 @@ Values == {"none", "fetched", "zero", "stale"}
 \*   checked        past the bitmap check (KVM's own access has none): GUP / guest_memfd lookup
 \*   uffd_waiting   asleep in handle_userfault() until a uffd COPY/CONTINUE or WAKE
 \*   pfn_ready      the lookup returned a pfn: mmu_lock, the retry check and the SPTE install
-\*   spte_installed the fault installed its SPTE while a USERFAULT enable waits to commit; SRCU is
-\*                  released and KVM re-enters the guest, whose access has not re-executed yet
+\*   spte_installed the fault installed its SPTE while a USERFAULT enable, a DELETE or a MOVE waits to
+\*                  commit; SRCU is released and KVM re-enters the guest, whose access has not
+\*                  re-executed yet
 \*   apf_pending    an async page fault is pending; the guest runs other work
 \*   exited         KVM_RUN returned a USERFAULT exit; the VMM's handler has done nothing yet
 \*   bit_cleared    the handler cleared the bit, the page is not installed (ClearBeforeInstall)
@@ -477,9 +478,11 @@ InvalidateRetry(v, g) == vseq[v] # mmuSeq \/ (mmuInProgress /\ mmuRangeGfn = g)
 \* user_mem_abort() alike): retry if an invalidation ran since the snapshot or the root is
 \* obsolete, else install the SPTE (4K only while USERFAULT or DIRTY_LOG is on) and the guest's
 \* read completes. Both retries are RET_PF_RETRY (arm64: -EAGAIN) and stay inside KVM_RUN: the
-\* guest faults again at once (Refault), in the same hidden step. While a USERFAULT enable waits
-\* to commit, the guest's read is not part of the install: KVM drops SRCU before it re-enters
-\* the guest, so the commit's zap may come first (spte_installed, then ReenterGuest).
+\* guest faults again at once (Refault), in the same hidden step. While a memslot update whose
+\* commit zaps waits (a USERFAULT enable, a DELETE, a MOVE), the guest's read is not part of the
+\* install: KVM drops SRCU before it re-enters the guest, so the commit's zap may come first
+\* (spte_installed, then ReenterGuest; after a DELETE's zap the re-executed access exits as MMIO).
+ZapPending == memslotOp \in {"enable"} \cup SlotChangeOps
 InstallSpte(v) ==
     LET g == vgfn[v] IN
     /\ pc[v] = "pfn_ready"
@@ -493,8 +496,8 @@ InstallSpte(v) ==
             /\ spteWp' = WpAfterMap(v, g)
             \* make_spte(): a writable SPTE in a dirty-logged slot marks g (mark_page_dirty_in_slot())
             /\ dirtyBitmap' = [dirtyBitmap EXCEPT ![g] = @ \/ (vwrite[v] /\ "DIRTY_LOG" \in SnapFlags(v))]
-            /\ vwrite' = IF memslotOp = "enable" THEN vwrite ELSE [vwrite EXCEPT ![v] = FALSE]
-            /\ IF memslotOp = "enable"
+            /\ vwrite' = IF ZapPending THEN vwrite ELSE [vwrite EXCEPT ![v] = FALSE]
+            /\ IF ZapPending
                THEN /\ pc' = [pc EXCEPT ![v] = "spte_installed"]
                     /\ vseq' = [vseq EXCEPT ![v] = 0]
                     /\ vgen' = [vgen EXCEPT ![v] = 0]

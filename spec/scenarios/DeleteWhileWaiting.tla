@@ -4,17 +4,18 @@
 (* and sleeps in handle_userfault() holding kvm->srcu; the VMM deletes the *)
 (* slot. The delete's zap waits for synchronize_srcu(), so the uffd reader *)
 (* must resolve (or wake) the sleeper first: it does, v1's fault installs  *)
-(* its SPTE into the old slot, and the commit then zaps it. v1's next      *)
-(* access finds no slot and exits as MMIO. DeleteBeforeSrcuWait zaps at    *)
-(* the start, before the SRCU wait: the woken fault's SPTE survives the    *)
-(* deletion (NoMappingWithoutSlot fails at step 9).                        *)
+(* its SPTE into the old slot, the guest's re-executed read completes on   *)
+(* it, and the commit then zaps it. v1's next access finds no slot and     *)
+(* exits as MMIO. DeleteBeforeSrcuWait zaps at the start, before the SRCU  *)
+(* wait: the woken fault's SPTE survives the deletion                      *)
+(* (NoMappingWithoutSlot fails at step 10).                                *)
 (***************************************************************************)
 EXTENDS KvmUserfault
 
 CONSTANTS v1            \* the one vCPU (a model value of Vcpus)
 VARIABLE step           \* how many steps of the schedule have been taken
 
-LastStep == 10
+LastStep == 11
 
 ScenarioInit == Init /\ step = 0
 
@@ -26,9 +27,10 @@ ScenarioNext ==
        \/ step = 4 /\ UffdRead(0)
        \/ step = 5 /\ UffdInstall(0)      \* UFFDIO_COPY wakes the sleeper
        \/ step = 6 /\ Lookup(v1)
-       \/ step = 7 /\ InstallSpte(v1)     \* maps gfn 0 of the old slot; the read completes
-       \/ step = 8 /\ CommitSlotChange    \* after synchronize_srcu(): the zap, the slot is gone
-       \/ step = 9 /\ MmioAccess(v1, 0)   \* no slot: KVM_EXIT_MMIO
+       \/ step = 7 /\ InstallSpte(v1)     \* maps gfn 0 of the old slot (spte_installed: the DELETE waits)
+       \/ step = 8 /\ ReenterGuest(v1)    \* the guest re-executes the read on that mapping: it completes
+       \/ step = 9 /\ CommitSlotChange    \* after synchronize_srcu(): the zap, the slot is gone
+       \/ step = 10 /\ MmioAccess(v1, 0)  \* no slot: KVM_EXIT_MMIO
     /\ step' = step + 1
 
 ScenarioSpec == ScenarioInit /\ [][ScenarioNext]_<<vars, step>>

@@ -14,6 +14,7 @@ import kvmuf.check.TraceState;
 import kvmuf.check.Verdict;
 import kvmuf.model.Config;
 import kvmuf.model.Invariant;
+import kvmuf.model.InvariantCheck;
 import kvmuf.model.Model;
 import kvmuf.model.State;
 import kvmuf.model.StateBits;
@@ -39,6 +40,8 @@ public final class Explorer {
   private final int workers;
   private final Consumer<String> progress;
   private final FingerprintSet seen;
+  /** "Every invariant holds", fast; {@link #firstViolated} names the broken one only when this says no. */
+  private final InvariantCheck invariants;
   private final StateStore store;
   /** Words per state. */
   private final int width;
@@ -61,6 +64,7 @@ public final class Explorer {
     this.seen = new FingerprintSet(expectedStates);
     this.config = config;
     this.model = new Model(config);
+    this.invariants = new InvariantCheck(config);
     this.width = StateBits.words(config);
     this.store = new StateStore(config.numGfns(), config.vcpus());
     this.workers = workers;
@@ -361,9 +365,8 @@ public final class Explorer {
       System.arraycopy(next, 0, words, count * width, width);
       parent[count] = current;
       action[count] = actionCode;
-      int broken = firstViolated(next);
-      if (broken >= 0) {
-        violations.add(new Violation(count, broken, fp));
+      if (!invariants.allHold(next)) {
+        violations.add(new Violation(count, firstViolated(next), fp));
       }
       count++;
     }

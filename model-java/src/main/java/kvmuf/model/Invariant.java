@@ -4,7 +4,10 @@ import static kvmuf.model.StateBits.*;
 
 /**
  * The spec's invariants by the same names; {@link #holds} reads a packed state. Each comment is
- * the sentence spec/README.md gives for it.
+ * the sentence spec/README.md gives for it. This is the reference form, one field at a time; the
+ * explorer asks {@link InvariantCheck} (all of a config's invariants at once, several gfns per
+ * operation) and this only to name the one that failed. A new invariant goes into both, and
+ * InvariantCheckTest compares them.
  */
 public enum Invariant {
   /** Every variable is in its type (for packed states: every code is a valid value). */

@@ -522,11 +522,14 @@ public final class Model {
     if (write && (snapFlags(s, c) & DL) != 0) {
       setGfn(n, x, DIRTY_BIT, 1); // make_spte(): mark_page_dirty_in_slot()
     }
-    if (op(s) != OP_ENABLE) {
+    // ZapPending: a USERFAULT enable, a DELETE or a MOVE waits to commit, and its zap may come before the read
+    int op = op(s);
+    boolean zapPending = op == OP_ENABLE || op == OP_DELETE || op == OP_MOVE;
+    if (!zapPending) {
       setV(n, c, VWRITE, 0);
     }
-    if (op(s) == OP_ENABLE) {
-      // the read is not part of the install while an enable waits: the commit's zap may come first
+    if (zapPending) {
+      // the read is not part of the install: KVM drops SRCU before re-entering the guest, so the zap may come first
       setV(n, c, PC, SPTE_INSTALLED);
       setV(n, c, VSEQ, 0);
       setV(n, c, VGEN, 0);

@@ -17,8 +17,8 @@ public enum Pc {
   /** The lookup returned a pfn: mmu_lock, the retry check and the SPTE install are next. */
   PFN_READY("pfn_ready"),
   /**
-   * The fault installed its SPTE while a USERFAULT enable waits to commit; SRCU is released and KVM re-enters
-   * the guest, whose access has not re-executed yet (the commit's zap may come first).
+   * The fault installed its SPTE while a USERFAULT enable, a DELETE or a MOVE waits to commit; SRCU is released
+   * and KVM re-enters the guest, whose access has not re-executed yet (the commit's zap may come first).
    */
   SPTE_INSTALLED("spte_installed"),
   /** An async page fault is pending; the guest runs other work. */

@@ -22,6 +22,11 @@ final class Failures {
   record Failure(int exitCode, String line, boolean internal) {}
 
   static Failure of(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof OutOfMemoryError) {
+        return outOfMemory();
+      }
+    }
     if (ex instanceof KvmufException k) {
       return new Failure(k.exitCode(), k.getMessage(), false);
     }
@@ -46,6 +51,18 @@ final class Failures {
     return new Failure(ExitCodes.IO_OR_INTERNAL, "internal error: " + ex.getClass().getName()
         + (ex.getMessage() == null ? "" : ": " + ex.getMessage().lines().findFirst().orElse(""))
         + " (a bug in the kit; --debug or KVMUF_DEBUG=1 prints the stack trace)", true);
+  }
+
+  /**
+   * The JVM's heap is full (the explorer's seen-set and state store grow with the state space: a config of a few
+   * hundred million states needs more than the default quarter of the machine's memory). Not a bug: say how much
+   * the heap was and how to give it more.
+   */
+  static Failure outOfMemory() {
+    long max = Runtime.getRuntime().maxMemory();
+    return new Failure(ExitCodes.ENVIRONMENT, String.format(java.util.Locale.ROOT,
+        "out of memory: the Java heap (at most %.1f GiB) is full; give it more with KVMUF_JAVA_OPTS=-Xmx<size> "
+            + "(e.g. -Xmx20g), or check a config with smaller bounds", max / (double) (1L << 30)), false);
   }
 
   /** An I/O failure while working on {@code path}, named even when the exception does not carry it (a write's ENOSPC). */

@@ -62,7 +62,16 @@ public final class Kvmuf implements Callable<Integer> {
       passThrough |= a.equals("--");
       rest.add(a);
     }
-    return commandLine(debug).execute(rest.toArray(String[]::new));
+    CommandLine cl = commandLine(debug);
+    try {
+      return cl.execute(rest.toArray(String[]::new));
+    } catch (OutOfMemoryError e) {
+      // picocli hands only exceptions to the execution handler; an Error thrown by the command's own thread ends here
+      Failures.Failure f = Failures.outOfMemory();
+      cl.getErr().println("kvmuf: " + f.line());
+      cl.getErr().flush();
+      return f.exitCode();
+    }
   }
 
   public static CommandLine commandLine() {

@@ -278,6 +278,15 @@ class BadInputTest {
     }));
   }
 
+  /** A state space larger than the heap is an environment limit: one line that says how to give the JVM more, no stack trace. */
+  @Test
+  void anExplorerOutOfMemorySaysHowToGiveItMore() throws IOException, InterruptedException {
+    CliRun r = CliRun.fork(tmp, Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m"), "check", "--engine", "java", "--config", "frames");
+    assertThat(r.rc()).as(r.err()).isEqualTo(ExitCodes.ENVIRONMENT);
+    assertThat(r.firstErrLine()).startsWith("kvmuf: out of memory: the Java heap (at most ").contains("KVMUF_JAVA_OPTS=-Xmx");
+    assertThat(r.stackTrace()).as(r.err()).isFalse();
+  }
+
   @Test
   void debugPrintsTheStackTraceOfAnInternalErrorOnly() {
     Failures.Failure f = Failures.of(new IllegalStateException("boom"));
