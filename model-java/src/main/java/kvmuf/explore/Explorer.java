@@ -32,6 +32,9 @@ import kvmuf.model.StateBits;
  */
 public final class Explorer {
   private static final int CLAIM = 256;
+  /** A worker asks the seen-set about its successors in batches of about BATCH (at most PENDING). */
+  private static final int BATCH = 48;
+  private static final int PENDING = 128;
   /** Entries of a worker's cache of fingerprints known seen (128 KiB: the core's L2). */
   private static final int RECENT = 1 << 14;
 
@@ -305,6 +308,14 @@ public final class Explorer {
     final List<Violation> violations = new ArrayList<>();
     private int current;
     private int successors;
+    /** Successors not in the recent cache, waiting for one batched seen-set query ({@link #flush}). */
+    private final long[] pendingFp = new long[PENDING];
+    private final int[] pendingParent = new int[PENDING];
+    private final int[] pendingAction = new int[PENDING];
+    private final long[] pendingWords = new long[PENDING * width];
+    private final boolean[] isNew = new boolean[PENDING];
+    private final long[] scratch = new long[width];
+    private int pending;
 
     Worker(AtomicInteger next, int end) {
       this.next = next;
@@ -334,8 +345,47 @@ public final class Explorer {
               deadlockFp = fp;
             }
           }
+          if (pending >= BATCH) {
+            flush();
+          }
         }
+        flush();
       }
+    }
+
+    /**
+     * Asks the seen-set about the pending successors together ({@link FingerprintSet#addAll}: their table
+     * slots are loaded before any is locked, so the cache misses overlap) and keeps the new ones.
+     */
+    private void flush() {
+      if (pending == 0) {
+        return;
+      }
+      seen.addAll(pendingFp, pending, isNew);
+      for (int k = 0; k < pending; k++) {
+        if (!isNew[k]) {
+          continue;
+        }
+        if (count == parent.length) {
+          int n = count * 2;
+          words = Arrays.copyOf(words, n * width);
+          parent = Arrays.copyOf(parent, n);
+          action = Arrays.copyOf(action, n);
+        }
+        System.arraycopy(pendingWords, k * width, words, count * width, width);
+        parent[count] = pendingParent[k];
+        action[count] = pendingAction[k];
+        if (!invariants.allHold(pendingState(k))) {
+          violations.add(new Violation(count, firstViolated(pendingState(k)), pendingFp[k]));
+        }
+        count++;
+      }
+      pending = 0;
+    }
+
+    private long[] pendingState(int k) {
+      System.arraycopy(pendingWords, k * width, scratch, 0, width);
+      return scratch;
     }
 
     @Override
@@ -353,22 +403,14 @@ public final class Explorer {
         return;
       }
       recent[r] = key;
-      if (!seen.add(fp)) {
-        return;
+      if (pending == PENDING) {
+        flush();
       }
-      if (count == parent.length) {
-        int n = count * 2;
-        words = Arrays.copyOf(words, n * width);
-        parent = Arrays.copyOf(parent, n);
-        action = Arrays.copyOf(action, n);
-      }
-      System.arraycopy(next, 0, words, count * width, width);
-      parent[count] = current;
-      action[count] = actionCode;
-      if (!invariants.allHold(next)) {
-        violations.add(new Violation(count, firstViolated(next), fp));
-      }
-      count++;
+      pendingFp[pending] = fp;
+      pendingParent[pending] = current;
+      pendingAction[pending] = actionCode;
+      System.arraycopy(next, 0, pendingWords, pending * width, width);
+      pending++;
     }
   }
 }

@@ -32,6 +32,28 @@ public final class FingerprintSet {
     return segments[(int) (fp >>> (64 - SEGMENT_BITS))].add(fp);
   }
 
+  /**
+   * {@link #add} for {@code fps[0 .. n)}, in that order, each answer in {@code isNew}. The slot each
+   * fingerprint hashes to is read first, for all of them and without the segment locks (a stale table
+   * is harmless: the value is not used), so that the cache misses of the batch overlap instead of
+   * each waiting for the one before it; the adds then find their slots in the cache.
+   */
+  public void addAll(long[] fps, int n, boolean[] isNew) {
+    long touched = 0;
+    for (int i = 0; i < n; i++) {
+      long fp = fps[i] == 0 ? 1 : fps[i];
+      long[] t = segments[(int) (fp >>> (64 - SEGMENT_BITS))].table;
+      touched += t[Segment.slot(fp, t.length)];
+    }
+    sink = touched; // keeps the loads: the JIT may not drop what reaches a field
+    for (int i = 0; i < n; i++) {
+      isNew[i] = add(fps[i]);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  private long sink;
+
   public long size() {
     long n = 0;
     for (Segment s : segments) {
@@ -82,10 +104,14 @@ public final class FingerprintSet {
       table = bigger;
     }
 
+    /** Multiply-shift maps the low bits onto any table length (no power of two needed). */
+    static int slot(long fp, int cap) {
+      return (int) (((fp & 0xFFFFFFFFL) * cap) >>> 32);
+    }
+
     private static boolean insert(long[] t, long fp) {
       int cap = t.length;
-      // Multiply-shift maps the low bits onto any table length (no power of two needed).
-      int i = (int) (((fp & 0xFFFFFFFFL) * cap) >>> 32);
+      int i = slot(fp, cap);
       while (true) {
         long cur = t[i];
         if (cur == 0) {

@@ -62,6 +62,27 @@ class ExplorerTest {
     assertThat(unlimited.stoppedAtTimeLimit()).isFalse();
   }
 
+  /** The batched query answers what one add after another answers, a repeat inside the batch and 0 included. */
+  @Test
+  void aBatchOfAddsAnswersAsSingleAddsDo() {
+    FingerprintSet batched = new FingerprintSet();
+    FingerprintSet single = new FingerprintSet();
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+    long[] fps = new long[128];
+    boolean[] isNew = new boolean[128];
+    for (int round = 0; round < 2_000; round++) {
+      int n = 1 + rnd.nextInt(fps.length);
+      for (int i = 0; i < n; i++) {
+        fps[i] = i > 0 && rnd.nextInt(8) == 0 ? fps[rnd.nextInt(i)] : rnd.nextInt(50) == 0 ? 0 : rnd.nextLong(1L << 20);
+      }
+      batched.addAll(fps, n, isNew);
+      for (int i = 0; i < n; i++) {
+        assertThat(isNew[i]).as("round %d, fingerprint %d of %d", round, i, n).isEqualTo(single.add(fps[i]));
+      }
+    }
+    assertThat(batched.size()).isEqualTo(single.size()).isGreaterThan(100_000);
+  }
+
   @Test
   void fingerprintSetGrowsAndKeepsEverything() {
     FingerprintSet set = new FingerprintSet();
