@@ -63,7 +63,10 @@ import picocli.CommandLine.Option;
       "guest_memfd has MMAP and INIT_SHARED, guest_memfd; one to three vCPUs; invalidations, KVM's own",
       "reads, the background fetch, writes); else conform-upstream, conform-kvm-access (KVM's own reads: string",
       "I/O KVM emulates) and conform-writes (guest writes under dirty logging), what an upstream kernel runs whole. N is shared between them",
-      "(CONFIG-trace-NNNNNN after the first config's trace-NNNNNN). --config A,B or all (every config",
+      "(CONFIG-trace-NNNNNN after the first config's trace-NNNNNN). With the default configs, one more",
+      "trace per catalogued model mutant on one of them (mutant-ID): a shortest trace at whose last step",
+      "every behaviour of the mutant is outside what the correct model allows (a kernel with that bug",
+      "diverges there), found by a search of both models. --config A,B or all (every config",
       "recorded ok) names them yourself; a config recorded as a violation is named on its own.",
       "--in DIR reads *.ndjson traces instead. A trace stops at its first step the kernel cannot run",
       "(counted as unsupported, never passed). --out DIR writes each trace and its observed run",
@@ -266,6 +269,12 @@ public final class ConformCommand implements Callable<Integer> {
       }
       source = "generated: config" + (parts.size() == 1 ? " " : "s ") + String.join(", ", parts)
           + mutant.map(m -> " with model mutant " + m).orElse("") + ", seed " + seed + ", length " + length;
+      if (config == null && mutant.isEmpty()) {
+        List<KernelTraces.Named> directed = MutantTraces.onConfigs(configNames);
+        named.addAll(directed);
+        source += "; and " + directed.size() + " trace" + (directed.size() == 1 ? "" : "s")
+            + " that tell a catalogued model mutant from the correct model (mutant-ID)";
+      }
     }
     KvmRequired.check("conform --target host");
     if (outDir != null && !named.isEmpty()) TraceFiles.createOutDir(outDir);

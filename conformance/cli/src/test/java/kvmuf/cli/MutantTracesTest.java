@@ -1,0 +1,22 @@
+package kvmuf.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import kvmuf.conform.run.KernelTraces;
+import org.junit.jupiter.api.Test;
+
+/** Conform's default corpus gets a distinguishing trace for each catalogued mutant on its configs, and only there. */
+class MutantTracesTest {
+  @Test
+  void oneTracePerCatalogedMutantWhoseConfigIsRun() {
+    List<String> names = MutantTraces.onConfigs(List.of("small", "small-gmem")).stream().map(KernelTraces.Named::name).toList();
+    // the kernel mutants with the same ids: the enable's zap (NoZapOnEnable also catches PartialZapOnEnable's gfn 0),
+    // the re-enable's zap, huge pages while USERFAULT is on, the exit's flags
+    assertThat(names).contains("mutant-NoZapOnEnable", "mutant-NoZapOnReenable", "mutant-HugeWhileUserfault", "mutant-WrongExitFlags")
+        .doesNotContain("mutant-RecoverWithDirtyLog", "mutant-DeleteBeforeSrcuWait") // small-dirty, small-delete: not run
+        .doesNotHaveDuplicates();
+    assertThat(MutantTraces.onConfigs(List.of("conform-upstream", "conform-kvm-access", "conform-writes")))
+        .as("an upstream kernel's configs have no catalogued mutant").isEmpty();
+  }
+}

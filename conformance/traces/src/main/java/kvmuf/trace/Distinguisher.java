@@ -1,0 +1,112 @@
+package kvmuf.trace;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import kvmuf.model.Action;
+import kvmuf.model.Config;
+import kvmuf.model.MutantId;
+import kvmuf.model.State;
+import kvmuf.model.StepObservation;
+
+/**
+ * A shortest trace on which a model mutant's behaviour cannot pass for the correct model's: the steps are
+ * those of the correct model (each with the observations it allows, as {@link Generator} writes them), and at
+ * the last one every observation the mutant allows is outside that set. A kernel whose bug is the mutant's
+ * then diverges on the last step whatever it chose before, as long as it took the branch the trace follows
+ * (the first allowed observation of each step in canonical order, as {@link Generator} follows, where the
+ * mutant allows it too). Random walks reach such a step rarely when it needs a
+ * particular order of updates (enable, disable, map, enable again); this search finds it in the product of the
+ * two models' API-level state sets, breadth first, so the trace is a shortest one.
+ *
+ * <p>Where no step separates the two completely within the bounds, the search falls back to the shortest
+ * trace whose last step lets the mutant show at least one observation the correct model forbids.
+ */
+public final class Distinguisher {
+  /** The generator name a distinguishing trace's header carries ("mutant:" and the model mutant). */
+  public static String generatorName(MutantId m) {
+    return "mutant:" + m.name();
+  }
+
+  private final Config config;
+  private final MutantId mutant;
+  private final ApiModel correct;
+  private final ApiModel buggy;
+  private final int maxDepth;
+  private final int maxNodes;
+
+  /** The search on {@code config} (the correct protocol) against {@code mutant} switched on in the same config. */
+  public Distinguisher(Config config, MutantId mutant, int maxDepth, int maxNodes) {
+    this.config = config;
+    this.mutant = mutant;
+    this.correct = new ApiModel(config);
+    this.buggy = new ApiModel(config.withMutants(java.util.EnumSet.of(mutant)));
+    this.maxDepth = maxDepth;
+    this.maxNodes = maxNodes;
+  }
+
+  private record Node(Set<State> ok, Set<State> bad, Node parent, Action action, List<StepObservation> expect, int depth) {}
+
+  private record Key(Set<State> ok, Set<State> bad) {}
+
+  /** The trace, or empty when no step within the bounds lets the mutant show what the correct model forbids. */
+  public Optional<Trace> find(String profile) {
+    Set<State> init = Set.of(correct.init());
+    Node root = new Node(init, Set.of(buggy.init()), null, null, null, 0);
+    ArrayDeque<Node> queue = new ArrayDeque<>(List.of(root));
+    Set<Key> seen = new HashSet<>(List.of(new Key(root.ok(), root.bad())));
+    Node weak = null;
+    while (!queue.isEmpty() && seen.size() < maxNodes) {
+      Node n = queue.poll();
+      if (n.depth() >= maxDepth) {
+        continue;
+      }
+      for (int code : Generator.enabledInEvery(correct.model(), List.copyOf(n.ok()))) {
+        Action a = Action.decode(code);
+        AllowedObservations ok = correct.allowed(n.ok(), a);
+        AllowedObservations bad = buggy.allowed(n.bad(), a);
+        if (bad.enabledIn() == 0 || ok.boundHit() || bad.boundHit()) {
+          continue; // the mutant cannot take the step, or a set may be incomplete: nothing certain follows
+        }
+        Set<StepObservation> outside = new HashSet<>(bad.observations());
+        outside.removeAll(ok.observations());
+        if (!outside.isEmpty()) {
+          Node last = new Node(Set.of(), Set.of(), n, a, ok.sorted(), n.depth() + 1);
+          if (outside.size() == bad.observations().size()) {
+            return Optional.of(trace(last, profile)); // every behaviour of the mutant diverges here
+          }
+          if (weak == null) {
+            weak = last;
+          }
+        }
+        // Go on along the first observation in canonical order, the one the generator and the model target
+        // follow (so the trace replays step for step), where the mutant allows it too.
+        StepObservation first = ok.sorted().getFirst();
+        Set<State> badNext = bad.byObservation().get(first);
+        if (badNext != null) {
+          Node child = new Node(Set.copyOf(ok.byObservation().get(first)), Set.copyOf(badNext), n, a, ok.sorted(), n.depth() + 1);
+          if (seen.add(new Key(child.ok(), child.bad()))) {
+            queue.add(child);
+          }
+        }
+      }
+    }
+    return Optional.ofNullable(weak).map(w -> trace(w, profile));
+  }
+
+  private Trace trace(Node last, String profile) {
+    List<Node> path = new ArrayList<>();
+    for (Node n = last; n.parent() != null; n = n.parent()) {
+      path.addFirst(n);
+    }
+    List<TraceStep> steps = new ArrayList<>();
+    for (Node n : path) {
+      steps.add(TraceStep.expect(steps.size(), n.action(), n.expect()));
+    }
+    TraceHeader header = new TraceHeader(TraceHeader.FORMAT, config, 0, profile, generatorName(mutant));
+    return new Trace("generated", header, steps);
+  }
+}
