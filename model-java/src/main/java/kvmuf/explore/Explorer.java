@@ -120,39 +120,49 @@ public final class Explorer {
       t.setDaemon(true);
       return t;
     })) {
+      // The workers live as long as the run: their buffers, grown once to a level's size, are reused.
+      List<Worker> done = new ArrayList<>();
+      for (int w = 0; w < workers; w++) {
+        done.add(new Worker());
+      }
       while (true) {
         int levelEnd = store.size();
         if (levelStart == levelEnd) {
           break;
         }
         AtomicInteger next = new AtomicInteger(levelStart);
-        List<Future<Worker>> futures = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-          Worker worker = new Worker(next, levelEnd);
-          futures.add(pool.submit(() -> {
-            worker.run();
-            return worker;
-          }));
+        List<Future<?>> futures = new ArrayList<>();
+        for (Worker worker : done) {
+          worker.level(next, levelEnd);
+          futures.add(pool.submit(worker::run));
         }
-        List<Worker> done = new ArrayList<>();
-        for (Future<Worker> f : futures) {
-          done.add(join(f));
+        for (Future<?> f : futures) {
+          join(f);
         }
         // Merge the level: deterministic order (worker by worker) so indices are stable per run.
         int deadlock = -1;
         long deadlockFp = 0;
         Violation best = null;
         levelStarts.add(store.size());
+        // Each worker's new states get the next range of indices, in worker order; the workers then copy them
+        // into the store at the same time.
+        for (Worker w : done) {
+          w.base = store.reserve(w.count);
+        }
+        futures.clear();
+        for (Worker w : done) {
+          futures.add(pool.submit(w::store));
+        }
+        for (Future<?> f : futures) {
+          join(f);
+        }
         for (Worker w : done) {
           generated += w.generated;
           if (w.deadlock >= 0 && (deadlock < 0 || Long.compareUnsigned(w.deadlockFp, deadlockFp) < 0)) {
             deadlock = w.deadlock;
             deadlockFp = w.deadlockFp;
           }
-          int base = store.size();
-          for (int i = 0; i < w.count; i++) {
-            store.add(w.words, i * width, w.parent[i], w.action[i]);
-          }
+          int base = w.base;
           for (Violation viol : w.violations) {
             Violation placed = new Violation(base + viol.index, viol.invariant, viol.fingerprint);
             if (best == null || placed.better(best)) {
@@ -261,9 +271,9 @@ public final class Explorer {
     return -1;
   }
 
-  private static Worker join(Future<Worker> f) {
+  private static void join(Future<?> f) {
     try {
-      return f.get();
+      f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("explorer interrupted", e);
@@ -292,8 +302,10 @@ public final class Explorer {
 
   /** Expands claimed states of one level into a private buffer of new states. */
   private final class Worker implements Model.Sink {
-    private final AtomicInteger next;
-    private final int end;
+    private AtomicInteger next;
+    private int end;
+    /** The store index of this worker's first new state of the level (set by the merge). */
+    int base;
     /** The new states, {@code width} words each. */
     long[] words = new long[1024 * width];
     private final long[] cur = new long[width];
@@ -317,9 +329,22 @@ public final class Explorer {
     private final long[] scratch = new long[width];
     private int pending;
 
-    Worker(AtomicInteger next, int end) {
+    /** Starts a level: claims from {@code next} up to {@code end}, no new state yet. */
+    void level(AtomicInteger next, int end) {
       this.next = next;
       this.end = end;
+      count = 0;
+      generated = 0;
+      deadlock = -1;
+      deadlockFp = 0;
+      violations.clear();
+    }
+
+    /** Copies this level's new states into the store at {@code base} (reserved). */
+    void store() {
+      for (int i = 0; i < count; i++) {
+        store.set(base + i, words, i * width, parent[i], action[i]);
+      }
     }
 
     void run() {

@@ -6,8 +6,8 @@ package kvmuf.explore;
  * (the config's {@link kvmuf.model.StateBits#words}); the store keeps only the bits that hold
  * fields ({@link kvmuf.model.StateBits#usedBits}), packed into {@code packed} words side by side
  * (frames: 115 bits, 2 words instead of 3), since the store is most of the explorer's memory.
- * Chunked so that growing never copies what is already stored. Appended to by one thread at a
- * time (the level merge); read by many.
+ * Chunked so that growing never copies what is already stored. Reserved by one thread at a time
+ * (the level merge), then written by many (each its own reserved range), and read by many.
  */
 final class StateStore {
   private static final int CHUNK_BITS = 20;
@@ -35,18 +35,38 @@ final class StateStore {
 
   /** Appends the state in {@code src[from .. from + width)}. */
   int add(long[] src, int from, int parentIndex, int actionCode) {
-    int c = size >>> CHUNK_BITS;
-    if (c == words.length) {
-      words = java.util.Arrays.copyOf(words, c * 2);
-      parent = java.util.Arrays.copyOf(parent, c * 2);
-      action = java.util.Arrays.copyOf(action, c * 2);
+    int i = reserve(1);
+    set(i, src, from, parentIndex, actionCode);
+    return i;
+  }
+
+  /**
+   * Makes room for {@code n} more states and returns the index of the first: the level merge reserves each
+   * worker's range in turn, then the workers {@link #set} their own ranges at the same time.
+   */
+  int reserve(int n) {
+    int first = size;
+    int last = first + n - 1;
+    for (int c = first >>> CHUNK_BITS; n > 0 && c <= last >>> CHUNK_BITS; c++) {
+      if (c == words.length) {
+        words = java.util.Arrays.copyOf(words, c * 2);
+        parent = java.util.Arrays.copyOf(parent, c * 2);
+        action = java.util.Arrays.copyOf(action, c * 2);
+      }
+      if (words[c] == null) {
+        words[c] = new long[CHUNK * packed];
+        parent[c] = new int[CHUNK];
+        action[c] = new int[CHUNK];
+      }
     }
-    if (words[c] == null) {
-      words[c] = new long[CHUNK * packed];
-      parent[c] = new int[CHUNK];
-      action[c] = new int[CHUNK];
-    }
-    int o = size & (CHUNK - 1);
+    size += n;
+    return first;
+  }
+
+  /** Writes state {@code i} (reserved): threads may set distinct indices at once. */
+  void set(int i, long[] src, int from, int parentIndex, int actionCode) {
+    int c = i >>> CHUNK_BITS;
+    int o = i & (CHUNK - 1);
     if (runs == null) {
       System.arraycopy(src, from, words[c], o * width, width);
     } else {
@@ -54,7 +74,6 @@ final class StateStore {
     }
     parent[c][o] = parentIndex;
     action[c][o] = actionCode;
-    return size++;
   }
 
   int size() {
