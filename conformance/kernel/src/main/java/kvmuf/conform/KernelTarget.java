@@ -279,8 +279,21 @@ public final class KernelTarget implements Target {
     }
     Optional<Observation.KernelWarnings> warned = kernel.newKvmWarnings();
     if (warned.isPresent()) return new StepObservation(warned.get(), Map.of(), PAGES_NOT_OBSERVED, PAGES_NOT_OBSERVED);
-    int huge = config.numGfns() == config.hugeSpan() ? kernel.hugeMappings() : PAGES_NOT_OBSERVED;
+    int huge = observesHuge(config) ? kernel.hugeMappings() : PAGES_NOT_OBSERVED;
     return new StepObservation(result, unblocked, PAGES_NOT_OBSERVED, huge);
+  }
+
+  /** Whether a trace step of config {@code c} reports pages_2m (one huge frame: the kernel's count is the model's). */
+  private static boolean observesHuge(Config c) {
+    return c.numGfns() == c.hugeSpan();
+  }
+
+  /**
+   * What a trace step of config {@code c} shows of the model's observation {@code o} on a kernel: pages_4k never,
+   * pages_2m where {@link #observesHuge} (a search for a trace that tells a bug apart compares only this).
+   */
+  public static StepObservation asObserved(Config c, StepObservation o) {
+    return new StepObservation(o.result(), o.unblocked(), PAGES_NOT_OBSERVED, observesHuge(c) ? o.pages2m() : PAGES_NOT_OBSERVED);
   }
 
   /**

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import kvmuf.model.Action;
 import kvmuf.model.Config;
 import kvmuf.model.MutantId;
@@ -15,8 +16,9 @@ import kvmuf.model.StepObservation;
 /**
  * A shortest trace on which a model mutant's behaviour cannot pass for the correct model's: the steps are
  * those of the correct model (each with the observations it allows, as {@link Generator} writes them), and at
- * the last one every observation the mutant allows is outside that set. A kernel whose bug is the mutant's
- * then diverges on the last step whatever it chose before, as long as it took the branch the trace follows
+ * the last one every observation the mutant allows is outside that set (as far as the target observes it). A
+ * kernel whose bug is the mutant's then diverges on the last step whatever it chose before, as long as it took
+ * the branch the trace follows
  * (the first allowed observation of each step in canonical order, as {@link Generator} follows, where the
  * mutant allows it too). Random walks reach such a step rarely when it needs a
  * particular order of updates (enable, disable, map, enable again); this search finds it in the product of the
@@ -37,9 +39,20 @@ public final class Distinguisher {
   private final ApiModel buggy;
   private final int maxDepth;
   private final int maxNodes;
+  private final UnaryOperator<StepObservation> observed;
 
   /** The search on {@code config} (the correct protocol) against {@code mutant} switched on in the same config. */
   public Distinguisher(Config config, MutantId mutant, int maxDepth, int maxNodes) {
+    this(config, mutant, maxDepth, maxNodes, UnaryOperator.identity());
+  }
+
+  /**
+   * As above, for a target that observes only part of an observation: {@code observed} maps one to what the
+   * target reports of it (a kernel reports pages_4k as {@link Target#PAGES_NOT_OBSERVED}: the VM-wide count is
+   * not the slot's), and a step tells the mutant apart only by what the target reports.
+   */
+  public Distinguisher(Config config, MutantId mutant, int maxDepth, int maxNodes, UnaryOperator<StepObservation> observed) {
+    this.observed = observed;
     this.config = config;
     this.mutant = mutant;
     this.correct = new ApiModel(config);
@@ -71,11 +84,12 @@ public final class Distinguisher {
         if (bad.enabledIn() == 0 || ok.boundHit() || bad.boundHit()) {
           continue; // the mutant cannot take the step, or a set may be incomplete: nothing certain follows
         }
-        Set<StepObservation> outside = new HashSet<>(bad.observations());
-        outside.removeAll(ok.observations());
+        Set<StepObservation> badSeen = seen(bad.observations());
+        Set<StepObservation> outside = new HashSet<>(badSeen);
+        outside.removeAll(seen(ok.observations()));
         if (!outside.isEmpty()) {
           Node last = new Node(Set.of(), Set.of(), n, a, ok.sorted(), n.depth() + 1);
-          if (outside.size() == bad.observations().size()) {
+          if (outside.size() == badSeen.size()) {
             return Optional.of(trace(last, profile)); // every behaviour of the mutant diverges here
           }
           if (weak == null) {
@@ -95,6 +109,14 @@ public final class Distinguisher {
       }
     }
     return Optional.ofNullable(weak).map(w -> trace(w, profile));
+  }
+
+  private Set<StepObservation> seen(Set<StepObservation> all) {
+    Set<StepObservation> out = new HashSet<>();
+    for (StepObservation o : all) {
+      out.add(observed.apply(o));
+    }
+    return out;
   }
 
   private Trace trace(Node last, String profile) {
