@@ -147,7 +147,7 @@ uffdVars == <<uffdQueue, uffdHandling>>
 
 VARIABLE dirtyDone      \* dirty logging has been turned on and off (once is enough)
 VARIABLE armed          \* armed[g]: g was marked where no fault could map it any more
-VARIABLE lastRead       \* lastRead[v]: value class v's last guest read saw
+VARIABLE lastRead       \* lastRead[v]: value class v's last guest read saw ("none": no page, an MMIO access)
 VARIABLE lastKvmRead    \* lastKvmRead[v]: value class v's last KVM-internal read saw
 historyVars == <<dirtyDone, armed, lastRead, lastKvmRead>>
 
@@ -962,20 +962,23 @@ MmioAccess(v, g) ==
     /\ budget[v] > 0
     /\ SlotGone
     /\ budget' = [budget EXCEPT ![v] = @ - 1]
+    /\ lastRead' = [lastRead EXCEPT ![v] = "none"]   \* no guest page was read
     /\ UNCHANGED <<memslotVars, memVars, pc, vgfn, vkind, vseq, vgen, exitFlags, vstale, uffdVars,
-                   historyVars, fetchVars, apfVars, remoteVars, slotVars>>
+                   dirtyDone, armed, lastKvmRead, fetchVars, apfVars, remoteVars, slotVars>>
     /\ UNCHANGED <<invalVars, writeVars>>
 
 \* A fault that KVM retried while the DELETE ran re-runs once it is done: no slot, the same
-\* KVM_EXIT_MMIO.
+\* KVM_EXIT_MMIO. lastRead "none" says so: the access ended without reading a guest page, which is
+\* how a step's observation tells this exit from a completed read (a woken vCPU's mmio_exit).
 MmioExit(v) ==
     /\ pc[v] = "faulted"
     /\ SlotGone
     /\ budget' = [budget EXCEPT ![v] = @ - 1]
+    /\ lastRead' = [lastRead EXCEPT ![v] = "none"]
     /\ pc' = [pc EXCEPT ![v] = "idle"]
     /\ ResetVcpu(v)
-    /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, historyVars, fetchVars, apfVars,
-                   remoteVars, slotVars>>
+    /\ UNCHANGED <<memslotVars, memVars, exitFlags, uffdVars, dirtyDone, armed, lastKvmRead, fetchVars,
+                   apfVars, remoteVars, slotVars>>
     \* a retried write fault ends here too: v's next access starts as a read unless it writes
     /\ vwrite' = [vwrite EXCEPT ![v] = FALSE]
     /\ UNCHANGED <<invalVars, spteWp, dirtyBitmap>>

@@ -1094,6 +1094,7 @@ public final class Model {
     }
     begin(s, n);
     setV(n, c, BUDGET, budget(s, c) - 1);
+    setV(n, c, LAST_READ, ValueClass.NONE.ordinal()); // no guest page was read
     out.accept(Action.code(Action.MMIO_ACCESS, c, x), n);
   }
 
@@ -1104,6 +1105,8 @@ public final class Model {
     }
     begin(s, n);
     setV(n, c, BUDGET, budget(s, c) - 1);
+    // lastRead none: the access read no guest page, which tells this exit from a completed read in a step's observation
+    setV(n, c, LAST_READ, ValueClass.NONE.ordinal());
     setV(n, c, PC, IDLE);
     resetVcpu(n, c);
     setV(n, c, VWRITE, 0); // a retried write fault ends here too

@@ -25,7 +25,8 @@ import java.util.TreeMap;
  *   <li>Access(v, g): g mapped before: Read(lastRead[v]). Else by pc[v]: idle with budget[v]
  *       decremented: Read(lastRead[v]); idle otherwise: Retry (no longer reachable: a retried fault faults
  *       again inside KVM_RUN, InstallSpte); ExitStages: MemoryFaultExit(g*4096,
- *       4096, exitFlags[v]); uffd_waiting: UffdBlocked(g*4096); apf_pending: AsyncPf(g*4096); faulted,
+ *       4096, exitFlags[v]); idle with budget[v] decremented and lastRead[v] none (the fault re-ran after a DELETE,
+ *       MmioExit): MmioExit(g*4096, 4, write); uffd_waiting: UffdBlocked(g*4096); apf_pending: AsyncPf(g*4096); faulted,
  *       checked, pfn_ready: not determined yet (the fault is still running).</li>
  *   <li>KvmAccess(v, g): idle: KvmRead(lastKvmRead[v]); uffd_waiting: UffdBlocked; checked: not yet.</li>
  *   <li>Install(v): with userfaultfd, Ioctl EEXIST when present[g] before, else ok; without, Done.</li>
@@ -33,7 +34,7 @@ import java.util.TreeMap;
  *   <li>UffdInstall(g): Ioctl EEXIST when present[g] before, else ok. UffdWake, Invalidate: Ioctl ok.</li>
  *   <li>Enable/DisableUserfault, Enable/DisableDirtyLog: memslotOp idle after: Ioctl ok; else SrcuWait.</li>
  *   <li>unblocked: a vCPU other than the actor that was in uffd_waiting or apf_pending before and is idle after
- *       (Read, KvmRead, or Retry for an async PF's page-ready); one that was in uffd_waiting and is in ExitStages
+ *       (Read, KvmRead, MmioExit as for Access, or Retry for an async PF's page-ready); one that was in uffd_waiting and is in ExitStages
  *       after: MemoryFaultExit (its fault was retried inside KVM_RUN and exited on a bit set meanwhile); "vmm" when a memslot update pending before committed and
  *       the step was not itself a memslot update (Ioctl ok).</li>
  *   <li>pages_4k: gfns with spte = small; pages_2m: gfns with spte = huge, divided by HugeSpan.</li>
@@ -89,7 +90,7 @@ public final class Observations {
         }
         int pc = pc(a, vcpu);
         if (pc == IDLE) {
-          yield budget(a, vcpu) < budget(b, vcpu) ? new Observation.Read(ValueClass.of(lastRead(a, vcpu))) : RETRY;
+          yield budget(a, vcpu) < budget(b, vcpu) ? completed(a, vcpu, gfn, kind == Action.ACCESS_WRITE) : RETRY;
         } else if (Pc.exitStage(pc)) {
           yield new Observation.MemoryFaultExit(gfn * PAGE(), PAGE(), exitFlags(a, vcpu) ? USERFAULT : List.of());
         } else if (pc == UFFD_WAIT) {
@@ -127,6 +128,16 @@ public final class Observations {
           op(a) == 0 ? OK : SRCU_WAIT;
       default -> throw new IllegalArgumentException("not an API-level action: " + Action.decode(code));
     });
+  }
+
+  /**
+   * A guest access that completed: a read of the page's value class, or, where its fault re-ran after a DELETE
+   * (MmioExit: lastRead none, no page read), the guest agent's 4-byte MMIO access of the gfn.
+   */
+  private static Observation completed(long[] a, int vcpu, int gfn, boolean write) {
+    int value = lastRead(a, vcpu);
+    return value == ValueClass.NONE.ordinal() ? new Observation.MmioExit(gfn * PAGE(), 4, write)
+        : new Observation.Read(ValueClass.of(value));
   }
 
   private static long PAGE() {
@@ -167,7 +178,7 @@ public final class Observations {
         Observation o;
         if (budget(a, u) < budget(b, u)) {
           o = vkind(b, u) == KIND_KVM ? new Observation.KvmRead(ValueClass.of(lastKvmRead(a, u)))
-              : new Observation.Read(ValueClass.of(lastRead(a, u)));
+              : completed(a, u, vgfn(b, u), getV(b, u, VWRITE) != 0);
         } else {
           o = RETRY;
         }

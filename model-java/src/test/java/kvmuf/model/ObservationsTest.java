@@ -65,4 +65,24 @@ class ObservationsTest {
     assertThat(Observations.pages4k(c, g)).isEqualTo(2);
     assertThat(Observations.pages2m(c, g)).isZero();
   }
+
+  @Test
+  void aWokenFaultThatReRunsAfterADeleteShowsItsMmioExitNotARead() {
+    Model m = new Model(Config.load("small-delete"));
+    State s = m.init();
+    State waiting = step(m, step(m, step(m, s, new Action.Access(0, 0)), new Action.CheckBitmap(0)), new Action.Lookup(0));
+    assertThat(result(m, s, new Action.Access(0, 0), waiting)).contains(new Observation.UffdBlocked(0));
+    State read = step(m, step(m, waiting, new Action.DeleteSlot()), new Action.UffdRead(0));
+    Action install = new Action.UffdInstall(0);
+    State woken = step(m, read, install);
+    // the fault installs its SPTE under the pending DELETE, whose commit zaps it before the guest re-enters
+    State zapped = step(m, step(m, step(m, woken, new Action.Lookup(0)), new Action.InstallSpte(0)), new Action.CommitSlotChange());
+    State exited = step(m, step(m, zapped, new Action.ReenterGuest(0)), new Action.MmioExit(0));
+    assertThat(Observations.unblocked(m.config(), install.code(), read.view(), exited.view()))
+        .containsEntry("vcpu0", new Observation.MmioExit(0, 4, false));
+    // a woken fault that completes before the commit reads the page it waited for
+    State completed = step(m, step(m, step(m, woken, new Action.Lookup(0)), new Action.InstallSpte(0)), new Action.ReenterGuest(0));
+    assertThat(Observations.unblocked(m.config(), install.code(), read.view(), completed.view()))
+        .containsEntry("vcpu0", new Observation.Read(ValueClass.FETCHED));
+  }
 }

@@ -398,13 +398,21 @@ public final class KernelVm implements AutoCloseable {
   private StepObservation mmioAccess(int v, int gfn) {
     StepObservation o = access(v, gfn, false);
     if (o.result() instanceof Observation.MmioExit) {
-      VcpuWorker w = vcpu(v);
-      Observation completed = sleepers.await(w, w.resume());
-      if (!(completed instanceof Observation.Read)) {
-        return shows(new Observation.OtherExit("completing the MMIO read: " + completed.show()));
-      }
+      Optional<Observation> failed = completeMmio(v);
+      if (failed.isPresent()) return shows(failed.get());
     }
     return o;
+  }
+
+  /**
+   * The VMM completes vCPU {@code v}'s MMIO exit (KVM_RUN again), so that its access is over as in the model; empty
+   * when the read completed, else what the vCPU did instead ({@code other_exit}).
+   */
+  private Optional<Observation> completeMmio(int v) {
+    VcpuWorker w = vcpu(v);
+    Observation completed = sleepers.await(w, w.resume());
+    if (completed instanceof Observation.Read) return Optional.empty();
+    return Optional.of(new Observation.OtherExit("completing the MMIO read: " + completed.show()));
   }
 
   /**
@@ -516,6 +524,8 @@ public final class KernelVm implements AutoCloseable {
     sleepers.withWoken(call).forEach((v, woke) -> {
       Observation o = relocated(ofWrite(v, woke));
       noteExit(v, o);
+      // a woken fault that re-ran after a DELETE exits as MMIO: the VMM completes it, as the model's MmioExit does
+      if (o instanceof Observation.MmioExit) o = completeMmio(v).orElse(o);
       unblocked.put(Observations.vcpuActor(v), o);
     });
     return new StepObservation(new Observation.Ioctl(result), unblocked, Target.PAGES_NOT_OBSERVED, Target.PAGES_NOT_OBSERVED);
