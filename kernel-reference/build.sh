@@ -84,16 +84,16 @@ WORK=${KVMUF_KERNEL_WORK:-$OUT/work}
 JOBS=${KVMUF_KERNEL_JOBS:-$(nproc)}
 START=$(date +%s)
 
+require_tools() {
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "missing tool: $tool (see the header of $0)"
+  done
+}
+# What applying the series needs now; what building needs once it applies (whether a series applies does
+# not depend on the machine it is built on, so that answer comes first).
 tools=(patch sha256sum)
 [ -n "$SOURCE_TREE" ] || tools+=(dpkg-deb tar xz)
-[ $APPLY_ONLY -eq 1 ] || tools+=(make gcc flex bison bc)
-for tool in "${tools[@]}"; do
-  command -v "$tool" >/dev/null || die "missing tool: $tool (see the header of $0)"
-done
-if [ $APPLY_ONLY -eq 0 ]; then
-  [ -e /usr/include/libelf.h ] || [ -e /usr/include/gelf.h ] || die "missing libelf headers (libelf-dev)"
-  [ -e /usr/include/openssl/ssl.h ] || die "missing OpenSSL headers (libssl-dev)"
-fi
+require_tools "${tools[@]}"
 
 # The series, quilt style: "NAME [-pN]" per line, '#' comments.
 PATCHES=()
@@ -194,6 +194,11 @@ for i in "${!PATCHES[@]}"; do
     || die "patch $p does not apply cleanly after its dry run succeeded"
 done
 if [ -n "$(find "$SRC" -name '*.rej' -print -quit)" ]; then die "rejects left in $SRC"; fi
+if [ $APPLY_ONLY -eq 0 ]; then
+  require_tools make gcc flex bison bc
+  [ -e /usr/include/libelf.h ] || [ -e /usr/include/gelf.h ] || die "missing libelf headers (libelf-dev)"
+  [ -e /usr/include/openssl/ssl.h ] || die "missing OpenSSL headers (libssl-dev)"
+fi
 
 record() { # build-info.txt: what went in (and, once built, what came out)
   {
