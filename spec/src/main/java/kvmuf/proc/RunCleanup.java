@@ -1,13 +1,14 @@
 package kvmuf.proc;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * What a run of a child process leaves while it runs (TLC: the forked JVM and the spec folder with its
@@ -61,12 +62,34 @@ public final class RunCleanup {
     }
   }
 
-  public static void deleteTree(Path dir) {
+  /**
+   * Deletes {@code dir} and everything in it. Synchronized: on a signal the shutdown hook and the run's own finally
+   * both delete the same folder, and a walk that finds an entry the other deleter just removed must not stop half
+   * way (it did, under load: the folder stayed). An entry that cannot be visited or deleted is skipped, not fatal.
+   */
+  public static synchronized void deleteTree(Path dir) {
     if (dir == null || !Files.exists(dir)) {
       return;
     }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+          f.toFile().delete();
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path f, IOException e) {
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path d, IOException e) {
+          d.toFile().delete();
+          return FileVisitResult.CONTINUE;
+        }
+      });
     } catch (IOException | java.io.UncheckedIOException ignored) {
       // A temp folder left behind is not worth failing a run over.
     }
