@@ -23,10 +23,10 @@ import java.util.TreeMap;
  * <p>Rules (action: observation of the actor, read from {@code after} unless said otherwise):
  * <ul>
  *   <li>Access(v, g): g mapped before: Read(lastRead[v]). Else by pc[v]: idle with budget[v]
- *       decremented: Read(lastRead[v]); idle otherwise: Retry (no longer reachable: a retried fault faults
+ *       decremented: Read(lastRead[v]), or MmioExit(g*4096, 4, write) where lastRead[v] is none (the fault
+ *       re-ran after a DELETE, MmioExit); idle otherwise: Retry (no longer reachable: a retried fault faults
  *       again inside KVM_RUN, InstallSpte); ExitStages: MemoryFaultExit(g*4096,
- *       4096, exitFlags[v]); idle with budget[v] decremented and lastRead[v] none (the fault re-ran after a DELETE,
- *       MmioExit): MmioExit(g*4096, 4, write); uffd_waiting: UffdBlocked(g*4096); apf_pending: AsyncPf(g*4096); faulted,
+ *       4096, exitFlags[v]); uffd_waiting: UffdBlocked(g*4096); apf_pending: AsyncPf(g*4096); faulted,
  *       checked, pfn_ready: not determined yet (the fault is still running).</li>
  *   <li>KvmAccess(v, g): idle: KvmRead(lastKvmRead[v]); uffd_waiting: UffdBlocked; checked: not yet.</li>
  *   <li>Install(v): with userfaultfd, Ioctl EEXIST when present[g] before, else ok; without, Done.</li>
