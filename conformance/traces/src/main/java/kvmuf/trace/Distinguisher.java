@@ -97,11 +97,14 @@ public final class Distinguisher {
           }
         }
         // Go on along the first observation in canonical order, the one the generator and the model target
-        // follow (so the trace replays step for step), where the mutant allows it too.
-        StepObservation first = ok.sorted().getFirst();
-        Set<State> badNext = bad.byObservation().get(first);
-        if (badNext != null) {
-          Node child = new Node(Set.copyOf(ok.byObservation().get(first)), Set.copyOf(badNext), n, a, ok.sorted(), n.depth() + 1);
+        // follow (so the trace replays step for step), where the mutant allows it too: as the target reports
+        // it, so with every state of either model that shows the same (a kernel that does not report pages_4k
+        // goes on from every pages_4k the model allows with that result).
+        StepObservation first = observed.apply(ok.sorted().getFirst());
+        Set<State> okNext = showing(ok, first);
+        Set<State> badNext = showing(bad, first);
+        if (!badNext.isEmpty()) {
+          Node child = new Node(okNext, badNext, n, a, ok.sorted(), n.depth() + 1);
           if (seen.add(new Key(child.ok(), child.bad()))) {
             queue.add(child);
           }
@@ -109,6 +112,17 @@ public final class Distinguisher {
       }
     }
     return Optional.ofNullable(weak).map(w -> trace(w, profile));
+  }
+
+  /** The outcome states whose observation the target reports as {@code shown}. */
+  private Set<State> showing(AllowedObservations allowed, StepObservation shown) {
+    Set<State> out = new HashSet<>();
+    allowed.byObservation().forEach((o, states) -> {
+      if (observed.apply(o).equals(shown)) {
+        out.addAll(states);
+      }
+    });
+    return Set.copyOf(out);
   }
 
   private Set<StepObservation> seen(Set<StepObservation> all) {

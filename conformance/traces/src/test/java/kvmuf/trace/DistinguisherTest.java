@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.EnumSet;
 import java.util.Optional;
+import kvmuf.model.Action;
 import kvmuf.model.Config;
 import kvmuf.model.MutantId;
+import kvmuf.model.Observation;
+import kvmuf.model.StepObservation;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,5 +35,30 @@ class DistinguisherTest {
     Trace onMutant = new Trace(t.source(), new TraceHeader(TraceHeader.FORMAT, c.withMutants(EnumSet.of(m)), 0, "uf-v3", "test"), t.steps());
     Replayer.Result bad = new Replayer(new ModelTarget(ModelTarget.Choice.FIRST)).replay(onMutant, null);
     assertThat(bad.ok()).as("the mutant's model diverges").isFalse();
+  }
+
+  /**
+   * For a target that does not report pages_4k (a kernel: the VM-wide count is not the slot's) the search goes on
+   * from every state whose observation the target reports alike: the enable's zap shows in pages_4k (1 for the
+   * mutant, 0 for the correct model), and a search that followed only the full observation stopped there and
+   * found no trace at all. It must find the one where the difference is the result, an exit against a read.
+   */
+  @ParameterizedTest
+  @CsvSource({"NoZapOnEnable, 6", "NoZapOnReenable, 8"})
+  void aTargetWithoutPages4kGetsTheTraceWhoseLastStepDiffersInItsResult(String mutant, int steps) {
+    Config c = Config.load("small");
+    Trace t = new Distinguisher(c, MutantId.valueOf(mutant), 16, 10_000,
+        o -> new StepObservation(o.result(), o.unblocked(), Target.PAGES_NOT_OBSERVED, o.pages2m()))
+        .find("uf-v3").orElseThrow(() -> new AssertionError("no trace for " + mutant));
+    assertThat(t.steps()).hasSize(steps);
+    TraceStep last = t.steps().getLast();
+    assertThat(last.action()).isInstanceOf(Action.Access.class);
+    // gfn 0: a kernel that zaps all but the slot's first page (PartialZapOnEnable) is caught by the same trace
+    assertThat(((Action.Access) last.action()).gfn()).isZero();
+    assertThat(last.observations()).isNotEmpty().allSatisfy(o -> assertThat(o.result()).isInstanceOf(Observation.MemoryFaultExit.class));
+    Replayer.Result ok = new Replayer(new ModelTarget(ModelTarget.Choice.FIRST)).replay(t, null);
+    assertThat(ok.ok()).as("the correct model passes it").isTrue();
+    Trace onMutant = new Trace(t.source(), new TraceHeader(TraceHeader.FORMAT, c.withMutants(EnumSet.of(MutantId.valueOf(mutant))), 0, "uf-v3", "test"), t.steps());
+    assertThat(new Replayer(new ModelTarget(ModelTarget.Choice.FIRST)).replay(onMutant, null).ok()).as("the mutant's model diverges").isFalse();
   }
 }
