@@ -66,7 +66,9 @@ import picocli.CommandLine.Option;
       "(CONFIG-trace-NNNNNN after the first config's trace-NNNNNN). With the default configs, one more",
       "trace per catalogued model mutant on one of them (mutant-ID): a shortest trace at whose last step",
       "every behaviour of the mutant, as a kernel reports it, is outside what the correct model allows (a",
-      "kernel with that bug diverges there), found by a search of both models. --config A,B or all (every config",
+      "kernel with that bug diverges there), found by a search of both models; and per slot kind and memslot",
+      "update (USERFAULT or dirty logging on or off, MOVE) the shortest trace that makes the update as early",
+      "as the protocol allows, then touches every gfn (after-UPDATE-CONFIG). --config A,B or all (every config",
       "recorded ok) names them yourself; a config recorded as a violation is named on its own.",
       "--in DIR reads *.ndjson traces instead. A trace stops at its first step the kernel cannot run",
       "(counted as unsupported, never passed). --out DIR writes each trace and its observed run",
@@ -272,8 +274,11 @@ public final class ConformCommand implements Callable<Integer> {
       if (config == null && mutant.isEmpty()) {
         List<KernelTraces.Named> directed = MutantTraces.onConfigs(configNames);
         named.addAll(directed);
+        List<KernelTraces.Named> probes = UpdateProbeTraces.onConfigs(configNames);
+        named.addAll(probes);
         source += "; and " + directed.size() + " trace" + (directed.size() == 1 ? "" : "s")
-            + " that tell a catalogued model mutant from the correct model (mutant-ID)";
+            + " that tell a catalogued model mutant from the correct model (mutant-ID), and " + probes.size()
+            + " that make a memslot update early and then touch every gfn (after-UPDATE-CONFIG)";
       }
     }
     KvmRequired.check("conform --target host");

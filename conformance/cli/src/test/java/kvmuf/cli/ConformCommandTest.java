@@ -163,21 +163,30 @@ class ConformCommandTest {
     // Upstream kernels replay conform-upstream, whose traces all run; a KVM Userfault kernel replays
     // conform-userfault, where a trace may stop, with its reason, at an EnableUserfault the model cannot predict yet.
     // Besides the 2 generated traces, the default corpus has one mutant-ID trace per catalogued model mutant whose
-    // config this kernel's profile runs (none of them is conform-upstream's), each listed with its verdict.
-    Matcher listed = Pattern.compile("(?m)^mutant-\\w+: ").matcher(text.out());
-    int directed = 0;
-    while (listed.find()) directed++;
+    // config this kernel's profile runs (none of them is conform-upstream's) and the update probes
+    // (after-UPDATE-CONFIG), each listed with its verdict.
+    int directed = count(text.out(), "(?m)^mutant-\\w+: ");
+    int probes = count(text.out(), "(?m)^after-\\w+-[\\w-]+: ");
+    assertThat(text.out()).contains("and " + directed + " trace").contains("and " + probes + " that make a memslot update early");
+    assertThat(probes).as("dirty logging is turned on and off on every kernel's configs").isGreaterThanOrEqualTo(2);
     if (text.out().contains("UAPI profile upstream")) {
       assertThat(directed).as("conform-upstream has no catalogued model mutant").isZero();
-      assertThat(text.out()).contains("traces: 2 (2 passed");
+      assertThat(text.out()).contains("traces: " + (2 + probes) + " (" + (2 + probes) + " passed");
     } else {
-      assertThat(text.out()).contains("and " + directed + " trace");
+      int all = 2 + directed + probes;
       Matcher m = Pattern
           .compile("traces: (\\d+) \\((\\d+) passed, 0 diverged, (\\d+) stopped at an unsupported step\\)").matcher(text.out());
       assertThat(m.find()).as(text.out()).isTrue();
-      assertThat(Integer.parseInt(m.group(1))).isEqualTo(2 + directed);
-      assertThat(Integer.parseInt(m.group(2)) + Integer.parseInt(m.group(3))).isEqualTo(2 + directed);
+      assertThat(Integer.parseInt(m.group(1))).isEqualTo(all);
+      assertThat(Integer.parseInt(m.group(2)) + Integer.parseInt(m.group(3))).isEqualTo(all);
     }
+  }
+
+  private static int count(String text, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(text);
+    int n = 0;
+    while (m.find()) n++;
+    return n;
   }
 
   @Test
