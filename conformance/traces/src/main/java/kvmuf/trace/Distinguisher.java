@@ -1,7 +1,6 @@
 package kvmuf.trace;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -61,20 +60,20 @@ public final class Distinguisher {
     this.maxNodes = maxNodes;
   }
 
-  private record Node(Set<State> ok, Set<State> bad, Node parent, Action action, List<StepObservation> expect, int depth) {}
+  private record Node(Set<State> ok, Set<State> bad, StepPath path) {}
 
   private record Key(Set<State> ok, Set<State> bad) {}
 
   /** The trace, or empty when no step within the bounds lets the mutant show what the correct model forbids. */
   public Optional<Trace> find(String profile) {
     Set<State> init = Set.of(correct.init());
-    Node root = new Node(init, Set.of(buggy.init()), null, null, null, 0);
+    Node root = new Node(init, Set.of(buggy.init()), StepPath.start());
     ArrayDeque<Node> queue = new ArrayDeque<>(List.of(root));
     Set<Key> seen = new HashSet<>(List.of(new Key(root.ok(), root.bad())));
-    Node weak = null;
+    StepPath weak = null;
     while (!queue.isEmpty() && seen.size() < maxNodes) {
       Node n = queue.poll();
-      if (n.depth() >= maxDepth) {
+      if (n.path().length() >= maxDepth) {
         continue;
       }
       for (int code : Generator.enabledInEvery(correct.model(), List.copyOf(n.ok()))) {
@@ -88,9 +87,9 @@ public final class Distinguisher {
         Set<StepObservation> outside = new HashSet<>(badSeen);
         outside.removeAll(seen(ok.observations()));
         if (!outside.isEmpty()) {
-          Node last = new Node(Set.of(), Set.of(), n, a, ok.sorted(), n.depth() + 1);
+          StepPath last = n.path().then(a, ok.sorted());
           if (outside.size() == badSeen.size()) {
-            return Optional.of(trace(last, profile)); // every behaviour of the mutant diverges here
+            return Optional.of(last.trace(config, profile, generatorName(mutant))); // every behaviour of the mutant diverges here
           }
           if (weak == null) {
             weak = last;
@@ -104,14 +103,14 @@ public final class Distinguisher {
         Set<State> okNext = showing(ok, first);
         Set<State> badNext = showing(bad, first);
         if (!badNext.isEmpty()) {
-          Node child = new Node(okNext, badNext, n, a, ok.sorted(), n.depth() + 1);
+          Node child = new Node(okNext, badNext, n.path().then(a, ok.sorted()));
           if (seen.add(new Key(child.ok(), child.bad()))) {
             queue.add(child);
           }
         }
       }
     }
-    return Optional.ofNullable(weak).map(w -> trace(w, profile));
+    return Optional.ofNullable(weak).map(w -> w.trace(config, profile, generatorName(mutant)));
   }
 
   /** The outcome states whose observation the target reports as {@code shown}. */
@@ -131,18 +130,5 @@ public final class Distinguisher {
       out.add(observed.apply(o));
     }
     return out;
-  }
-
-  private Trace trace(Node last, String profile) {
-    List<Node> path = new ArrayList<>();
-    for (Node n = last; n.parent() != null; n = n.parent()) {
-      path.addFirst(n);
-    }
-    List<TraceStep> steps = new ArrayList<>();
-    for (Node n : path) {
-      steps.add(TraceStep.expect(steps.size(), n.action(), n.expect()));
-    }
-    TraceHeader header = new TraceHeader(TraceHeader.FORMAT, config, 0, profile, generatorName(mutant));
-    return new Trace("generated", header, steps);
   }
 }

@@ -1,7 +1,6 @@
 package kvmuf.trace;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -46,19 +45,19 @@ public final class UpdateProbe {
     this.maxNodes = maxNodes;
   }
 
-  private record Node(Set<State> states, Node parent, Action action, List<StepObservation> expect, int depth) {}
+  private record Node(Set<State> states, StepPath path) {}
 
   /**
    * The trace for {@code update}, or empty where the config never makes it within the bounds or no gfn can be
    * accessed after it (every vCPU's budget spent on the way).
    */
   public Optional<Trace> find(Class<? extends Action> update, String profile) {
-    Node root = new Node(Set.of(model.init()), null, null, null, 0);
+    Node root = new Node(Set.of(model.init()), StepPath.start());
     ArrayDeque<Node> queue = new ArrayDeque<>(List.of(root));
     Set<Set<State>> seen = new HashSet<>(List.of(root.states()));
     while (!queue.isEmpty() && seen.size() < maxNodes) {
       Node n = queue.poll();
-      if (n.depth() >= maxDepth) {
+      if (n.path().length() >= maxDepth) {
         continue;
       }
       for (int code : Generator.enabledInEvery(model.model(), List.copyOf(n.states()))) {
@@ -68,9 +67,9 @@ public final class UpdateProbe {
           continue;
         }
         if (update.isInstance(a)) {
-          List<Node> after = accesses(child);
-          if (!after.isEmpty()) {
-            return Optional.of(trace(after.getLast(), update, profile));
+          Optional<Node> after = accesses(child);
+          if (after.isPresent()) {
+            return Optional.of(after.get().path().trace(config, profile, generatorName(update)));
           }
         } else if (seen.add(child.states())) {
           queue.add(child);
@@ -87,12 +86,11 @@ public final class UpdateProbe {
       return null;
     }
     StepObservation first = ok.sorted().getFirst();
-    return new Node(Set.copyOf(ok.byObservation().get(first)), n, a, ok.sorted(), n.depth() + 1);
+    return new Node(Set.copyOf(ok.byObservation().get(first)), n.path().then(a, ok.sorted()));
   }
 
-  /** For each gfn in order, an Access by the first vCPU that can make it now; the nodes taken. */
-  private List<Node> accesses(Node from) {
-    List<Node> taken = new ArrayList<>();
+  /** For each gfn in order, an Access by the first vCPU that can make it now; the node after the last, if any was made. */
+  private Optional<Node> accesses(Node from) {
     Node at = from;
     for (int g = 0; g < config.numGfns(); g++) {
       List<Integer> enabled = Generator.enabledInEvery(model.model(), List.copyOf(at.states()));
@@ -103,24 +101,11 @@ public final class UpdateProbe {
         }
         Node next = step(at, a);
         if (next != null) {
-          taken.add(next);
           at = next;
           break;
         }
       }
     }
-    return taken;
-  }
-
-  private Trace trace(Node last, Class<? extends Action> update, String profile) {
-    List<Node> path = new ArrayList<>();
-    for (Node n = last; n.parent() != null; n = n.parent()) {
-      path.addFirst(n);
-    }
-    List<TraceStep> steps = new ArrayList<>();
-    for (Node n : path) {
-      steps.add(TraceStep.expect(steps.size(), n.action(), n.expect()));
-    }
-    return new Trace("generated", new TraceHeader(TraceHeader.FORMAT, config, 0, profile, generatorName(update)), steps);
+    return at == from ? Optional.empty() : Optional.of(at);
   }
 }
