@@ -31,7 +31,7 @@ CONSTANTS
     Vcpus,          \* the vCPUs (symmetric model values)
     NumGfns,        \* gfns of the memslot are 0 .. NumGfns-1
     HugeSpan,       \* gfns per huge frame (a 2M frame, scaled down)
-    SlotKind,       \* "anon" | "shmem" | "gmem": what backs the memslot
+    SlotKind,       \* "anon" | "shmem" | "gmem" | "gmem-private": what backs the memslot
     Arch,           \* "x86" | "arm64": what disabling USERFAULT does to mappings
     UffdMode,       \* "none" | "missing" | "minor": userfaultfd registration of the backing
     UserfaultUse,   \* "none" | "start" (enabled, all bits set, at Init) | "late" (marked and enabled during the run)
@@ -47,15 +47,22 @@ CONSTANTS
     RemoteAccessor, \* "none" | "uffd" | "unregistered": another process's (vhost-user, a device backend) reads
     Mutants         \* set of mutant ids switched on (see spec/mutants.tsv)
 
+\* The slot kinds backed by a guest_memfd (KVM_MEM_GUEST_MEMFD): no userfaultfd, no dirty logging, no MOVE.
+GuestMemfdKinds == {"gmem", "gmem-private"}
+
 ASSUME /\ NumGfns \in Nat \ {0}
        /\ HugeSpan \in Nat \ {0}
        /\ NumGfns % HugeSpan = 0
-       /\ SlotKind \in {"anon", "shmem", "gmem"}
+       /\ SlotKind \in {"anon", "shmem", "gmem", "gmem-private"}
        /\ Arch \in {"x86", "arm64"}
        /\ UffdMode \in {"none", "missing", "minor"}
-       /\ (SlotKind = "gmem" => UffdMode = "none")
+       /\ (SlotKind \in GuestMemfdKinds => UffdMode = "none")
        /\ (UffdMode = "minor" => SlotKind = "shmem")
-       /\ (SlotKind = "gmem" => ~DirtyLog)
+       /\ (SlotKind \in GuestMemfdKinds => ~DirtyLog)
+       \* Private memory (a KVM_X86_SW_PROTECTED_VM whose slot gfns carry KVM_MEMORY_ATTRIBUTE_PRIVATE): x86 only;
+       \* KVM's own accesses and other processes reach guest memory through the VMM's mapping, which is the
+       \* shared half of the slot, never the private guest_memfd pages.
+       /\ (SlotKind = "gmem-private" => Arch = "x86" /\ ~KvmAccesses /\ RemoteAccessor = "none")
        /\ UserfaultUse \in {"none", "start", "late"}
        /\ AsyncPf \in {"off", "kernel"}
        /\ DirtyLog \in BOOLEAN
@@ -68,7 +75,7 @@ ASSUME /\ NumGfns \in Nat \ {0}
        /\ (SlotZap = "all" => Arch = "x86")
        /\ BackgroundFetch \in BOOLEAN
        /\ SlotChanges \in {"none", "delete", "move"}
-       /\ (SlotChanges = "move" => SlotKind # "gmem")       \* guest_memfd slots cannot MOVE (R15)
+       /\ (SlotChanges = "move" => SlotKind \notin GuestMemfdKinds)  \* guest_memfd slots cannot MOVE (R15)
        /\ RemoteAccessor \in {"none", "uffd", "unregistered"}
        /\ (RemoteAccessor = "uffd" => UffdMode # "none")
        /\ (RemoteAccessor = "unregistered" => SlotKind \in {"shmem", "gmem"})  \* shared memory only
@@ -77,10 +84,14 @@ MutantIds == {"HugeWhileUserfault", "NoZapOnEnable", "ClearBeforeInstall",
               "NoWakeOnEexist", "RecoverWithDirtyLog", "NoUffdForKvmAccess",
               "ZapBeforeSrcuWait", "NoSeqRetry", "AsyncPfBypassesBitmap",
               "WrongExitFlags", "NoRetryOnObsoleteRoot", "BackgroundClearBeforeInstall",
-              "NoZapOnReenable", "DeleteBeforeSrcuWait", "FastPathSkipsDirty"}
+              "NoZapOnReenable", "DeleteBeforeSrcuWait", "FastPathSkipsDirty",
+              "NoPrivateFlag"}
 ASSUME Mutants \subseteq MutantIds
 
 Mutant(id) == id \in Mutants
+
+\* memory_fault.flags of a USERFAULT exit: every gfn of a "gmem-private" slot is private.
+UserfaultExitFlags == IF SlotKind = "gmem-private" THEN {"USERFAULT", "PRIVATE"} ELSE {"USERFAULT"}
 
 -----------------------------------------------------------------------------
 (* Vocabulary *)
@@ -296,7 +307,7 @@ InitMemVars ==
     /\ fetched = [g \in Gfns |-> FALSE]
     \* guest_memfd is preallocated (zero-filled) on the destination; anon and shmem start
     \* without a host mapping (MISSING faults for anon, MINOR faults for shmem page cache).
-    /\ present = [g \in Gfns |-> SlotKind = "gmem"]
+    /\ present = [g \in Gfns |-> SlotKind \in GuestMemfdKinds]
     /\ spte = NoSpte
     /\ mmuSeq = 0
 
@@ -389,7 +400,8 @@ KvmAccess(v, g) ==
     /\ UNCHANGED writeVars
 
 \* kvm_do_userfault(): a set bit in a USERFAULT slot ends KVM_RUN with -EFAULT and a
-\* KVM_EXIT_MEMORY_FAULT (gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE, flags = USERFAULT).
+\* KVM_EXIT_MEMORY_FAULT (gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE, flags = USERFAULT, | PRIVATE for a
+\* private gfn: kvm_prepare_memory_fault_exit() sets it from fault->is_private).
 CheckBitmap(v) ==
     LET g == vgfn[v] IN
     /\ pc[v] = "faulted"
@@ -403,7 +415,9 @@ CheckBitmap(v) ==
        ELSE IF "USERFAULT" \in SnapFlags(v) /\ bitmap[g]
        THEN /\ pc' = [pc EXCEPT ![v] = "exited"]
             /\ exitFlags' = [exitFlags EXCEPT ![v] =
-                                IF Mutant("WrongExitFlags") THEN {} ELSE {"USERFAULT"}]
+                                IF Mutant("WrongExitFlags") THEN {}
+                                ELSE IF Mutant("NoPrivateFlag") THEN {"USERFAULT"}
+                                ELSE UserfaultExitFlags]
             /\ vstale' = [vstale EXCEPT ![v] = FALSE]
             /\ UNCHANGED uffdQueue
        ELSE /\ pc' = [pc EXCEPT ![v] = "checked"]
@@ -420,7 +434,7 @@ CheckBitmap(v) ==
 \* KVM's own access completes here.
 Lookup(v) ==
     LET g == vgfn[v]
-        uffdCatches == /\ UffdMode # "none" /\ SlotKind # "gmem"
+        uffdCatches == /\ UffdMode # "none" /\ SlotKind \notin GuestMemfdKinds
                        /\ ~(vkind[v] = "kvm" /\ Mutant("NoUffdForKvmAccess"))
     IN
     /\ pc[v] = "checked"
@@ -1031,7 +1045,7 @@ TypeOK ==
     /\ vseq \in [Vcpus -> 0 .. MaxInvalidate]
     /\ vgen \in [Vcpus -> {0, 1}]
     /\ budget \in [Vcpus -> 0 .. Accesses]
-    /\ exitFlags \in [Vcpus -> SUBSET {"USERFAULT"}]
+    /\ exitFlags \in [Vcpus -> SUBSET {"USERFAULT", "PRIVATE"}]
     /\ vstale \in [Vcpus -> BOOLEAN]
     /\ uffdQueue \subseteq Gfns
     /\ uffdHandling \in [Gfns -> {"none", "read", "wake"}]
@@ -1060,9 +1074,9 @@ DirtyLogComplete ==
     (memslotOp = "idle" /\ "DIRTY_LOG" \in flags) =>
         \A g \in Gfns : (Writes /\ spte[g] # "none" /\ ~spteWp[g]) => dirtyBitmap[g]
 
-\* A USERFAULT exit carries exactly the USERFAULT flag (no private memory modelled).
+\* A USERFAULT exit carries exactly USERFAULT, and PRIVATE too when the faulting gfn is private.
 ExitWellFormed ==
-    \A v \in Vcpus : pc[v] \in ExitStages => exitFlags[v] = {"USERFAULT"}
+    \A v \in Vcpus : pc[v] \in ExitStages => exitFlags[v] = UserfaultExitFlags
 
 \* A stage-2 mapping implies a backing page that still exists, and it is the page the mapping
 \* points at: not one freed by an invalidation after the fault's lookup (staleSpte), even when

@@ -40,7 +40,33 @@ public record Config(
     RemoteAccessor remoteAccessor,
     boolean writes) {
 
-  public enum SlotKind { ANON, SHMEM, GMEM }
+  /**
+   * What backs the memslot: anonymous memory, shmem, a guest_memfd (shared, mappable), or a guest_memfd whose gfns
+   * are private (KVM_MEMORY_ATTRIBUTE_PRIVATE in a KVM_X86_SW_PROTECTED_VM). {@link #tla} is the spec's value.
+   */
+  public enum SlotKind {
+    ANON("anon"), SHMEM("shmem"), GMEM("gmem"), GMEM_PRIVATE("gmem-private");
+
+    public final String tla;
+
+    SlotKind(String tla) {
+      this.tla = tla;
+    }
+
+    /** Backed by a guest_memfd (KVM_MEM_GUEST_MEMFD): no userfaultfd, no dirty logging, no MOVE. */
+    public boolean guestMemfd() {
+      return this == GMEM || this == GMEM_PRIVATE;
+    }
+
+    public static SlotKind ofTla(String tla) {
+      for (SlotKind k : values()) {
+        if (k.tla.equals(tla)) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("unknown SlotKind " + tla);
+    }
+  }
   public enum Arch { X86, ARM64 }
   public enum UffdMode { NONE, MISSING, MINOR }
   public enum UserfaultUse { NONE, START, LATE }
@@ -158,7 +184,7 @@ public record Config(
     if (hugeSpan < 1 || numGfns % hugeSpan != 0) {
       throw cfg.error("HugeSpan", "HugeSpan must be at least 1 and divide NumGfns = " + numGfns);
     }
-    SlotKind slotKind = SlotKind.valueOf(cfg.oneOf("SlotKind", List.of("anon", "shmem", "gmem")).toUpperCase());
+    SlotKind slotKind = SlotKind.ofTla(cfg.oneOf("SlotKind", List.of("anon", "shmem", "gmem", "gmem-private")));
     Arch arch = Arch.valueOf(cfg.oneOf("Arch", List.of("x86", "arm64")).toUpperCase());
     UffdMode uffdMode = UffdMode.valueOf(cfg.oneOf("UffdMode", List.of("none", "missing", "minor")).toUpperCase());
     UserfaultUse use = UserfaultUse.valueOf(cfg.oneOf("UserfaultUse", List.of("none", "start", "late")).toUpperCase());
@@ -180,14 +206,18 @@ public record Config(
       throw cfg.error("MaxInvalidate", "MaxInvalidate <= " + StateBits.MAX_SEQ + " supported, not " + maxInvalidate);
     }
     // The spec's ASSUME (TLC stops on it; the Java model would explore nonsense).
-    if (slotKind == SlotKind.GMEM && uffdMode != UffdMode.NONE) {
-      throw cfg.error("UffdMode", "ASSUME: SlotKind = \"gmem\" needs UffdMode = \"none\" (no userfaultfd on guest_memfd)");
+    if (slotKind.guestMemfd() && uffdMode != UffdMode.NONE) {
+      throw cfg.error("UffdMode", "ASSUME: SlotKind = \"" + slotKind.tla + "\" needs UffdMode = \"none\" (no userfaultfd on guest_memfd)");
     }
     if (uffdMode == UffdMode.MINOR && slotKind != SlotKind.SHMEM) {
       throw cfg.error("UffdMode", "ASSUME: UffdMode = \"minor\" needs SlotKind = \"shmem\"");
     }
-    if (slotKind == SlotKind.GMEM && dirtyLog) {
-      throw cfg.error("DirtyLog", "ASSUME: SlotKind = \"gmem\" needs DirtyLog = FALSE");
+    if (slotKind.guestMemfd() && dirtyLog) {
+      throw cfg.error("DirtyLog", "ASSUME: SlotKind = \"" + slotKind.tla + "\" needs DirtyLog = FALSE");
+    }
+    if (slotKind == SlotKind.GMEM_PRIVATE && (arch != Arch.X86 || kvmAccesses)) {
+      throw cfg.error("SlotKind", "ASSUME: SlotKind = \"gmem-private\" needs Arch = \"x86\" and KvmAccesses = FALSE"
+          + " (KVM's own accesses use the VMM's mapping, the slot's shared half)");
     }
     if (writes && asyncPf != AsyncPf.OFF) {
       throw cfg.error("Writes", "ASSUME: Writes = TRUE needs AsyncPf = \"off\" (writes are modelled without async page faults)");
@@ -198,11 +228,14 @@ public record Config(
     SlotChanges slotChanges = SlotChanges.valueOf(cfg.oneOf("SlotChanges", List.of("none", "delete", "move")).toUpperCase());
     RemoteAccessor remote = RemoteAccessor.valueOf(
         cfg.oneOf("RemoteAccessor", List.of("none", "uffd", "unregistered")).toUpperCase());
-    if (slotChanges == SlotChanges.MOVE && slotKind == SlotKind.GMEM) {
+    if (slotChanges == SlotChanges.MOVE && slotKind.guestMemfd()) {
       throw cfg.error("SlotChanges", "ASSUME: SlotChanges = \"move\" needs SlotKind # \"gmem\" (guest_memfd slots cannot MOVE, R15)");
     }
     if (remote == RemoteAccessor.UFFD && uffdMode == UffdMode.NONE) {
       throw cfg.error("RemoteAccessor", "ASSUME: RemoteAccessor = \"uffd\" needs UffdMode # \"none\"");
+    }
+    if (remote != RemoteAccessor.NONE && slotKind == SlotKind.GMEM_PRIVATE) {
+      throw cfg.error("RemoteAccessor", "ASSUME: SlotKind = \"gmem-private\" needs RemoteAccessor = \"none\" (no process maps private memory)");
     }
     if (remote == RemoteAccessor.UNREGISTERED && slotKind == SlotKind.ANON) {
       throw cfg.error("RemoteAccessor", "ASSUME: RemoteAccessor = \"unregistered\" needs shared memory (SlotKind \"shmem\" or \"gmem\")");

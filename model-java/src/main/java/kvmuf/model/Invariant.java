@@ -66,7 +66,7 @@ public enum Invariant {
       }
       case ExitWellFormed -> {
         for (int p = 0; p < vcpus; p++) {
-          if (Pc.exitStage(pc(s, p)) && !exitFlags(s, p)) {
+          if (Pc.exitStage(pc(s, p)) && !exitWellFormed(s, p, c.slotKind() == Config.SlotKind.GMEM_PRIVATE)) {
             return false;
           }
         }

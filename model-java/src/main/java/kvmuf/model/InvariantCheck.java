@@ -20,6 +20,8 @@ public final class InvariantCheck {
       dirtyLogComplete;
   private final int gfns, vcpus, maxSeq, accesses, maxOp;
   private final boolean fetch, slotDelete, writes;
+  /** A "gmem-private" slot: ExitWellFormed wants PRIVATE on every exit. */
+  private final boolean privateMemory;
   /** The gfn words: index of the first and, per word, the bit 0 of each record that holds a gfn. */
   private final int gfnWord0;
   private final long[] lanes;
@@ -57,6 +59,7 @@ public final class InvariantCheck {
     accesses = c.accesses();
     maxOp = MemslotOp.values().length - 1;
     fetch = c.backgroundFetch();
+    privateMemory = c.slotKind() == Config.SlotKind.GMEM_PRIVATE;
     slotDelete = c.slotChanges() == Config.SlotChanges.DELETE;
     writes = c.writes();
     gfnWord0 = GLOBAL_WORDS;
@@ -115,7 +118,7 @@ public final class InvariantCheck {
       if (typeOk && (pc > Pc.values().length - 1 || vgfn(s, p) >= gfns || vseq(s, p) > maxSeq || budget(s, p) > accesses)) {
         return false;
       }
-      if (exitWellFormed && Pc.exitStage(pc) && !exitFlags(s, p)) {
+      if (exitWellFormed && Pc.exitStage(pc) && !StateBits.exitWellFormed(s, p, privateMemory)) {
         return false;
       }
       if (noUnfetchedKvmRead && lastKvmRead(s, p) > ValueClass.FETCHED.ordinal()) {

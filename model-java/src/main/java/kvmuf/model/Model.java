@@ -70,6 +70,9 @@ public final class Model {
   private final boolean uffd;
   private final boolean missing;
   private final boolean gmem;
+  /** A "gmem-private" slot: its USERFAULT exits carry PRIVATE. */
+  private final boolean privateMemory;
+  private final boolean mNoPrivateFlag;
   private final boolean shmem;
   private final boolean x86;
   private final boolean apfKernel;
@@ -107,7 +110,9 @@ public final class Model {
     this.span = config.hugeSpan();
     this.uffd = config.uffdMode() != UffdMode.NONE;
     this.missing = config.uffdMode() == UffdMode.MISSING;
-    this.gmem = config.slotKind() == SlotKind.GMEM;
+    this.gmem = config.slotKind().guestMemfd();
+    this.privateMemory = config.slotKind() == SlotKind.GMEM_PRIVATE;
+    this.mNoPrivateFlag = config.mutant(MutantId.NoPrivateFlag);
     this.shmem = config.slotKind() == SlotKind.SHMEM;
     this.x86 = config.arch() == Arch.X86;
     this.apfKernel = config.asyncPf() == AsyncPf.KERNEL;
@@ -462,6 +467,7 @@ public final class Model {
     } else if ((snapFlags(s, c) & UF) != 0 && bitmap(s, x)) {
       setV(n, c, PC, EXITED);
       setV(n, c, EXIT_FLAGS, mWrongFlags ? 0 : 1);
+      setV(n, c, EXIT_PRIVATE, privateMemory && !mWrongFlags && !mNoPrivateFlag ? 1 : 0);
       setV(n, c, STALE, 0);
     } else {
       setV(n, c, PC, CHECKED);
@@ -621,6 +627,7 @@ public final class Model {
     setV(n, c, PC, IDLE);
     resetVcpu(n, c);
     setV(n, c, EXIT_FLAGS, 0);
+    setV(n, c, EXIT_PRIVATE, 0);
     setV(n, c, VWRITE, 0);
     out.accept(Action.code(Action.RESUME_VCPU, c, 0), n);
   }

@@ -16,5 +16,6 @@ public enum MutantId {
   BackgroundClearBeforeInstall,
   NoZapOnReenable,
   DeleteBeforeSrcuWait,
-  FastPathSkipsDirty
+  FastPathSkipsDirty,
+  NoPrivateFlag
 }

@@ -45,6 +45,7 @@ public final class Observations {
   private static final int UFFD_WAIT = Pc.UFFD_WAITING.ordinal();
   private static final int APF = Pc.APF_PENDING.ordinal();
   private static final List<String> USERFAULT = List.of("USERFAULT");
+  private static final List<String> USERFAULT_PRIVATE = List.of("USERFAULT", "PRIVATE");
   private static final List<String> MINOR = List.of("MINOR");
   private static final Observation DONE = new Observation.Done();
   private static final Observation OK = new Observation.Ioctl("ok");
@@ -92,7 +93,7 @@ public final class Observations {
         if (pc == IDLE) {
           yield budget(a, vcpu) < budget(b, vcpu) ? completed(a, vcpu, gfn, kind == Action.ACCESS_WRITE) : RETRY;
         } else if (Pc.exitStage(pc)) {
-          yield new Observation.MemoryFaultExit(gfn * PAGE(), PAGE(), exitFlags(a, vcpu) ? USERFAULT : List.of());
+          yield new Observation.MemoryFaultExit(gfn * PAGE(), PAGE(), flags(a, vcpu));
         } else if (pc == UFFD_WAIT) {
           yield new Observation.UffdBlocked(gfn * PAGE());
         } else if (pc == APF) {
@@ -171,7 +172,7 @@ public final class Observations {
           out = new TreeMap<>();
         }
         out.put(vcpuActor(u), new Observation.MemoryFaultExit(vgfn(a, u) * PAGE(), PAGE(),
-            exitFlags(a, u) ? USERFAULT : List.of()));
+            flags(a, u)));
         continue;
       }
       if ((before == UFFD_WAIT || before == APF) && after == IDLE) {
@@ -216,5 +217,13 @@ public final class Observations {
       }
     }
     return n / c.hugeSpan();
+  }
+
+  /** memory_fault.flags of v's exit as the trace names them (exitFlags[v]). */
+  private static List<String> flags(long[] s, int vcpu) {
+    if (!exitFlags(s, vcpu)) {
+      return List.of();
+    }
+    return exitPrivate(s, vcpu) ? USERFAULT_PRIVATE : USERFAULT;
   }
 }

@@ -100,6 +100,8 @@ public final class StateBits {
   public static final int VFREED = vcpuField(1);
   public static final int VWRITE = vcpuField(1);
   // model-b: per-vCPU fields here
+  /** exitFlags[v] holds PRIVATE (EXIT_FLAGS is its USERFAULT). */
+  public static final int EXIT_PRIVATE = vcpuField(1);
   /** apfWork[v]: v's guest ran other work while an async PF of v waited (history). */
   public static final int APF_WORK = vcpuField(1);
 
@@ -314,6 +316,11 @@ public final class StateBits {
   public static int vgen(long[] s, int vcpu) { return getV(s, vcpu, VGEN); }
   public static int budget(long[] s, int vcpu) { return getV(s, vcpu, BUDGET); }
   public static boolean exitFlags(long[] s, int vcpu) { return getV(s, vcpu, EXIT_FLAGS) != 0; }
+  public static boolean exitPrivate(long[] s, int vcpu) { return getV(s, vcpu, EXIT_PRIVATE) != 0; }
+  /** The spec's ExitWellFormed for one vCPU in an exit stage: USERFAULT, and PRIVATE exactly when the slot is private. */
+  public static boolean exitWellFormed(long[] s, int vcpu, boolean privateMemory) {
+    return exitFlags(s, vcpu) && exitPrivate(s, vcpu) == privateMemory;
+  }
   public static int lastRead(long[] s, int vcpu) { return getV(s, vcpu, LAST_READ); }
   public static int lastKvmRead(long[] s, int vcpu) { return getV(s, vcpu, LAST_KVM_READ); }
   public static boolean stale(long[] s, int vcpu) { return getV(s, vcpu, STALE) != 0; }

@@ -41,7 +41,8 @@ public final class TlaRender {
     m.put("vseq", vcpuFn(c, p -> Integer.toString(vseq(w, p))));
     m.put("vgen", vcpuFn(c, p -> Integer.toString(vgen(w, p))));
     m.put("budget", vcpuFn(c, p -> Integer.toString(budget(w, p))));
-    m.put("exitFlags", vcpuFn(c, p -> exitFlags(w, p) ? "{\"USERFAULT\"}" : "{}"));
+    m.put("exitFlags", vcpuFn(c, p -> !exitFlags(w, p) ? "{}"
+        : exitPrivate(w, p) ? "{\"USERFAULT\", \"PRIVATE\"}" : "{\"USERFAULT\"}"));
     m.put("vstale", vcpuFn(c, p -> bool(stale(w, p))));
     List<String> queue = new ArrayList<>();
     for (int x = 0; x < c.numGfns(); x++) {

@@ -29,6 +29,12 @@ class OwnConfigTest {
     return p;
   }
 
+  private Path ownTwice(String from, String to, String from2, String to2) throws IOException {
+    Path p = dir.resolve("own.cfg");
+    Files.writeString(p, SpecBundle.config("small-gmem").text().replace(from, to).replace(from2, to2));
+    return p;
+  }
+
   private static int line(String fragment) {
     String[] rows = SpecBundle.config("small-gmem").text().split("\n", -1);
     for (int n = 0; n < rows.length; n++) {
@@ -76,13 +82,16 @@ class OwnConfigTest {
         .hasMessage(gfns + ":" + line("HugeSpan =") + ": HugeSpan must be at least 1 and divide NumGfns = 3");
     Path kind = own("SlotKind = \"gmem\"", "SlotKind = \"gmemfd\"");
     assertThatThrownBy(() -> Config.load(kind.toString())).isInstanceOf(CfgException.class)
-        .hasMessage(kind + ":" + line("SlotKind =") + ": SlotKind = \"gmemfd\" is not one of \"anon\", \"shmem\", \"gmem\"");
+        .hasMessage(kind + ":" + line("SlotKind =") + ": SlotKind = \"gmemfd\" is not one of \"anon\", \"shmem\", \"gmem\", \"gmem-private\"");
     Path bool = own("DirtyLog = FALSE", "DirtyLog = false");
     assertThatThrownBy(() -> Config.load(bool.toString())).isInstanceOf(CfgException.class)
         .hasMessage(bool + ":" + line("DirtyLog =") + ": DirtyLog = false is not TRUE or FALSE");
     Path assume = own("UffdMode = \"none\"", "UffdMode = \"missing\"");
     assertThatThrownBy(() -> Config.load(assume.toString())).isInstanceOf(CfgException.class)
         .hasMessageStartingWith(assume + ":" + line("UffdMode =") + ": ASSUME: SlotKind = \"gmem\" needs UffdMode = \"none\"");
+    Path privateKvm = ownTwice("SlotKind = \"gmem\"", "SlotKind = \"gmem-private\"", "KvmAccesses = FALSE", "KvmAccesses = TRUE");
+    assertThatThrownBy(() -> Config.load(privateKvm.toString())).isInstanceOf(CfgException.class)
+        .hasMessageStartingWith(privateKvm + ":" + line("SlotKind =") + ": ASSUME: SlotKind = \"gmem-private\" needs Arch = \"x86\" and KvmAccesses = FALSE");
     Path mutant = own("Mutants = {}", "Mutants = {\"Nope\"}");
     assertThatThrownBy(() -> Config.load(mutant.toString())).isInstanceOf(CfgException.class)
         .hasMessageStartingWith(mutant + ":" + line("Mutants =") + ": unknown mutant \"Nope\"");

@@ -25,7 +25,7 @@ import kvmuf.trace.Trace;
 final class MutantTraces {
   /**
    * Depth and product nodes of one search: the longest found is 9 steps; NoZapOnReenable's 8-step trace (enable,
-   * disable, map, enable again, access) needs about 8,000 nodes. All fifteen searches take about 4.5 s here (most
+   * disable, map, enable again, access) needs about 8,000 nodes. The searches take about 4.5 s here (most
    * of it the ones that find none), and about ten times that under TCG.
    */
   static final int MAX_DEPTH = 16;

@@ -44,12 +44,24 @@ public final class AgentObservation {
       }
       case AgentResult.Interrupted i -> switch (i.exit()) {
         case Exit.MemoryFault m -> new Observation.MemoryFaultExit(m.gpa() - KernelVm.BASE_GPA, m.size(),
-            (m.flags() & UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT) != 0 ? List.of("USERFAULT") : List.of());
+            exitFlagNames(m.flags()));
         // KVM names the address an MMIO access used; the model's access is to a page (the agent may read at an
         // offset in it, KernelVm.READ_OFFSET), so the page it fell in. A memory-fault exit names the page itself.
         case Exit.Mmio m -> new Observation.MmioExit((m.gpa() & -KernelVm.PAGE) - KernelVm.BASE_GPA, m.len(), m.isWrite());
         case Exit e -> new Observation.OtherExit(e.toString());
       };
     };
+  }
+
+  /** memory_fault.flags as the model names them: USERFAULT, then PRIVATE (a private gfn's fault). */
+  static List<String> exitFlagNames(long flags) {
+    List<String> names = new java.util.ArrayList<>(2);
+    if ((flags & UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT) != 0) {
+      names.add("USERFAULT");
+    }
+    if ((flags & UapiProfile.KVM_MEMORY_EXIT_FLAG_PRIVATE) != 0) {
+      names.add("PRIVATE");
+    }
+    return List.copyOf(names);
   }
 }

@@ -46,6 +46,8 @@ public final class GuestMemory implements AutoCloseable {
           case ANON -> SlotMemory.anonymous(vm, size, SlotMemory.HugePages.ADVISED);
           case SHMEM -> SlotMemory.shmem("kvmuf-conform", size);
           case GMEM -> SlotMemory.guestMemfd(vm, size);
+          case GMEM_PRIVATE -> throw new IllegalArgumentException(
+              "private guest_memfd memory is not set up by this target (KernelTarget.unsupportedConfig)");
         });
   }
 

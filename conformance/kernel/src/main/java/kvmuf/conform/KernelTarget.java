@@ -179,6 +179,13 @@ public final class KernelTarget implements Target {
     // UserfaultUse = start: the slot is created with USERFAULT and every bit set (TargetSetup#userfaultAtStart).
     // Invalidations: a fault an invalidation raced with is retried inside KVM_RUN, as the model's Refault does (the
     // same hidden step), so what the vCPU shows is the re-run fault's outcome, which a real vCPU shows too.
+    if (c.slotKind() == Config.SlotKind.GMEM_PRIVATE) {
+      // Not yet built here: a KVM_X86_SW_PROTECTED_VM with KVM_SET_MEMORY_ATTRIBUTES(PRIVATE) on the slot. Even
+      // then the VMM could not write private guest_memfd pages (no mmap of private memory, no populate ioctl for
+      // that VM type), so the model's Install and FetchInstall would stay unsupported on it.
+      return "config " + c.name() + " has SlotKind = gmem-private: this target creates no KVM_X86_SW_PROTECTED_VM"
+          + " and sets no memory attributes";
+    }
     if (c.remoteAccessor() != Config.RemoteAccessor.NONE) {
       return "config " + c.name() + " has a remote accessor: this target has no second process mapping guest memory";
     }

@@ -26,7 +26,7 @@ public record TargetSetup(int vcpus, int pages, SlotKind kind, UffdMode uffd, bo
     if (vcpus < 1 || vcpus > 8) throw new IllegalArgumentException("1..8 vCPUs, not " + vcpus);
     if (pages < 1) throw new IllegalArgumentException("a slot needs pages");
     if (uffd == UffdMode.MINOR && kind != SlotKind.SHMEM) throw new IllegalArgumentException("userfaultfd MINOR needs shmem backing");
-    if (kind == SlotKind.GMEM && uffd != UffdMode.NONE) throw new IllegalArgumentException("guest_memfd has no userfaultfd");
+    if (kind.guestMemfd() && uffd != UffdMode.NONE) throw new IllegalArgumentException("guest_memfd has no userfaultfd");
   }
 
   /** x86 KVM's default zap on a memslot change (KVM_X86_QUIRK_SLOT_ZAP_ALL on: every root obsoleted). */

@@ -33,11 +33,21 @@ class KernelTargetConfigTest {
     // not on the kernel yet, each with its reason
     assertThat(KernelTarget.unsupportedConfig(Config.load("remote-uffd"))).contains("remote accessor");
     assertThat(KernelTarget.unsupportedConfig(Config.load("remote-unregistered"))).contains("remote accessor");
+    assertThat(KernelTarget.unsupportedConfig(Config.load("small-gmem-private"))).contains("KVM_X86_SW_PROTECTED_VM");
     // guest writes run on real kernels (KernelVm: the guest agent's store); an arm64 config does not on x86
     assertThat(KernelTarget.unsupportedConfig(Config.load("writes-dirty"))).as("Writes = TRUE").isNull();
     assertThat(KernelTarget.unsupportedConfig(Config.load("conform-writes"))).as("Writes = TRUE").isNull();
     if (ModelConfigs.hostArch() == Config.Arch.X86) {
       assertThat(KernelTarget.unsupportedConfig(Config.load("writes-arm64"))).contains("is for ARM64");
     }
+  }
+
+  @Test
+  void aKernelsExitFlagsAreNamedAsTheModelNamesThem() {
+    assertThat(AgentObservation.exitFlagNames(kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT)).containsExactly("USERFAULT");
+    assertThat(AgentObservation.exitFlagNames(kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT
+        | kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_PRIVATE)).containsExactly("USERFAULT", "PRIVATE");
+    assertThat(AgentObservation.exitFlagNames(kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_PRIVATE)).containsExactly("PRIVATE");
+    assertThat(AgentObservation.exitFlagNames(0)).isEmpty();
   }
 }

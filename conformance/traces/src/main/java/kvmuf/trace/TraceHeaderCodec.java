@@ -68,7 +68,7 @@ public final class TraceHeaderCodec {
     m.put("Vcpus", c.vcpus());
     m.put("NumGfns", c.numGfns());
     m.put("HugeSpan", c.hugeSpan());
-    m.put("SlotKind", c.slotKind().name().toLowerCase());
+    m.put("SlotKind", c.slotKind().tla);
     m.put("Arch", c.arch().name().toLowerCase());
     m.put("UffdMode", c.uffdMode().name().toLowerCase());
     m.put("UserfaultUse", c.userfaultUse().name().toLowerCase());

@@ -20,7 +20,7 @@ class DistinguisherTest {
   @ParameterizedTest
   @CsvSource({
     "small, NoZapOnEnable", "small, NoZapOnReenable", "small-gmem, HugeWhileUserfault", "small-gmem, WrongExitFlags",
-    "small-dirty, RecoverWithDirtyLog"})
+    "small-dirty, RecoverWithDirtyLog", "small-gmem-private, NoPrivateFlag"})
   void replaysOnTheCorrectModelAndDivergesOnTheMutantsAtItsLastStep(String config, String mutant) {
     Config c = Config.load(config);
     MutantId m = MutantId.valueOf(mutant);
@@ -60,5 +60,22 @@ class DistinguisherTest {
     assertThat(ok.ok()).as("the correct model passes it").isTrue();
     Trace onMutant = new Trace(t.source(), new TraceHeader(TraceHeader.FORMAT, c.withMutants(EnumSet.of(MutantId.valueOf(mutant))), 0, "uf-v3", "test"), t.steps());
     assertThat(new Replayer(new ModelTarget(ModelTarget.Choice.FIRST)).replay(onMutant, null).ok()).as("the mutant's model diverges").isFalse();
+  }
+
+  /**
+   * On private memory the correct model's exit carries PRIVATE as well as USERFAULT (what a kernel's
+   * kvm_prepare_memory_fault_exit() sets from fault->is_private), and a kernel that drops it (NoPrivateFlag)
+   * differs there: the distinguishing trace ends at that exit.
+   */
+  @org.junit.jupiter.api.Test
+  void aPrivateGfnsExitCarriesPrivateAndTheNoPrivateFlagTraceEndsThere() {
+    Config c = Config.load("small-gmem-private");
+    Trace t = new Distinguisher(c, MutantId.NoPrivateFlag, 16, 10_000).find("uf-v3")
+        .orElseThrow(() -> new AssertionError("no trace for NoPrivateFlag"));
+    TraceStep last = t.steps().getLast();
+    assertThat(last.action()).isInstanceOf(Action.Access.class);
+    assertThat(last.observations()).isNotEmpty().allSatisfy(o -> assertThat(o.result())
+        .isInstanceOfSatisfying(Observation.MemoryFaultExit.class,
+            e -> assertThat(e.flags()).containsExactly("USERFAULT", "PRIVATE")));
   }
 }

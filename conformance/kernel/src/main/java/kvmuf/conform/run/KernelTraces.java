@@ -63,7 +63,7 @@ public final class KernelTraces {
     }
     return okConfigs().stream().filter(n -> {
       Config c = Config.load(n);
-      return KernelTarget.unsupportedConfig(c) == null && (gmem || c.slotKind() != Config.SlotKind.GMEM);
+      return KernelTarget.unsupportedConfig(c) == null && (gmem || !c.slotKind().guestMemfd());
     }).toList();
   }
 
