@@ -229,7 +229,7 @@ public record Config(
     RemoteAccessor remote = RemoteAccessor.valueOf(
         cfg.oneOf("RemoteAccessor", List.of("none", "uffd", "unregistered")).toUpperCase());
     if (slotChanges == SlotChanges.MOVE && slotKind.guestMemfd()) {
-      throw cfg.error("SlotChanges", "ASSUME: SlotChanges = \"move\" needs SlotKind # \"gmem\" (guest_memfd slots cannot MOVE, R15)");
+      throw cfg.error("SlotChanges", "ASSUME: SlotChanges = \"move\" needs SlotKind # \"" + slotKind.tla + "\" (guest_memfd slots cannot MOVE, R15)");
     }
     if (remote == RemoteAccessor.UFFD && uffdMode == UffdMode.NONE) {
       throw cfg.error("RemoteAccessor", "ASSUME: RemoteAccessor = \"uffd\" needs UffdMode # \"none\"");

@@ -2,7 +2,6 @@ package kvmuf.conform;
 
 import java.util.List;
 import kvmuf.kvm.Exit;
-import kvmuf.kvm.UapiProfile;
 import kvmuf.model.Observation;
 import kvmuf.model.ValueClass;
 import kvmuf.sys.Errno;
@@ -44,7 +43,7 @@ public final class AgentObservation {
       }
       case AgentResult.Interrupted i -> switch (i.exit()) {
         case Exit.MemoryFault m -> new Observation.MemoryFaultExit(m.gpa() - KernelVm.BASE_GPA, m.size(),
-            exitFlagNames(m.flags()));
+            exitFlagNames(m));
         // KVM names the address an MMIO access used; the model's access is to a page (the agent may read at an
         // offset in it, KernelVm.READ_OFFSET), so the page it fell in. A memory-fault exit names the page itself.
         case Exit.Mmio m -> new Observation.MmioExit((m.gpa() & -KernelVm.PAGE) - KernelVm.BASE_GPA, m.len(), m.isWrite());
@@ -54,12 +53,12 @@ public final class AgentObservation {
   }
 
   /** memory_fault.flags as the model names them: USERFAULT, then PRIVATE (a private gfn's fault). */
-  static List<String> exitFlagNames(long flags) {
+  static List<String> exitFlagNames(Exit.MemoryFault m) {
     List<String> names = new java.util.ArrayList<>(2);
-    if ((flags & UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT) != 0) {
+    if (m.isUserfault()) {
       names.add("USERFAULT");
     }
-    if ((flags & UapiProfile.KVM_MEMORY_EXIT_FLAG_PRIVATE) != 0) {
+    if (m.isPrivate()) {
       names.add("PRIVATE");
     }
     return List.copyOf(names);

@@ -44,10 +44,14 @@ class KernelTargetConfigTest {
 
   @Test
   void aKernelsExitFlagsAreNamedAsTheModelNamesThem() {
-    assertThat(AgentObservation.exitFlagNames(kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT)).containsExactly("USERFAULT");
-    assertThat(AgentObservation.exitFlagNames(kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT
-        | kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_PRIVATE)).containsExactly("USERFAULT", "PRIVATE");
-    assertThat(AgentObservation.exitFlagNames(kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_PRIVATE)).containsExactly("PRIVATE");
-    assertThat(AgentObservation.exitFlagNames(0)).isEmpty();
+    assertThat(AgentObservation.exitFlagNames(fault(kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT))).containsExactly("USERFAULT");
+    assertThat(AgentObservation.exitFlagNames(fault(kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_USERFAULT
+        | kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_PRIVATE))).containsExactly("USERFAULT", "PRIVATE");
+    assertThat(AgentObservation.exitFlagNames(fault(kvmuf.kvm.UapiProfile.KVM_MEMORY_EXIT_FLAG_PRIVATE))).containsExactly("PRIVATE");
+    assertThat(AgentObservation.exitFlagNames(fault(0))).isEmpty();
+  }
+
+  private static kvmuf.kvm.Exit.MemoryFault fault(long flags) {
+    return new kvmuf.kvm.Exit.MemoryFault(flags, 0, 4096);
   }
 }
